@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from accounts.forms import EmailAuthenticationForm
+from cse_portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
+        name="login",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("invitations/", include("organisations.invitation_urls")),
+    path("standard/", include("standards.urls")),
+    path("o/<slug:org_slug>/", include("organisations.tenant_urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,39 @@
+"""Resolves the organisation named in a tenant URL (``/o/<org_slug>/…``).
+
+Anyone who is not a member gets 404 — never 403, which would confirm that the organisation
+exists. Views behind it read ``request.organisation`` and ``request.membership``.
+"""
+
+from collections.abc import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+
+from organisations.models import Membership
+
+
+class TenantMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.organisation = None
+        request.membership = None
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        slug = view_kwargs.get("org_slug")
+        if slug is None:
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = (
+            Membership.objects.select_related("organisation")
+            .filter(user=request.user, organisation__slug=slug)
+            .first()
+        )
+        if membership is None:
+            raise Http404("No such organisation")
+        request.membership = membership
+        request.organisation = membership.organisation
+        return None

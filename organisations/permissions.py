@@ -1,0 +1,60 @@
+"""Who may do what in an organisation: the one place the role table lives.
+
+Separation of duties is the point: an organisation cannot mark its own accreditation, so
+only assessors rate, mark sampled, comment and finalise; only admins and quality leads edit
+the evidence and the self-assessment.
+"""
+
+from enum import StrEnum
+
+from organisations.models import Membership, Role
+
+
+class Action(StrEnum):
+    VIEW = "view"  # read the standard, assessments, evidence details, the chart
+    DOWNLOAD_EVIDENCE = "download_evidence"  # open evidence files
+    EDIT_EVIDENCE = "edit_evidence"  # add/edit evidence, self-assessment, actions
+    RATE = "rate"  # rate elements, mark sampled, comment, finalise a year
+    OPEN_YEAR = "open_year"  # open a new assessment year
+    REPORTS = "reports"  # request and download board reports
+    MANAGE_MEMBERS = "manage_members"  # invite, remove, change roles
+
+
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(
+        {
+            Action.VIEW,
+            Action.DOWNLOAD_EVIDENCE,
+            Action.EDIT_EVIDENCE,
+            Action.OPEN_YEAR,
+            Action.REPORTS,
+            Action.MANAGE_MEMBERS,
+        }
+    ),
+    Role.QUALITY_LEAD: frozenset(
+        {
+            Action.VIEW,
+            Action.DOWNLOAD_EVIDENCE,
+            Action.EDIT_EVIDENCE,
+            Action.OPEN_YEAR,
+            Action.REPORTS,
+        }
+    ),
+    Role.ASSESSOR: frozenset(
+        {Action.VIEW, Action.DOWNLOAD_EVIDENCE, Action.RATE, Action.OPEN_YEAR, Action.REPORTS}
+    ),
+    Role.GOVERNING_BODY: frozenset({Action.VIEW, Action.REPORTS}),
+}
+
+
+def role_can(role: str, action: Action) -> bool:
+    """True if a member with this role may take this action."""
+    try:
+        return action in PERMISSIONS[Role(role)]
+    except ValueError:
+        return False
+
+
+def can(membership: Membership | None, action: Action) -> bool:
+    """True if this membership (None for a non-member) allows the action."""
+    return membership is not None and role_can(membership.role, action)

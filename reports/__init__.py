@@ -1,0 +1,1 @@
+"""Annex One progression figures and chart, board reports, import and export."""

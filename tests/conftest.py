@@ -1,0 +1,46 @@
+"""Shared fixtures: the real CSE standard, and three standing users per organisation role."""
+
+import pytest
+from django.core.management import call_command
+
+from organisations.models import Role
+from standards.models import Standard
+from tests.factories import MembershipFactory, OrganisationFactory
+
+
+@pytest.fixture
+def cse_standard(db) -> Standard:
+    """The real standard from fixtures/cse_standard.json."""
+    call_command("loaddata", "cse_standard", verbosity=0)
+    return Standard.objects.get(slug="cse", version="1")
+
+
+@pytest.fixture
+def org(db):
+    return OrganisationFactory(slug="acme", name="Acme Care")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganisationFactory(slug="elsewhere", name="Elsewhere Housing")
+
+
+@pytest.fixture
+def member_of(db):
+    """member_of(org, role) -> a user who is a member of ``org`` with ``role``."""
+
+    def make(organisation, role=Role.QUALITY_LEAD):
+        return MembershipFactory(organisation=organisation, role=role).user
+
+    return make
+
+
+@pytest.fixture
+def lead(org, member_of):
+    return member_of(org, Role.QUALITY_LEAD)
+
+
+@pytest.fixture
+def outsider(other_org, member_of):
+    """A quality lead of another organisation."""
+    return member_of(other_org, Role.QUALITY_LEAD)

@@ -1,0 +1,121 @@
+"""factory-boy factories for every model."""
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import User
+from assessments.models import Assessment, ElementResult
+from organisations.models import Invitation, Membership, Organisation, Role, hash_token
+from standards.models import Criterion, Element, Standard, SubCriterion
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    full_name = factory.Faker("name", locale="en_GB")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"org-{n}")
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.QUALITY_LEAD
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+        exclude = ("token",)
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.test")
+    role = Role.QUALITY_LEAD
+    token = factory.Sequence(lambda n: f"token-{n}")
+    token_hash = factory.LazyAttribute(lambda o: hash_token(o.token))
+    invited_by = factory.SubFactory(UserFactory)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+
+
+class StandardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Standard
+        django_get_or_create = ("slug", "version")
+
+    slug = "test-standard"
+    version = factory.Sequence(lambda n: f"t{n}")
+    name = "Test standard"
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    standard = factory.SubFactory(StandardFactory)
+    ref = factory.Sequence(lambda n: str(n + 1))
+    title = factory.Sequence(lambda n: f"Criterion {n + 1}")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class SubCriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SubCriterion
+
+    criterion = factory.SubFactory(CriterionFactory)
+    standard = factory.SelfAttribute("criterion.standard")
+    ref = factory.LazyAttributeSequence(lambda o, n: f"{o.criterion.ref}.{n + 1}")
+    title = factory.Sequence(lambda n: f"Sub-criterion {n}")
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class ElementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Element
+
+    sub_criterion = factory.SubFactory(SubCriterionFactory)
+    standard = factory.SelfAttribute("sub_criterion.standard")
+    ref = factory.LazyAttributeSequence(lambda o, n: f"{o.sub_criterion.ref}.{n + 1}")
+    text = factory.Faker("sentence")
+    guidance = factory.LazyFunction(lambda: ["An example of evidence."])
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    standard = factory.SubFactory(StandardFactory)
+    year = factory.Sequence(lambda n: 2000 + n)
+    kind = Assessment.Kind.ANNUAL_REVIEW
+
+
+class ElementResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ElementResult
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    element = factory.SubFactory(ElementFactory)
