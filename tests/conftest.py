@@ -44,3 +44,13 @@ def lead(org, member_of):
 def outsider(other_org, member_of):
     """A quality lead of another organisation."""
     return member_of(other_org, Role.QUALITY_LEAD)
+
+
+def pytest_report_header(config) -> list[str]:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return [
+        f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}",
+        f"celery broker: {settings.CELERY_BROKER_URL}",
+    ]
