@@ -1,0 +1,65 @@
+"""Production settings: refuse a missing or weak SECRET_KEY; pass Django's deploy checks."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_ENV"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("key", [None, "", "short", "django-insecure-" + "x" * 60, "a" * 64])
+def test_production_refuses_to_start_without_a_real_secret_key(key):
+    env = {"DJANGO_ENV": "production", "ALLOWED_HOSTS": "cse.example.org"}
+    if key is not None:
+        env["SECRET_KEY"] = key
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "needs a real SECRET_KEY" in result.stderr
+
+
+def test_production_passes_the_deployment_checks():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="cse.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_an_unknown_environment_name_is_refused():
+    result = manage("check", DJANGO_ENV="prod")
+    assert result.returncode != 0
+    assert "DJANGO_ENV must be" in result.stderr
+
+
+def test_demo_data_is_refused_in_production():
+    result = manage(
+        "setup_demo",
+        DJANGO_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="cse.example.org",
+        DATABASE_URL="sqlite:////tmp/cse-never-created.sqlite3",
+    )
+    assert result.returncode != 0
+    assert "refused in production" in result.stderr
