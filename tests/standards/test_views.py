@@ -1,0 +1,81 @@
+"""Browsing the standard: any signed-in user; search over element text; no 500 on bad input."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def user():
+    return UserFactory()
+
+
+def test_anonymous_is_sent_to_sign_in(client, cse_standard):
+    response = client.get(reverse("standard:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_whole_standard_in_a_constant_number_of_queries(
+    client, user, cse_standard, django_assert_num_queries
+):
+    client.force_login(user)
+    # session, user, current standard, elements, criteria, sub-criteria
+    with django_assert_num_queries(6):
+        response = client.get(reverse("standard:index"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Criterion 1: Customer Insight" in body
+    assert "4.2 Achieved Delivery and Outcomes" in body
+    assert body.count('id="element-') == 72
+    assert "A profile of the organisation" in body  # guidance, on demand
+
+
+def test_search_keeps_only_matching_elements(client, user, cse_standard):
+    client.force_login(user)
+    response = client.get(reverse("standard:index"), {"q": "complaints procedure"})
+    body = response.content.decode()
+    assert 'id="element-4.3.2"' in body
+    assert 'id="element-4.3.5"' in body
+    assert 'id="element-1.1.1"' not in body
+    assert "Criterion 1:" not in body
+    assert "2 elements match" in body
+
+
+def test_search_by_ref_prefix(client, user, cse_standard):
+    client.force_login(user)
+    body = client.get(reverse("standard:index"), {"q": "5.3.2"}).content.decode()
+    assert body.count('id="element-') == 4  # 5.3.2 and its three sub-elements
+
+
+@pytest.mark.parametrize("query", ["zzzz-nothing", "x" * 5000, "<script>", "%", "' OR 1=1 --"])
+def test_odd_searches_are_answered_plainly(client, user, cse_standard, query):
+    client.force_login(user)
+    response = client.get(reverse("standard:index"), {"q": query})
+    assert response.status_code == 200
+    assert b"<script>" not in response.content.split(b"</head>")[1]
+
+
+def test_element_page(client, user, cse_standard):
+    client.force_login(user)
+    body = client.get(reverse("standard:element", args=["1.3.3"])).content.decode()
+    assert "1.3.3.1" in body and "1.3.3.2" in body
+    sub = client.get(reverse("standard:element", args=["1.3.3.1"]))
+    assert sub.status_code == 200
+    assert "sub-element of" in sub.content.decode()
+
+
+def test_unknown_element_is_404(client, user, cse_standard):
+    client.force_login(user)
+    assert client.get(reverse("standard:element", args=["9.9.9"])).status_code == 404
+
+
+def test_without_the_standard_loaded_the_page_says_how_to_load_it(client, user):
+    client.force_login(user)
+    response = client.get(reverse("standard:index"))
+    assert response.status_code == 200
+    assert b"loaddata cse_standard" in response.content
+    assert client.get(reverse("standard:element", args=["1.1.1"])).status_code == 404
