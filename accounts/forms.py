@@ -9,3 +9,10 @@ class EmailAuthenticationForm(AuthenticationForm):
         label="Email address",
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "That email address and password do not match an account. Check both and try "
+            "again, or reset your password."
+        ),
+    }

@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from organisations.models import Membership
 
+LAST_ORG_SESSION_KEY = "last_org_slug"
+
 
 class TenantMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -36,4 +38,7 @@ class TenantMiddleware:
             raise Http404("No such organisation")
         request.membership = membership
         request.organisation = membership.organisation
+        # Remembered so that pages outside the tenant (the standard) can link back.
+        if request.session.get(LAST_ORG_SESSION_KEY) != slug:
+            request.session[LAST_ORG_SESSION_KEY] = slug
         return None

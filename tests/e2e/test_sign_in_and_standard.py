@@ -48,5 +48,5 @@ def test_an_assessor_of_two_organisations_picks_one(page, demo_site, screenshot)
 
 def test_a_wrong_password_keeps_the_address_and_says_why(page, demo_site):
     sign_in(page, demo_site.url, "lead@demo.test", password="not-the-password")
-    expect(page.get_by_role("alert")).to_contain_text("enter a correct email address and password")
+    expect(page.get_by_role("alert")).to_contain_text("do not match an account")
     expect(page.get_by_label("Email address")).to_have_value("lead@demo.test")

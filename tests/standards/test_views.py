@@ -79,3 +79,20 @@ def test_without_the_standard_loaded_the_page_says_how_to_load_it(client, user):
     assert response.status_code == 200
     assert b"loaddata cse_standard" in response.content
     assert client.get(reverse("standard:element", args=["1.1.1"])).status_code == 404
+
+
+def test_the_standard_links_back_to_the_organisation_last_worked_in(
+    client, org, lead, cse_standard
+):
+    client.force_login(lead)
+    assert client.get(reverse("org:dashboard", args=[org.slug])).status_code == 200
+    body = client.get(reverse("standard:index")).content.decode()
+    assert f'href="{reverse("org:dashboard", args=[org.slug])}"' in body
+
+
+def test_no_link_back_to_an_organisation_the_user_has_left(client, org, lead, cse_standard):
+    client.force_login(lead)
+    client.get(reverse("org:dashboard", args=[org.slug]))
+    lead.memberships.all().delete()
+    body = client.get(reverse("standard:index")).content.decode()
+    assert f'href="{reverse("org:dashboard", args=[org.slug])}"' not in body
