@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from assessments.models import RATING_ORDER, Assessment, ElementResult
+from organisations.models import Organisation
+from reports.annex_one import Cell
+from standards.models import Element
 
 
 @dataclass
@@ -17,6 +20,7 @@ class YearFigures:
     year: int
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RATING_ORDER, 0))
     sampled_by_criterion: dict[str, int] = field(default_factory=dict)
+    elements: int = 0  # the standard's elements (sub-elements not counted)
 
     @property
     def sampled_total(self) -> int:
@@ -26,22 +30,35 @@ class YearFigures:
     def rated_total(self) -> int:
         return sum(self.counts.values())
 
+    @property
+    def unrated(self) -> int:
+        return self.elements - self.rated_total
+
     def summary(self) -> str:
+        """``2018: CP 14, C 40, PC 3, NC 0 (of 57 elements); sampled 21 (C1 4, …)``."""
         ratings = ", ".join(f"{r} {self.counts[r]}" for r in RATING_ORDER)
-        by_criterion = ", ".join(
-            f"C{ref} {n}" for ref, n in sorted(self.sampled_by_criterion.items())
-        )
-        return (
-            f"{self.year}: {ratings} (of 57 elements); "
-            f"sampled {self.sampled_total} ({by_criterion})"
-        )
+        of = f"of {self.elements} elements"
+        if self.unrated:
+            of += f", {self.unrated} not rated"
+        by_criterion = ", ".join(f"C{ref} {n}" for ref, n in self.sampled_by_criterion.items())
+        return f"{self.year}: {ratings} ({of}); sampled {self.sampled_total} ({by_criterion})"
+
+
+def _ref_key(ref: str) -> tuple[int | str, ...]:
+    return tuple(int(part) if part.isdigit() else part for part in ref.split("."))
 
 
 def year_figures(assessments: Iterable[Assessment]) -> dict[int, YearFigures]:
-    """Figures for each assessment, keyed by assessment id, in two grouped queries."""
+    """Figures for each assessment, keyed by assessment id, in three grouped queries.
+
+    Every criterion of the assessment's standard appears in ``sampled_by_criterion`` (zero when
+    none of its elements was sampled), in the standard's order.
+    """
+    assessments = list(assessments)
     by_id = {a.pk: YearFigures(year=a.year) for a in assessments}
     if not by_id:
         return {}
+    _fill_elements_and_criteria(assessments, by_id)
     results = ElementResult.objects.filter(assessment_id__in=by_id, element__parent__isnull=True)
     for row in results.exclude(rating="").values("assessment_id", "rating").annotate(n=Count("id")):
         by_id[row["assessment_id"]].counts[row["rating"]] = row["n"]
@@ -52,6 +69,46 @@ def year_figures(assessments: Iterable[Assessment]) -> dict[int, YearFigures]:
     ):
         criterion = row["element__sub_criterion__criterion__ref"]
         by_id[row["assessment_id"]].sampled_by_criterion[criterion] = row["n"]
-    for figures in by_id.values():
-        figures.sampled_by_criterion = dict(sorted(figures.sampled_by_criterion.items()))
     return by_id
+
+
+def _fill_elements_and_criteria(
+    assessments: list[Assessment], by_id: dict[int, YearFigures]
+) -> None:
+    """Each figure's element count and its criteria at zero, from one query of the standards."""
+    elements: dict[int, int] = {}
+    criteria: dict[int, set[str]] = {}
+    for standard_id, criterion in Element.objects.filter(
+        standard_id__in={a.standard_id for a in assessments}, parent__isnull=True
+    ).values_list("standard_id", "sub_criterion__criterion__ref"):
+        elements[standard_id] = elements.get(standard_id, 0) + 1
+        criteria.setdefault(standard_id, set()).add(criterion)
+    for assessment in assessments:
+        figures = by_id[assessment.pk]
+        figures.elements = elements.get(assessment.standard_id, 0)
+        refs = sorted(criteria.get(assessment.standard_id, ()), key=_ref_key)
+        figures.sampled_by_criterion = dict.fromkeys(refs, 0)
+
+
+def annex_one_rows(
+    organisation: Organisation,
+) -> tuple[list[int], dict[str, list[Cell]]]:
+    """The organisation's Annex One: its years, and each ref's cells, in the standard's order.
+
+    Two queries: the years, then every result joined to its element, by element position.
+    A ref with no result in some year has an empty cell there.
+    """
+    years = list(
+        Assessment.objects.for_org(organisation).order_by("year").values_list("year", flat=True)
+    )
+    column = {year: index for index, year in enumerate(years)}
+    rows: dict[str, list[Cell]] = {}
+    results = (
+        ElementResult.objects.filter(assessment__organisation=organisation)
+        .order_by("element__position", "element__standard_id", "assessment__year")
+        .values_list("element__ref", "assessment__year", "sampled", "rating")
+    )
+    for ref, year, sampled, rating in results:
+        cells = rows.setdefault(ref, [Cell()] * len(years))
+        cells[column[year]] = Cell(sampled=sampled, rating=rating)
+    return years, rows

@@ -1,0 +1,95 @@
+"""``manage.py import_annex_one --org <slug> FILE.csv``: load an Annex One chart.
+
+All or nothing: every fault in the file is listed with its line and column, and then nothing
+is written. Importing the same file again changes nothing.
+"""
+
+from pathlib import Path
+from typing import NoReturn
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from assessments.services import ImportSummary, StandardNotLoaded, apply_annex_one, current_standard
+from organisations.models import Organisation
+from reports.annex_one import AnnexOneError, AnnexOneTable, decode_annex_one, parse_annex_one
+from reports.progression import year_figures
+from standards.models import Element
+
+
+class Command(BaseCommand):
+    help = (
+        "Import an Annex One CSV (header ref,<year>,…; cells like 'X CP', 'C', 'X' or empty) "
+        "into an organisation: one assessment per year, one result per element."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", required=True, help="the organisation's slug")
+        parser.add_argument(
+            "--user", help="email of the person importing, recorded in the rating history"
+        )
+        parser.add_argument("file", help="the CSV file (UTF-8, with or without a BOM)")
+
+    def handle(self, *args, org: str, user: str | None, file: str, **options) -> None:
+        organisation = organisation_by_slug(org)
+        acting_user = user_by_email(user) if user else None
+        table = self.read_table(Path(file))
+        try:
+            summary = apply_annex_one(organisation, table, acting_user=acting_user)
+        except AnnexOneError as exc:
+            self.fail(file, exc)
+        self.report(organisation, file, summary)
+
+    def read_table(self, path: Path) -> AnnexOneTable:
+        try:
+            standard = current_standard()
+        except StandardNotLoaded as exc:
+            raise CommandError(str(exc)) from None
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
+        known_refs = set(Element.objects.filter(standard=standard).values_list("ref", flat=True))
+        try:
+            return parse_annex_one(decode_annex_one(data), known_refs)
+        except AnnexOneError as exc:
+            self.fail(str(path), exc)
+
+    def fail(self, file: str, exc: AnnexOneError) -> NoReturn:
+        for error in exc.errors:
+            self.stderr.write(f"{file}: {error}")
+        count = len(exc.errors)
+        problems = "1 problem" if count == 1 else f"{count} problems"
+        raise CommandError(f"{problems} in {file}: nothing was imported.")
+
+    def report(self, organisation: Organisation, file: str, summary: ImportSummary) -> None:
+        if summary.changed_anything:
+            self.stdout.write(
+                f"Imported {file} into {organisation.name} ({organisation.slug}): "
+                f"{summary.assessments_created} assessments created, "
+                f"{summary.results_created} results created, "
+                f"{summary.results_changed} results changed."
+            )
+        else:
+            self.stdout.write(
+                f"Nothing changed: {organisation.name} ({organisation.slug}) "
+                f"already matches {file}."
+            )
+        figures = year_figures(summary.assessments)
+        for assessment in summary.assessments:
+            self.stdout.write(figures[assessment.pk].summary())
+
+
+def organisation_by_slug(slug: str) -> Organisation:
+    try:
+        return Organisation.objects.get(slug=slug)
+    except Organisation.DoesNotExist:
+        raise CommandError(f'There is no organisation with the slug "{slug}".') from None
+
+
+def user_by_email(email: str) -> AbstractBaseUser:
+    try:
+        return get_user_model().objects.get(email__iexact=email)
+    except get_user_model().DoesNotExist:
+        raise CommandError(f'There is no user with the email address "{email}".') from None
