@@ -8,4 +8,12 @@ app_name = "org"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("members/", views.members, name="members"),
+    path("members/<int:membership_pk>/role/", views.member_role, name="member-role"),
+    path("members/<int:membership_pk>/remove/", views.member_remove, name="member-remove"),
+    path(
+        "invitations/<int:invitation_pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation-revoke",
+    ),
 ]

@@ -1,8 +1,15 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from assessments.models import Assessment
+from organisations import services
 from organisations.decorators import require
+from organisations.forms import AcceptInvitationForm, InviteForm, RoleForm
+from organisations.models import Invitation, Membership, Role
 from organisations.permissions import Action
 from reports.progression import year_figures
 
@@ -14,3 +21,176 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     figures = year_figures(assessments)
     rows = [{"assessment": a, "figures": figures[a.pk]} for a in assessments]
     return render(request, "organisations/dashboard.html", {"assessments": rows})
+
+
+# --- members (admins only) -----------------------------------------------------------------
+
+
+def _members_page(request: HttpRequest, invite_form: InviteForm) -> HttpResponse:
+    org = request.organisation
+    return render(
+        request,
+        "organisations/members.html",
+        {
+            "members": list(services.members_of(org)),
+            "invitations": list(services.pending_invitations_of(org)),
+            "invite_form": invite_form,
+            "roles": Role.choices,
+        },
+    )
+
+
+@require(Action.MANAGE_MEMBERS)
+def members(request: HttpRequest) -> HttpResponse:
+    """The list of members and pending invitations; POST invites someone."""
+    org = request.organisation
+    if request.method != "POST":
+        return _members_page(request, InviteForm(organisation=org))
+    form = InviteForm(request.POST, organisation=org)
+    if form.is_valid():
+        try:
+            invitation = services.invite(
+                org, form.cleaned_data["email"], form.cleaned_data["role"], request.user
+            )
+        except services.OrganisationError as error:
+            form.add_error("email", str(error))
+        else:
+            replaced = " It replaces the earlier invitation." if invitation.replaced else ""
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.email} as {invitation.get_role_display()}."
+                f"{replaced}",
+            )
+            return redirect("org:members", org_slug=org.slug)
+    messages.error(request, "The invitation was not sent: please correct the form below.")
+    return _members_page(request, form)
+
+
+def _membership(request: HttpRequest, membership_pk: int) -> Membership:
+    # Through the organisation: another tenant's membership id is simply not found.
+    return get_object_or_404(
+        Membership.objects.select_related("user"),
+        pk=membership_pk,
+        organisation=request.organisation,
+    )
+
+
+@require(Action.MANAGE_MEMBERS)
+def member_role(request: HttpRequest, membership_pk: int) -> HttpResponse:
+    """Change one member's role (the members table posts here; GET shows the form alone)."""
+    org = request.organisation
+    membership = _membership(request, membership_pk)
+    if request.method != "POST":
+        form = RoleForm(initial={"role": membership.role})
+        return render(
+            request, "organisations/member_role.html", {"form": form, "member": membership}
+        )
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.change_role(membership, form.cleaned_data["role"], request.user)
+        except services.OrganisationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"{membership.user.email} is now {membership.get_role_display().lower()}.",
+            )
+            if membership.user_id == request.user.pk and membership.role != Role.ADMIN:
+                # They can no longer manage members: the members page would be a 403.
+                return redirect("org:dashboard", org_slug=org.slug)
+        return redirect("org:members", org_slug=org.slug)
+    messages.error(request, "Please choose one of the roles listed.")
+    return render(request, "organisations/member_role.html", {"form": form, "member": membership})
+
+
+@require(Action.MANAGE_MEMBERS)
+def member_remove(request: HttpRequest, membership_pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST removes the member."""
+    org = request.organisation
+    membership = _membership(request, membership_pk)
+    if request.method != "POST":
+        return render(request, "organisations/member_remove.html", {"member": membership})
+    try:
+        services.remove_member(membership, request.user)
+    except services.OrganisationError as error:
+        messages.error(request, str(error))
+        return redirect("org:members", org_slug=org.slug)
+    if membership.user_id == request.user.pk:
+        messages.success(request, f"You have left {org.name}.")
+        return redirect("home")
+    messages.success(request, f"{membership.user.email} was removed from {org.name}.")
+    return redirect("org:members", org_slug=org.slug)
+
+
+@require(Action.MANAGE_MEMBERS)
+@require_POST
+def invitation_revoke(request: HttpRequest, invitation_pk: int) -> HttpResponse:
+    org = request.organisation
+    invitation = get_object_or_404(Invitation, pk=invitation_pk, organisation=org)
+    if services.revoke_invitation(invitation, request.user):
+        messages.success(
+            request, f"The invitation to {invitation.email} was revoked: its link no longer works."
+        )
+    else:
+        messages.info(
+            request, f"The invitation to {invitation.email} was already used, revoked or expired."
+        )
+    return redirect("org:members", org_slug=org.slug)
+
+
+# --- invitation links (/invitations/<token>/) ----------------------------------------------
+
+
+def _unusable(request: HttpRequest, status: int) -> HttpResponse:
+    return render(request, "invitations/unusable.html", status=status)
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Where the emailed one-time link leads: join, sign in first, or create an account."""
+    invitation = services.find_invitation(token)
+    if invitation is None:
+        return _unusable(request, 404)
+    if not invitation.is_usable:
+        return _unusable(request, 410)
+    org = invitation.organisation
+    context = {"invitation": invitation, "organisation_invited": org}
+    user = request.user
+
+    if user.is_authenticated:
+        if services.normalise_email(user.email) != services.normalise_email(invitation.email):
+            context["next"] = request.path
+            status = 403 if request.method == "POST" else 200
+            return render(request, "invitations/wrong_user.html", context, status=status)
+        if request.method != "POST":
+            return render(request, "invitations/join.html", context)
+        try:
+            services.accept_invitation(invitation, user)
+        except services.InvitationUnusable:
+            return _unusable(request, 410)
+        messages.success(request, f"Welcome to {org.name}.")
+        return redirect("org:dashboard", org_slug=org.slug)
+
+    User = get_user_model()
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        messages.info(request, f"Sign in as {invitation.email} to accept the invitation.")
+        return redirect_to_login(request.get_full_path())
+
+    if request.method != "POST":
+        context["form"] = AcceptInvitationForm(email=invitation.email)
+        return render(request, "invitations/register.html", context)
+    form = AcceptInvitationForm(request.POST, email=invitation.email)
+    if form.is_valid():
+        try:
+            new_user = services.register_and_accept(
+                invitation, form.cleaned_data["full_name"], form.cleaned_data["password1"]
+            )
+        except services.InvitationUnusable:
+            return _unusable(request, 410)
+        except services.OrganisationError:  # the account appeared in the meantime
+            return redirect_to_login(request.get_full_path())
+        login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to {org.name}.")
+        return redirect("org:dashboard", org_slug=org.slug)
+    context["form"] = form
+    return render(request, "invitations/register.html", context)

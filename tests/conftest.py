@@ -54,3 +54,9 @@ def pytest_report_header(config) -> list[str]:
         f"database: {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}",
         f"celery broker: {settings.CELERY_BROKER_URL}",
     ]
+
+
+@pytest.fixture
+def org_admin(org, member_of):
+    """An admin of ``org``."""
+    return member_of(org, Role.ADMIN)

@@ -1,0 +1,108 @@
+"""manage.py add_member <slug> <email> <role>: a member (and their account, if new)."""
+
+import getpass
+import sys
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
+
+from organisations.models import Organisation, Role
+from organisations.services import OrganisationError, add_member, normalise_email, parse_role
+
+ROLE_HELP = ", ".join(role.value for role in Role)
+
+
+class Command(BaseCommand):
+    help = (
+        "Add someone to an organisation with a role, creating their account if it is new; "
+        "if they are already a member, change their role."
+    )
+    stealth_options = ("stdin",)
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="the organisation's slug")
+        parser.add_argument("email", help="the person's email address (they sign in with it)")
+        parser.add_argument(
+            "role", help=f"one of {ROLE_HELP} (human spellings like 'quality lead' work too)"
+        )
+        parser.add_argument(
+            "--password",
+            help="password of a new account; prompted for when omitted on a terminal",
+        )
+        parser.add_argument("--name", default="", help="full name of a new account")
+
+    def handle(self, *args, slug: str, email: str, role: str, **options):
+        organisation = Organisation.objects.filter(slug=slug).first()
+        if organisation is None:
+            raise CommandError(
+                f"No organisation with the slug {slug!r}. Create it with create_organisation."
+            )
+        try:
+            role = parse_role(role)
+        except OrganisationError as error:
+            raise CommandError(str(error)) from error
+        email = normalise_email(email)
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise CommandError(f"{email!r} is not a valid email address.") from error
+
+        password = options["password"]
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is None:
+            if password is None:
+                password = self._prompt_password(options.get("stdin") or sys.stdin)
+            self._validate_password(password, email, options["name"])
+        elif password is not None:
+            self.stdout.write(
+                self.style.WARNING(f"{email} already has an account: its password is unchanged.")
+            )
+            password = None
+
+        try:
+            result = add_member(
+                organisation, email, role, password=password, full_name=options["name"]
+            )
+        except OrganisationError as error:
+            raise CommandError(str(error)) from error
+
+        label = Role(role).label.lower()
+        if result.user_created:
+            self.stdout.write(f"Created the account {email}.")
+        if result.membership_created:
+            self.stdout.write(
+                self.style.SUCCESS(f"Added {email} to {organisation.name} as {label}.")
+            )
+        elif result.previous_role != role:
+            before = Role(result.previous_role).label.lower()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{email} was already a member of {organisation.name}: "
+                    f"role changed from {before} to {label}."
+                )
+            )
+        else:
+            self.stdout.write(
+                f"{email} is already {label} of {organisation.name}: nothing to change."
+            )
+
+    def _prompt_password(self, stdin) -> str:
+        if not (hasattr(stdin, "isatty") and stdin.isatty()):
+            raise CommandError(
+                "A new account needs a password: pass --password (no terminal to prompt on)."
+            )
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Password (again): "):
+            raise CommandError("The two passwords differ.")
+        if not password:
+            raise CommandError("The password may not be empty.")
+        return password
+
+    def _validate_password(self, password: str, email: str, full_name: str) -> None:
+        user = get_user_model()(email=email, full_name=full_name)
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            raise CommandError("Password refused: " + " ".join(error.messages)) from error

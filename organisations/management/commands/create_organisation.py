@@ -1,0 +1,27 @@
+"""manage.py create_organisation <slug> "<name>": a new, empty organisation (tenant)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from organisations.services import OrganisationError, create_organisation
+
+
+class Command(BaseCommand):
+    help = "Create an organisation. Add its first admin with add_member."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug", help="the organisation's part of its URLs: /o/<slug>/")
+        parser.add_argument("name", help="the organisation's full name")
+
+    def handle(self, *args, slug: str, name: str, **options):
+        try:
+            organisation = create_organisation(slug, name)
+        except OrganisationError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created organisation {organisation.name!r} at /o/{organisation.slug}/."
+            )
+        )
+        self.stdout.write(
+            f"Add its first admin: manage.py add_member {organisation.slug} <email> admin"
+        )

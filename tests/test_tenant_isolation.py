@@ -1,0 +1,172 @@
+"""Tenant isolation: every URL under /o/<org_slug>/, walked with another tenant's real ids.
+
+The walk finds the patterns itself (organisations.tenant_urls and anything included below
+it), so a page added by a later issue is covered without touching this file — unless its URL
+has a keyword this file has never seen: then the test fails and asks for a line in KWARGS.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.resolvers import RoutePattern
+
+from organisations.models import Membership, Role
+from tests.factories import AssessmentFactory, InvitationFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+TENANT_PREFIX = "o/<slug:org_slug>/"
+
+
+@dataclass
+class OrgA:
+    """The organisation whose URLs are walked, and some of its rows."""
+
+    organisation: object
+    governing_body: object
+    membership: Membership
+    invitation: object
+    assessment: object
+
+
+# Keyword → a real value from organisation A. A new kind of keyword needs a line here: name
+# it after what it identifies (membership_pk, evidence_pk, …) and build a real row of org A.
+KWARGS: dict[str, Callable[[OrgA], object]] = {
+    "org_slug": lambda a: a.organisation.slug,
+    "membership_pk": lambda a: a.membership.pk,
+    "invitation_pk": lambda a: a.invitation.pk,
+    "year": lambda a: a.assessment.year,
+}
+
+
+@dataclass
+class TenantURL:
+    route: str  # e.g. "o/<slug:org_slug>/members/<int:membership_pk>/role/"
+    name: str  # e.g. "org:member-role"
+    pattern: URLPattern
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.route})"
+
+
+def walk(patterns, prefix: str, namespace: str) -> Iterator[TenantURL]:
+    for entry in patterns:
+        if not isinstance(entry.pattern, RoutePattern):
+            raise AssertionError(
+                f"{prefix}{entry.pattern} is a re_path(): use path() under /o/<org_slug>/, "
+                "or teach tests/test_tenant_isolation.py to fill regular expressions"
+            )
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}:{entry.namespace}" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, route, inner)
+        else:
+            yield TenantURL(route, f"{namespace}:{entry.name}", entry)
+
+
+def tenant_urls() -> list[TenantURL]:
+    [tenant] = [
+        entry
+        for entry in get_resolver().url_patterns
+        if isinstance(entry, URLResolver) and str(entry.pattern) == TENANT_PREFIX
+    ]
+    assert tenant.urlconf_name.__name__ == "organisations.tenant_urls"
+    return list(walk(tenant.url_patterns, TENANT_PREFIX, tenant.namespace))
+
+
+TENANT_URLS = tenant_urls()
+PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def fill(url: TenantURL, a: OrgA) -> str:
+    """The route with each <converter:kwarg> replaced by org A's real value."""
+
+    def value(match: re.Match) -> str:
+        name = match["name"]
+        if name not in KWARGS:
+            raise AssertionError(
+                f"{url} has the URL keyword {name!r}, which tests/test_tenant_isolation.py "
+                f"does not know. Add it to KWARGS with a builder of a real value from org A, "
+                f"so the walk can prove that org B's members get 404 for it."
+            )
+        return str(KWARGS[name](a))
+
+    path = "/" + PARAMETER.sub(value, url.route)
+    # The path must lead where we meant: the walk would prove nothing otherwise.
+    assert resolve(path).func is url.pattern.callback, f"{path} does not resolve to {url}"
+    return path
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def a(org) -> OrgA:
+    admin = MembershipFactory(organisation=org, role=Role.ADMIN)
+    governing_body = MembershipFactory(organisation=org, role=Role.GOVERNING_BODY).user
+    return OrgA(
+        organisation=org,
+        governing_body=governing_body,
+        membership=admin,
+        invitation=InvitationFactory(organisation=org, invited_by=admin.user),
+        assessment=AssessmentFactory(organisation=org, year=2024),
+    )
+
+
+def test_the_walk_finds_the_tenant_urls():
+    names = {url.name for url in TENANT_URLS}
+    assert {"org:dashboard", "org:members", "org:member-role", "org:member-remove"} <= names
+    assert reverse("org:dashboard", args=["acme"]) == "/o/acme/"
+
+
+def test_the_walk_fails_loudly_on_an_unknown_keyword(a):
+    fake = TenantURL("o/<slug:org_slug>/things/<int:thing_pk>/", "org:thing", TENANT_URLS[0])
+    with pytest.raises(AssertionError, match="URL keyword 'thing_pk'.*Add it to KWARGS"):
+        fill(fake, a)
+
+
+@pytest.mark.parametrize("url", TENANT_URLS, ids=str)
+@pytest.mark.parametrize("role", list(Role))
+def test_members_of_another_org_get_404(client, a, other_org, url, role):
+    """Any member of org B, whatever their role, finds nothing of org A: 404, never 403."""
+    outsider = MembershipFactory(organisation=other_org, role=role).user
+    client.force_login(outsider)
+    path = fill(url, a)
+    for method in ["get", "post"]:
+        response = getattr(client, method)(path, {"role": "admin", "email": "x@example.test"})
+        assert response.status_code == 404, f"{method.upper()} {path} as {role} of B"
+    # Nothing of org A changed.
+    a.membership.refresh_from_db()
+    assert a.membership.role == Role.ADMIN
+    a.invitation.refresh_from_db()
+    assert a.invitation.is_usable
+    assert Membership.objects.filter(organisation=a.organisation).count() == 2
+
+
+@pytest.mark.parametrize("url", TENANT_URLS, ids=str)
+def test_members_of_the_org_never_get_404(client, a, url):
+    """With org A's own ids, its least-privileged member is allowed, refused or 405'd: the
+    ids are real, so a 404 here would mean the walk above proves nothing for this URL."""
+    client.force_login(a.governing_body)
+    path = fill(url, a)
+    response = client.get(path)
+    assert response.status_code in {200, 403, 405}, f"GET {path}: {response.status_code}"
+
+
+def test_the_governing_body_opens_the_dashboard(client, a):
+    client.force_login(a.governing_body)
+    assert client.get(reverse("org:dashboard", args=[a.organisation.slug])).status_code == 200
+
+
+@pytest.mark.parametrize("url", TENANT_URLS, ids=str)
+def test_anonymous_is_sent_to_sign_in(client, a, url):
+    path = fill(url, a)
+    for method in ["get", "post"]:
+        response = getattr(client, method)(path)
+        assert response.status_code == 302, f"{method.upper()} {path}"
+        assert response["Location"] == f"{reverse('login')}?next={path}"
