@@ -8,6 +8,12 @@ from standards.models import Standard
 from tests.factories import MembershipFactory, OrganisationFactory
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 costs ~0.3 s a user; tests make many users and check no password strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def cse_standard(db) -> Standard:
     """The real standard from fixtures/cse_standard.json."""

@@ -100,11 +100,6 @@ def fill(url: TenantURL, a: OrgA) -> str:
     return path
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def a(org) -> OrgA:
     admin = MembershipFactory(organisation=org, role=Role.ADMIN)
