@@ -14,7 +14,7 @@ cleanup() {
   if [ -n "${PGDATA_DIR:-}" ] && [ -d "$PGDATA_DIR" ]; then
     as_pg "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null 2>&1 || true
   fi
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$RUN_DIR"
 }
 trap cleanup EXIT

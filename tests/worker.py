@@ -28,13 +28,15 @@ def _worker_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subprocess.Popen]:
+def celery_worker_process(
+    django_db_setup, django_db_blocker, tmp_path_factory
+) -> Iterator[subprocess.Popen]:
     """Start ``celery worker`` for the session; yield once it answers a ping."""
     from cse_portal.celery import ping
 
     with django_db_blocker.unblock():
         env = _worker_env()
-    log = open(ROOT / "var" / "test-worker.log", "w")  # noqa: SIM115 - closed below
+    log = open(tmp_path_factory.mktemp("worker") / "worker.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "cse_portal", "worker", "--pool=solo",
          "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle"],
