@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
@@ -202,3 +203,117 @@ def _write(plans: list[_Plan], acting_user: AbstractBaseUser | None) -> ImportSu
     summary.results_created = len(new)
     summary.results_changed = len(changed)
     return summary
+
+
+# --- Opening a year and the self-assessment -----------------------------------------------
+
+SELF_FIELDS = ["self_rating", "self_notes", "updated_by", "updated_at"]
+
+
+class YearExists(Exception):
+    pass
+
+
+class YearLocked(PermissionDenied):
+    """A finalised assessment year is read-only for everyone."""
+
+    def __init__(self, assessment: Assessment):
+        super().__init__(f"{assessment.year} is finalised: its record can no longer be changed.")
+
+
+def check_open(assessment: Assessment) -> None:
+    """Refuse any change to a finalised year."""
+    if assessment.is_finalised:
+        raise YearLocked(assessment)
+
+
+def previous_assessment(organisation: Organisation, year: int) -> Assessment | None:
+    return Assessment.objects.for_org(organisation).filter(year__lt=year).order_by("-year").first()
+
+
+def open_year(
+    organisation: Organisation,
+    year: int,
+    acting_user: AbstractBaseUser | None,
+    kind: str = Assessment.Kind.ANNUAL_REVIEW,
+    visit_date=None,
+) -> Assessment:
+    """Open a new assessment year, carrying forward the previous year's results and evidence.
+
+    Ratings, self-ratings and self-notes are copied and marked carried forward until someone
+    sets them again; sampling and assessor comments belong to one visit and start empty.
+    Evidence links are copied, marked carried forward and not yet re-confirmed.
+    """
+    from evidence.models import EvidenceLink
+
+    standard = current_standard()
+    with transaction.atomic():
+        if Assessment.objects.for_org(organisation).filter(year=year).exists():
+            raise YearExists(f"{organisation} already has a {year} assessment.")
+        previous = previous_assessment(organisation, year)
+        assessment = Assessment(
+            organisation=organisation, standard=standard, year=year, kind=kind,
+            visit_date=visit_date,
+        )  # fmt: skip
+        assessment._history_user = acting_user
+        assessment.save()
+        elements = list(Element.objects.filter(standard=standard).order_by("position"))
+        earlier: dict[str, ElementResult] = {}
+        if previous is not None:
+            earlier = {
+                r.element.ref: r
+                for r in ElementResult.objects.filter(assessment=previous).select_related("element")
+            }
+        results = []
+        for element in elements:
+            before = earlier.get(element.ref)
+            result = ElementResult(assessment=assessment, element=element, updated_by=acting_user)
+            if before is not None and (before.rating or before.self_rating or before.self_notes):
+                result.rating = before.rating
+                result.self_rating = before.self_rating
+                result.self_notes = before.self_notes
+                result.carried_forward = True
+            results.append(result)
+        bulk_create_with_history(
+            results, ElementResult, default_user=acting_user,
+            default_change_reason=f"Opened {year}",
+        )  # fmt: skip
+        if previous is not None:
+            by_ref = {e.ref: e for e in elements}
+            links = [
+                EvidenceLink(
+                    evidence_id=old.evidence_id,
+                    assessment=assessment,
+                    element=by_ref[old.element.ref],
+                    note=old.note,
+                    carried_forward=True,
+                    created_by=acting_user,
+                )
+                for old in EvidenceLink.objects.filter(assessment=previous).select_related(
+                    "element"
+                )
+                if old.element.ref in by_ref
+            ]
+            bulk_create_with_history(
+                links, EvidenceLink, default_user=acting_user,
+                default_change_reason=f"Carried forward into {year}",
+            )  # fmt: skip
+    return assessment
+
+
+def set_self_assessment(
+    result: ElementResult,
+    acting_user: AbstractBaseUser | None,
+    self_rating: str,
+    self_notes: str,
+) -> bool:
+    """Record the organisation's own rating and notes for an element; False if unchanged."""
+    check_open(result.assessment)
+    if (result.self_rating, result.self_notes) == (self_rating, self_notes):
+        return False
+    result.self_rating = self_rating
+    result.self_notes = self_notes
+    result.updated_by = acting_user
+    result._history_user = acting_user
+    result.save(update_fields=SELF_FIELDS)
+    return True

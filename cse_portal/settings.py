@@ -160,6 +160,13 @@ STORAGES = {
     },
 }
 
+# Evidence uploads: the largest file accepted, in megabytes (files are streamed to disk above
+# Django's in-memory limit, so this bounds disk use, not memory).
+EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=25)
+EVIDENCE_MAX_UPLOAD_BYTES = EVIDENCE_MAX_UPLOAD_MB * 1024 * 1024
+# Evidence due for review within this many days shows on the dashboard and in reminders.
+EVIDENCE_REVIEW_WINDOW_DAYS = 30
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 if env.str("EMAIL_URL", default=""):

@@ -1,1 +1,1 @@
-"""Evidence portfolio: files, links and notes cross-referenced to elements (issue 2/5)."""
+"""Evidence portfolio: files, links and notes cross-referenced to elements."""

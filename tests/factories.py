@@ -119,3 +119,43 @@ class ElementResultFactory(factory.django.DjangoModelFactory):
 
     assessment = factory.SubFactory(AssessmentFactory)
     element = factory.SubFactory(ElementFactory)
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    """A web-link item by default; use ``kind=Evidence.Kind.FILE`` with ``file=`` for files."""
+
+    class Meta:
+        model = "evidence.Evidence"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    kind = "link"
+    title = factory.Sequence(lambda n: f"Evidence item {n}")
+    description = factory.Faker("sentence")
+    url = factory.Sequence(lambda n: f"https://intranet.example.test/docs/{n}")
+    created_by = factory.SubFactory(UserFactory)
+    owner = factory.SelfAttribute("created_by")
+
+
+class EvidenceVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "evidence.EvidenceVersion"
+
+    evidence = factory.SubFactory(EvidenceFactory, kind="file")
+    file = factory.django.FileField(filename="old.pdf", data=b"%PDF-1.4 old version")
+    original_filename = "old.pdf"
+    content_type = "application/pdf"
+    size = 20
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    uploaded_at = factory.LazyFunction(timezone.now)
+
+
+class EvidenceLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "evidence.EvidenceLink"
+
+    evidence = factory.SubFactory(EvidenceFactory)
+    assessment = factory.SubFactory(
+        AssessmentFactory, organisation=factory.SelfAttribute("..evidence.organisation")
+    )
+    element = factory.SubFactory(ElementFactory)
+    note = "Supports this element."
