@@ -1,6 +1,6 @@
 """URLs under /o/<org_slug>/: the TenantMiddleware 404s anyone who is not a member."""
 
-from django.urls import path
+from django.urls import include, path
 
 from organisations import views
 
@@ -16,4 +16,6 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation-revoke",
     ),
+    path("assessments/", include("assessments.urls")),
+    path("evidence/", include("evidence.urls")),
 ]
