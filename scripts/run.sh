@@ -6,7 +6,8 @@ BIN=.venv/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 
-$BIN/celery -A cse_portal worker --loglevel=INFO --concurrency=1 --pool=solo &
+# -B: the worker runs the beat scheduler too (the daily review reminders).
+$BIN/celery -A cse_portal worker --beat --loglevel=INFO --concurrency=1 --pool=solo &
 worker=$!
 $BIN/python manage.py runserver "$HOST:$PORT" &
 web=$!

@@ -64,3 +64,16 @@ def test_demo_data_is_refused_in_production():
     )
     assert result.returncode != 0
     assert "refused in production" in result.stderr
+
+
+def test_evidence_storage_switches_to_s3_by_setting_only():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url)",
+        MEDIA_STORAGE_BACKEND="storages.backends.s3.S3Storage",
+        MEDIA_STORAGE_OPTIONS='{"bucket_name": "cse-evidence", "endpoint_url": "https://s3.example.org"}',
+    )
+    assert result.returncode == 0, result.stderr
+    assert "S3Storage cse-evidence https://s3.example.org" in result.stdout

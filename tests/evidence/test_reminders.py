@@ -1,0 +1,76 @@
+"""Daily review reminders: one email per owner listing their items due within 30 days."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+
+from cse_portal.celery import app
+from evidence.reminders import due_for_review, send_review_reminders
+from organisations.models import Role
+from tests.factories import EvidenceFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def evidence_detail_url_exists():
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        reverse("org:evidence-detail", args=["x", 1])
+    except NoReverseMatch:
+        pytest.skip("the evidence detail page is not wired yet")
+
+
+def test_each_owner_gets_one_email_listing_their_items(org, member_of, mailoutbox):
+    lead = member_of(org, Role.QUALITY_LEAD)
+    admin = member_of(org, Role.ADMIN)
+    EvidenceFactory(
+        organisation=org, owner=lead, title="Complaints policy", review_by=TODAY - timedelta(days=2)
+    )
+    EvidenceFactory(
+        organisation=org, owner=lead, title="Survey 2026", review_by=TODAY + timedelta(days=30)
+    )
+    EvidenceFactory(
+        organisation=org, owner=lead, title="Far off", review_by=TODAY + timedelta(days=31)
+    )
+    EvidenceFactory(
+        organisation=org, owner=admin, title="Privacy notice", review_by=TODAY + timedelta(days=1)
+    )
+    EvidenceFactory(organisation=org, owner=admin, title="No date", review_by=None)
+    # fmt: skip
+
+    assert send_review_reminders(TODAY) == 2
+
+    by_recipient = {m.to[0]: m for m in mailoutbox}
+    lead_mail = by_recipient[lead.email].body
+    assert "Complaints policy" in lead_mail and "OVERDUE" in lead_mail
+    assert "Survey 2026" in lead_mail
+    assert "Far off" not in lead_mail
+    assert f"/o/{org.slug}/evidence/" in lead_mail
+    assert "2 evidence items due" in by_recipient[lead.email].subject
+    assert "Privacy notice" in by_recipient[admin.email].body
+
+
+def test_an_owner_who_left_the_organisation_is_not_emailed(org, member_of, mailoutbox):
+    leaver = member_of(org, Role.QUALITY_LEAD)
+    EvidenceFactory(organisation=org, owner=leaver, review_by=TODAY)
+    leaver.memberships.all().delete()
+    assert send_review_reminders(TODAY) == 0
+    assert mailoutbox == []
+    assert due_for_review(TODAY).count() == 1  # still on the dashboard
+
+
+def test_nothing_due_sends_nothing(org, mailoutbox):
+    assert send_review_reminders(TODAY) == 0
+    assert mailoutbox == []
+
+
+def test_the_reminder_runs_daily_on_celery_beat():
+    entry = settings.CELERY_BEAT_SCHEDULE["evidence-review-reminders"]
+    assert entry["task"] == "evidence.send_review_reminders"
+    assert entry["task"] in app.tasks
+    assert entry["schedule"].hour == {7}
