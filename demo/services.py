@@ -4,12 +4,13 @@ Idempotent: running it again leaves the same data. Refused in production.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment
@@ -60,6 +61,32 @@ PEOPLE = [
 ]
 
 
+# Evidence of the demo organisation: (title, kind, link or note text, description,
+# review-by as days from today or None, elements it supports in the open year)
+DEMO_EVIDENCE = [
+    ("Customer profile 2018", "link", "https://intranet.demo.test/insight/customer-profile-2018",
+     "Population profile of Scarborough and Ryedale by age, deprivation and health need.",
+     20, ["1.1.1", "1.1.2"]),
+    ("Engagement strategy 2017–2020", "link", "https://intranet.demo.test/engagement/strategy",
+     "The Communications and Engagement strategy approved by the Governing Body.",
+     200, ["1.2.1", "1.2.3"]),
+    ("Seldom-heard groups outreach log", "note",
+     "Monthly sessions with the travelling community, carers' groups and the Deaf "
+     "community; actions taken are recorded in the engagement tracker.",
+     "Outreach to hard to reach and disadvantaged groups.", -5, ["1.1.3"]),
+    ("You said, we did — autumn 2018", "link", "https://www.demo.test/you-said-we-did",
+     "Published changes made after consultation.", 90, ["1.2.2", "1.3.5"]),
+    ("Patient satisfaction survey 2018", "link", "https://intranet.demo.test/surveys/2018",
+     "Survey method, sample size and results by customer group.", 10, ["1.3.1", "1.3.2"]),
+    ("Complaints procedure", "link", "https://www.demo.test/complaints",
+     "The public complaints procedure and response times.", 45, ["4.3.2", "4.3.5"]),
+    ("Integrated performance report, Q2 2018/19", "note",
+     "Performance against national targets; A&E four-hour and RTT 18-week targets "
+     "missed, with recovery actions agreed with providers.",
+     "Quarterly report to the Governing Body.", None, ["4.1.2", "5.3.2"]),
+]  # fmt: skip
+
+
 class DemoRefused(Exception):
     pass
 
@@ -89,6 +116,31 @@ def setup_demo(stdout=None) -> None:
             "import_annex_one", "--org", spec.slug, str(DEMO_DIR / spec.annex_one), stdout=stdout
         )
         _set_workflow(orgs[spec.slug], spec)
+    _add_evidence(orgs["demo"], ORGANISATIONS[0].open_year)
+
+
+def _add_evidence(organisation: Organisation, year: int) -> None:
+    """The demo organisation's evidence library, linked into its open year (once)."""
+    from evidence import services as evidence_services
+    from evidence.models import Evidence
+    from standards.models import Element
+
+    lead = User.objects.get(email="lead@demo.test")
+    assessment = Assessment.objects.get(organisation=organisation, year=year)
+    today = timezone.localdate()
+    for title, kind, content, description, review_in, refs in DEMO_EVIDENCE:
+        if Evidence.objects.for_org(organisation).filter(title=title).exists():
+            continue
+        details = {
+            "title": title,
+            "description": description,
+            "review_by": today + timedelta(days=review_in) if review_in is not None else None,
+            "evidence_date": date(year, 10, 1),
+        }
+        add = evidence_services.add_link if kind == "link" else evidence_services.add_note
+        item = add(organisation, content, lead, **details)
+        for element in Element.objects.filter(standard=assessment.standard, ref__in=refs):
+            evidence_services.link(item, assessment, element, lead)
 
 
 def _set_workflow(organisation: Organisation, spec: DemoOrganisation) -> None:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.views import redirect_to_login
@@ -6,12 +7,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from assessments.models import Assessment
+from evidence.reminders import due_for_review
 from organisations import services
 from organisations.decorators import require
 from organisations.forms import AcceptInvitationForm, InviteForm, RoleForm
 from organisations.models import Invitation, Membership, Role
-from organisations.permissions import Action
+from organisations.permissions import Action, can
 from reports.progression import year_figures
+
+DASHBOARD_DUE_LIMIT = 20
 
 
 @require(Action.VIEW)
@@ -20,7 +24,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     assessments = list(Assessment.objects.for_org(org).order_by("-year"))
     figures = year_figures(assessments)
     rows = [{"assessment": a, "figures": figures[a.pk]} for a in assessments]
-    return render(request, "organisations/dashboard.html", {"assessments": rows})
+    due = None
+    if can(request.membership, Action.EDIT_EVIDENCE):
+        due = list(due_for_review().filter(organisation=org)[: DASHBOARD_DUE_LIMIT + 1])
+    return render(
+        request,
+        "organisations/dashboard.html",
+        {
+            "assessments": rows,
+            "due_for_review": due[:DASHBOARD_DUE_LIMIT] if due is not None else None,
+            "more_due": due is not None and len(due) > DASHBOARD_DUE_LIMIT,
+            "review_window_days": settings.EVIDENCE_REVIEW_WINDOW_DAYS,
+        },
+    )
 
 
 # --- members (admins only) -----------------------------------------------------------------
