@@ -53,8 +53,11 @@ _IMAGES = [
     (b"GIF89a", GIF),
     (b"II*\x00", TIFF),
     (b"MM\x00*", TIFF),
-    (b"BM", BMP),
 ]
+
+# A BMP starts with "BM", as plenty of text does ("BMI,weight", "BMA report"): the reserved
+# bytes after the file size are zero and the info header has one of a few known sizes.
+_BMP_INFO_HEADER_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}
 
 # What a refused file turned out to be, for a message that helps.
 _KNOWN_REFUSED = [
@@ -92,6 +95,8 @@ def sniff(stream: BinaryIO) -> FileType:
     for magic, filetype in _IMAGES:
         if head.startswith(magic):
             return filetype
+    if _is_bmp(head):
+        return BMP
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return WEBP
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
@@ -101,7 +106,16 @@ def sniff(stream: BinaryIO) -> FileType:
     for magic, what in _KNOWN_REFUSED:
         if head.startswith(magic):
             raise RefusedType(what)
-    return _sniff_text(head)
+    return _sniff_text(head, complete=len(head) < SNIFF_BYTES)
+
+
+def _is_bmp(head: bytes) -> bool:
+    return (
+        len(head) >= 18
+        and head.startswith(b"BM")
+        and head[6:10] == b"\x00\x00\x00\x00"
+        and int.from_bytes(head[14:18], "little") in _BMP_INFO_HEADER_SIZES
+    )
 
 
 def _sniff_zip(stream: BinaryIO) -> FileType:
@@ -109,7 +123,8 @@ def _sniff_zip(stream: BinaryIO) -> FileType:
     try:
         with zipfile.ZipFile(stream) as archive:
             names = set(archive.namelist())
-            if "mimetype" in names:
+            # The mimetype member is a few dozen bytes: never inflate a large one.
+            if "mimetype" in names and archive.getinfo("mimetype").file_size <= 200:
                 mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
                 if mimetype.startswith("application/vnd.oasis.opendocument."):
                     kind = mimetype.rsplit(".", 1)[-1]
@@ -121,34 +136,63 @@ def _sniff_zip(stream: BinaryIO) -> FileType:
                     return XLSX
                 if any(n.startswith("ppt/") for n in names):
                     return PPTX
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         raise RefusedType("a damaged or unreadable archive") from None
     finally:
         stream.seek(0)
     raise RefusedType("a zip archive")
 
 
-def _sniff_text(head: bytes) -> FileType:
-    if b"\x00" in head:
+# Control characters that text may carry; others (below 0x20) betray binary data.
+_TEXT_CONTROLS = {"\t", "\n", "\r", "\f", "\x0b", "\x1a", "\x1b"}
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _sniff_text(head: bytes, complete: bool = True) -> FileType:
+    """Plain text, CSV or an email message; ``complete`` is False when ``head`` is only the
+    start of a longer file (its last line may then be cut short)."""
+    if head.startswith(_UTF16_BOMS):  # Windows "Unicode" text: NULs are expected here
+        text = _decode_utf16(head, complete)
+    elif b"\x00" in head:
         raise RefusedType("binary data of an unknown kind")
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # The sample may end inside a multi-byte character: judge what came before it.
-        if exc.start < len(head) - 4:
-            try:
-                text = head.decode("cp1252")
-            except UnicodeDecodeError:
-                raise RefusedType("binary data of an unknown kind") from None
-        else:
-            text = head[: exc.start].decode("utf-8")
+    else:
+        text = _decode(head, complete)
     text = text.lstrip("\ufeff")
+    controls = sum(1 for ch in text if ch < " " and ch not in _TEXT_CONTROLS)
+    if controls > max(2, len(text) // 100):
+        raise RefusedType("binary data of an unknown kind")
     lines = [line for line in text.splitlines() if line.strip()]
+    if not complete and len(lines) > 1:
+        lines = lines[:-1]
     if lines and _looks_like_email(lines):
         return EMAIL
     if len(lines) >= 2 and _looks_like_csv(lines):
         return CSV
     return TEXT
+
+
+def _decode(head: bytes, complete: bool) -> str:
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A sample may end inside a multi-byte character: judge what came before it.
+        if not complete and exc.start >= len(head) - 4:
+            return head[: exc.start].decode("utf-8")
+    try:
+        return head.decode("cp1252")
+    except UnicodeDecodeError:
+        raise RefusedType("binary data of an unknown kind") from None
+
+
+def _decode_utf16(head: bytes, complete: bool) -> str:
+    if not complete:
+        head = head[: len(head) - len(head) % 2]
+    try:
+        return head.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        if not complete and exc.start >= len(head) - 4:  # cut inside a surrogate pair
+            return head[: exc.start].decode("utf-16")
+        raise RefusedType("binary data of an unknown kind") from None
 
 
 def _looks_like_email(lines: list[str]) -> bool:

@@ -4,6 +4,7 @@ Views call these; they never write evidence rows themselves.
 """
 
 import hashlib
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,17 +48,40 @@ class CheckedFile:
     name: str
 
 
+MEGABYTE = 1024 * 1024
+
+
 def max_upload_mb() -> int:
     return settings.EVIDENCE_MAX_UPLOAD_MB
+
+
+def max_upload_bytes() -> int:
+    """The largest file accepted. EVIDENCE_MAX_UPLOAD_BYTES is derived from
+    EVIDENCE_MAX_UPLOAD_MB when the settings load; whichever is smaller rules, so that
+    overriding either one (as tests do) changes the limit and its message alike."""
+    from_mb = settings.EVIDENCE_MAX_UPLOAD_MB * MEGABYTE
+    return min(from_mb, getattr(settings, "EVIDENCE_MAX_UPLOAD_BYTES", from_mb))
+
+
+def human_size(size: int, round_up: bool = False) -> str:
+    """1.5 MB, 300 KB, 12 bytes; ``round_up`` so that an oversize file never shows as the
+    limit itself (1.02 MB shows as 1.1 MB against a 1 MB limit)."""
+    rounding = math.ceil if round_up else round
+    for unit, factor in (("MB", MEGABYTE), ("KB", 1024)):
+        if size >= factor:
+            value = rounding(size * 10 / factor) / 10
+            return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} byte{'s' * (size != 1)}"
 
 
 def check_upload(uploaded: UploadedFile) -> CheckedFile:
     """Size and type (from the content) of an upload, or UploadRejected naming the rule."""
     name = display_filename(uploaded.name or "file")
-    if uploaded.size > settings.EVIDENCE_MAX_UPLOAD_BYTES:
+    limit = max_upload_bytes()
+    if uploaded.size is None or uploaded.size > limit:
         raise UploadRejected(
-            f"“{name}” is {uploaded.size / 1024 / 1024:.1f} MB: files may be at most "
-            f"{settings.EVIDENCE_MAX_UPLOAD_MB} MB."
+            f"“{name}” is {human_size(uploaded.size or 0, round_up=True)}: files may be at "
+            f"most {human_size(limit)}."
         )
     try:
         filetype = sniff(uploaded)
@@ -94,6 +118,29 @@ def _check_details(organisation: Organisation, details: dict[str, Any]) -> dict[
     return details
 
 
+def _validate(evidence: Evidence) -> None:
+    """The model's own rules, and what each kind needs: a link its http(s) address, a note
+    its text. Raises ValidationError keyed by field, with messages for the person typing."""
+    errors: dict[str, list[str]] = {}
+    try:
+        # created_by may have been emptied by the deletion of its user; file is set apart.
+        evidence.full_clean(exclude=["file", "created_by"])
+    except ValidationError as error:
+        errors = dict(error.message_dict)
+    if not evidence.title.strip():
+        errors["title"] = ["Give the item a title."]
+    if evidence.kind == Evidence.Kind.LINK:
+        url = evidence.url.strip()
+        if not url:
+            errors["url"] = ["A web link needs its address."]
+        elif not url.lower().startswith(("https://", "http://")):
+            errors["url"] = ["Give a web address that starts with https:// or http://."]
+    elif evidence.kind == Evidence.Kind.NOTE and not evidence.body.strip():
+        errors["body"] = ["Write the note: it is the evidence."]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def add_file(
     organisation: Organisation, checked: CheckedFile, acting_user, **details: Any
@@ -103,7 +150,8 @@ def add_file(
     if existing is not None:
         raise DuplicateFile(existing, checked.name)
     details = _check_details(organisation, details)
-    details.setdefault("title", _title_from_filename(checked.name))
+    if not str(details.get("title") or "").strip():
+        details["title"] = _title_from_filename(checked.name)
     details.setdefault("owner", acting_user)
     evidence = Evidence(
         organisation=organisation,
@@ -136,7 +184,7 @@ def add_link(organisation: Organisation, url: str, acting_user, **details: Any) 
     evidence = Evidence(
         organisation=organisation, kind=Evidence.Kind.LINK, created_by=acting_user, **details
     )
-    evidence.full_clean(exclude=["file"])
+    _validate(evidence)
     evidence._history_user = acting_user
     evidence.save()
     return evidence
@@ -149,7 +197,7 @@ def add_note(organisation: Organisation, body: str, acting_user, **details: Any)
     evidence = Evidence(
         organisation=organisation, kind=Evidence.Kind.NOTE, created_by=acting_user, **details
     )
-    evidence.full_clean(exclude=["file"])
+    _validate(evidence)
     evidence._history_user = acting_user
     evidence.save()
     return evidence
@@ -160,6 +208,7 @@ def update_details(evidence: Evidence, acting_user, **details: Any) -> Evidence:
     details = _check_details(evidence.organisation, details)
     for name, value in details.items():
         setattr(evidence, name, value)
+    _validate(evidence)
     evidence._history_user = acting_user
     evidence.save()
     return evidence
@@ -210,7 +259,14 @@ def delete_evidence(evidence: Evidence, acting_user) -> None:
         link.delete()
     evidence._history_user = acting_user
     evidence.delete()
-    transaction.on_commit(lambda: [storage.delete(name) for name in names if name])
+
+    def delete_files() -> None:
+        for name in names:
+            if name:
+                storage.delete(name)
+
+    # robust: the item is gone whatever the storage says; a file left over is only litter.
+    transaction.on_commit(delete_files, robust=True)
 
 
 @transaction.atomic

@@ -159,3 +159,19 @@ class EvidenceLinkFactory(factory.django.DjangoModelFactory):
     )
     element = factory.SubFactory(ElementFactory)
     note = "Supports this element."
+
+
+class FileEvidenceFactory(EvidenceFactory):
+    """A file item with a small stored PDF (set MEDIA_ROOT to a temporary folder)."""
+
+    kind = "file"
+    url = ""
+    file = factory.django.FileField(
+        filename="stored", data=factory.Sequence(lambda n: f"%PDF-1.4 item {n}".encode())
+    )
+    original_filename = factory.Sequence(lambda n: f"document-{n}.pdf")
+    content_type = "application/pdf"
+    size = 16
+    sha256 = factory.Sequence(lambda n: f"{n + 1:064x}")
+    file_uploaded_at = factory.LazyFunction(timezone.now)
+    file_uploaded_by = factory.SelfAttribute("created_by")

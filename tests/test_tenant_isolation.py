@@ -14,7 +14,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 
 from organisations.models import Membership, Role
-from tests.factories import AssessmentFactory, InvitationFactory, MembershipFactory
+from tests.factories import (
+    AssessmentFactory,
+    ElementFactory,
+    ElementResultFactory,
+    EvidenceLinkFactory,
+    EvidenceVersionFactory,
+    FileEvidenceFactory,
+    InvitationFactory,
+    MembershipFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +39,9 @@ class OrgA:
     membership: Membership
     invitation: object
     assessment: object
+    evidence: object = None  # a file item with an earlier version
+    version: object = None
+    link: object = None  # an evidence link to element 1.1.1 of the assessment
 
 
 # Keyword → a real value from organisation A. A new kind of keyword needs a line here: name
@@ -39,6 +51,10 @@ KWARGS: dict[str, Callable[[OrgA], object]] = {
     "membership_pk": lambda a: a.membership.pk,
     "invitation_pk": lambda a: a.invitation.pk,
     "year": lambda a: a.assessment.year,
+    "evidence_pk": lambda a: a.evidence.pk,
+    "version_pk": lambda a: a.version.pk,
+    "ref": lambda a: a.link.element.ref,
+    "link_pk": lambda a: a.link.pk,
 }
 
 
@@ -101,16 +117,29 @@ def fill(url: TenantURL, a: OrgA) -> str:
 
 
 @pytest.fixture
-def a(org) -> OrgA:
+def a(org, settings, tmp_path) -> OrgA:
+    settings.MEDIA_ROOT = tmp_path  # evidence files
     admin = MembershipFactory(organisation=org, role=Role.ADMIN)
     governing_body = MembershipFactory(organisation=org, role=Role.GOVERNING_BODY).user
-    return OrgA(
+    evidence = FileEvidenceFactory(organisation=org, created_by=admin.user)
+    orga = OrgA(
         organisation=org,
         governing_body=governing_body,
         membership=admin,
         invitation=InvitationFactory(organisation=org, invited_by=admin.user),
         assessment=AssessmentFactory(organisation=org, year=2024),
+        evidence=evidence,
+        version=EvidenceVersionFactory(evidence=evidence),
     )
+    # Element 1.1.1 of the year's standard, its result, and an evidence link to it.
+    element = ElementFactory(
+        sub_criterion__criterion__standard=orga.assessment.standard, ref="1.1.1"
+    )
+    ElementResultFactory(assessment=orga.assessment, element=element)
+    orga.link = EvidenceLinkFactory(
+        evidence__organisation=org, assessment=orga.assessment, element=element
+    )
+    return orga
 
 
 def test_the_walk_finds_the_tenant_urls():
@@ -141,6 +170,10 @@ def test_members_of_another_org_get_404(client, a, other_org, url, role):
     a.invitation.refresh_from_db()
     assert a.invitation.is_usable
     assert Membership.objects.filter(organisation=a.organisation).count() == 2
+    a.evidence.refresh_from_db()  # still there, unchanged
+    assert a.evidence.versions.get() == a.version
+    a.link.refresh_from_db()  # not unlinked
+    assert a.link.note == "Supports this element."
 
 
 @pytest.mark.parametrize("url", TENANT_URLS, ids=str)

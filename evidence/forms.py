@@ -1,0 +1,209 @@
+"""Forms of the evidence pages. They parse and check what was typed; evidence.services saves.
+
+The owner is chosen among the organisation's members, from a list the view loads once, so a
+form never runs a query of its own.
+"""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from evidence.models import Evidence
+from evidence.queries import LibraryFilters
+
+ELEMENT_REF = re.compile(r"^\d{1,2}(\.\d{1,2}){0,3}$")
+
+
+def _person(user) -> str:
+    return f"{user.full_name} ({user.email})" if user.full_name else user.email
+
+
+def _owner_choices(members: list, empty_label: str) -> list[tuple[str, str]]:
+    return [("", empty_label)] + [(str(user.pk), _person(user)) for user in members]
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value is written as the ISO date it expects."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+# --- the library's filters (GET) ---------------------------------------------------------------
+
+
+class LibraryFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Words in title or description"}
+        ),
+    )
+    element = forms.CharField(
+        label="Element",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. 1.1.1", "inputmode": "decimal"}),
+    )
+    kind = forms.ChoiceField(
+        label="Kind", required=False, choices=[("", "Any kind"), *Evidence.Kind.choices]
+    )
+    owner = forms.TypedChoiceField(label="Owner", required=False, coerce=int, empty_value=None)
+    overdue = forms.BooleanField(label="Overdue for review", required=False)
+
+    def __init__(self, *args, members: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = _owner_choices(members, "Anyone")
+
+    def clean_q(self) -> str:
+        return " ".join(self.cleaned_data["q"].split())[:200]
+
+    def clean_element(self) -> str:
+        ref = self.cleaned_data["element"].strip()
+        if ref and not ELEMENT_REF.match(ref):
+            raise ValidationError(f"“{ref[:20]}” is not an element reference such as 1.1.1.")
+        return ref
+
+    def filters(self) -> LibraryFilters:
+        """The filters that were valid; an invalid one is left out (and its error shown)."""
+        if not self.is_bound:
+            return LibraryFilters()
+        self.is_valid()
+        data = self.cleaned_data
+        return LibraryFilters(
+            q=data.get("q") or "",
+            element=data.get("element") or "",
+            kind=data.get("kind") or "",
+            owner_id=data.get("owner"),
+            overdue=bool(data.get("overdue")),
+        )
+
+
+# --- adding and editing an item ----------------------------------------------------------------
+
+
+class DetailsForm(forms.Form):
+    """What every item has; LinkForm and NoteForm add their own content."""
+
+    title = forms.CharField(
+        label="Title",
+        max_length=200,
+        error_messages={"required": "Give the item a title."},
+    )
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What it is and what it shows an assessor.",
+    )
+    owner = forms.TypedChoiceField(
+        label="Owner",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text="Who keeps this item up to date.",
+    )
+    evidence_date = forms.DateField(
+        label="Evidence date",
+        required=False,
+        widget=DateInput(),
+        help_text="The date the document speaks for (not the day it is added).",
+    )
+    review_by = forms.DateField(
+        label="Review by",
+        required=False,
+        widget=DateInput(),
+        help_text="When it should be looked at again; the owner is reminded.",
+    )
+
+    # The fields passed to evidence.services, in this order.
+    detail_fields = ["title", "description", "owner", "evidence_date", "review_by"]
+
+    def __init__(self, *args, members: list, current_owner=None, **kwargs):
+        """``current_owner``: the owner of the item being edited, kept as a choice even
+        after they have left the organisation."""
+        super().__init__(*args, **kwargs)
+        choices = _owner_choices(members, "Nobody")
+        self.members = {user.pk: user for user in members}
+        if current_owner is not None and current_owner.pk not in self.members:
+            self.members[current_owner.pk] = current_owner
+            choices.append((str(current_owner.pk), f"{_person(current_owner)}, no longer a member"))
+        self.fields["owner"].choices = choices
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data["title"].strip()
+        if not title:
+            raise ValidationError("Give the item a title.")
+        return title
+
+    def clean_owner(self):
+        owner_id = self.cleaned_data["owner"]
+        return None if owner_id is None else self.members[owner_id]
+
+    def details(self) -> dict:
+        """The cleaned values as keyword arguments of the evidence services."""
+        return {name: self.cleaned_data[name] for name in self.detail_fields}
+
+    def apply_errors(self, error: ValidationError) -> None:
+        """Show a ValidationError from the services beside the fields it names."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+class LinkForm(DetailsForm):
+    url = forms.URLField(
+        label="Web address",
+        max_length=2000,
+        assume_scheme="https",
+        error_messages={
+            "required": "Give the web address of the page or document.",
+            "invalid": "Give a whole web address, such as https://intranet.example.org/policy.",
+        },
+        widget=forms.URLInput(attrs={"placeholder": "https://"}),
+    )
+    field_order = ["title", "url", "description", "owner", "evidence_date", "review_by"]
+    detail_fields = [*DetailsForm.detail_fields, "url"]
+
+
+class NoteForm(DetailsForm):
+    body = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": "Write the note: it is the evidence."},
+        help_text="Written evidence, e.g. how a practice works, with dates and names.",
+    )
+    field_order = ["title", "body", "description", "owner", "evidence_date", "review_by"]
+    detail_fields = [*DetailsForm.detail_fields, "body"]
+
+
+def details_form_class(kind: str) -> type[DetailsForm]:
+    return {Evidence.Kind.LINK: LinkForm, Evidence.Kind.NOTE: NoteForm}.get(kind, DetailsForm)
+
+
+def initial_details(item: Evidence) -> dict:
+    return {
+        "title": item.title,
+        "description": item.description,
+        "owner": item.owner_id,
+        "evidence_date": item.evidence_date,
+        "review_by": item.review_by,
+        "url": item.url,
+        "body": item.body,
+    }
+
+
+class ReplaceFileForm(forms.Form):
+    file = forms.FileField(
+        label="New file",
+        error_messages={
+            "required": "Choose the file that replaces the current one.",
+            "empty": "The chosen file is empty.",
+        },
+        help_text="The current file is kept as an earlier version, which stays downloadable.",
+    )

@@ -1,0 +1,412 @@
+"""The evidence library: /o/<org>/evidence/… (names in the "org" namespace).
+
+Thin views: parse the request, check the role (``@require``), look the item up through the
+organisation (another tenant's id is a 404), call evidence.services or evidence.queries,
+render. Files are only ever sent by the two download views, as attachments.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from assessments.models import Assessment
+from evidence import filetypes, queries, services
+from evidence.forms import (
+    LibraryFilterForm,
+    ReplaceFileForm,
+    details_form_class,
+    initial_details,
+)
+from evidence.models import Evidence, EvidenceLink
+from organisations.decorators import require
+from organisations.permissions import Action
+from standards.models import Element
+
+logger = logging.getLogger(__name__)
+
+JSON_STATUS = {"created": 201, "duplicate": 409, "refused": 400}
+
+
+def _detail_url(item: Evidence) -> str:
+    return reverse("org:evidence-detail", args=[item.organisation.slug, item.pk])
+
+
+def _get_item(request: HttpRequest, evidence_pk: int, **conditions) -> Evidence:
+    # Through the organisation: another tenant's id is simply not found.
+    return get_object_or_404(
+        Evidence.objects.select_related("owner"),
+        pk=evidence_pk,
+        organisation=request.organisation,
+        **conditions,
+    )
+
+
+# --- the library -----------------------------------------------------------------------------
+
+
+@require(Action.VIEW)
+def evidence_list(request: HttpRequest) -> HttpResponse:
+    org = request.organisation
+    form = LibraryFilterForm(request.GET or None, members=queries.members(org))
+    filters = form.filters()
+    page = queries.page_of(queries.library(org, filters), request.GET.get("page"))
+    return render(
+        request,
+        "evidence/list.html",
+        {"form": form, "filters": filters, "page": page, "items": list(page.object_list)},
+    )
+
+
+@require(Action.VIEW)
+def evidence_detail(request: HttpRequest, evidence_pk: int) -> HttpResponse:
+    item = queries.item(request.organisation, evidence_pk)
+    return render(
+        request,
+        "evidence/detail.html",
+        {
+            "item": item,
+            "type_label": queries.type_label(item.content_type),
+            "versions": [
+                (version, queries.type_label(version.content_type))
+                for version in item.versions.all()
+            ],
+            "links": list(item.links.all()),
+        },
+    )
+
+
+# --- adding ----------------------------------------------------------------------------------
+
+ADD_KINDS = [
+    (Evidence.Kind.FILE, "Files"),
+    (Evidence.Kind.LINK, "A web link"),
+    (Evidence.Kind.NOTE, "A written note"),
+]
+
+
+@require(Action.EDIT_EVIDENCE)
+def evidence_add(request: HttpRequest) -> HttpResponse:
+    """One page, three ways to add: files (the uploader posts to evidence-upload), a web
+    link or a written note (posted here, with ``kind``)."""
+    org = request.organisation
+    data = request.POST if request.method == "POST" else request.GET
+    kind = data.get("kind")
+    if kind not in (Evidence.Kind.LINK, Evidence.Kind.NOTE):
+        kind = Evidence.Kind.FILE
+    form = None
+    if kind != Evidence.Kind.FILE:
+        form_class = details_form_class(kind)
+        members = queries.members(org)
+        if request.method == "POST":
+            form = form_class(request.POST, members=members)
+            if form.is_valid():
+                details = form.details()
+                content = details.pop("url" if kind == Evidence.Kind.LINK else "body")
+                add = services.add_link if kind == Evidence.Kind.LINK else services.add_note
+                try:
+                    item = add(org, content, request.user, **details)
+                except ValidationError as error:
+                    form.apply_errors(error)
+                else:
+                    messages.success(request, f"“{item.title}” was added to the library.")
+                    return redirect(_detail_url(item))
+            messages.error(request, "Nothing was saved yet: please correct the form below.")
+        else:
+            form = form_class(members=members, initial={"owner": request.user.pk})
+    return render(
+        request,
+        "evidence/add.html",
+        {
+            "kind": kind,
+            "kinds": ADD_KINDS,
+            "form": form,
+            "upload_rules": queries.upload_rules(),
+            "next": reverse("org:evidence-list", args=[org.slug]),
+        },
+    )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def _link_target(org, year: str, ref: str) -> tuple[Assessment, Element] | None:
+    """The (year, element) new uploads are linked to, or None; UploadRejected if unusable."""
+    year, ref = (year or "").strip(), (ref or "").strip()
+    if not year and not ref:
+        return None
+    if not (year.isdigit() and len(year) == 4) or not ref:
+        raise services.UploadRejected("To link the files, give both a year and an element.")
+    assessment = Assessment.objects.for_org(org).filter(year=int(year)).first()
+    if assessment is None:
+        raise services.UploadRejected(f"There is no {year} assessment to link the files to.")
+    if assessment.is_finalised:
+        raise services.UploadRejected(
+            f"{assessment.year} is finalised: no evidence can be linked to it any more."
+        )
+    element = Element.objects.filter(standard_id=assessment.standard_id, ref=ref[:12]).first()
+    if element is None:
+        raise services.UploadRejected(
+            f"Element {ref[:12]} is not part of the standard of {assessment.year}."
+        )
+    return assessment, element
+
+
+def _upload_one(org, uploaded, target, user) -> dict:
+    """Check, store (and link) one uploaded file; the result the uploader shows for it."""
+    try:
+        checked = services.check_upload(uploaded)
+        with transaction.atomic():
+            item = services.add_file(org, checked, user)
+            if target is not None:
+                try:
+                    services.link(item, *target, user)
+                except Exception:
+                    item.file.delete(save=False)  # the row rolls back; so must the file
+                    raise
+    except services.UploadRejected as refused:
+        return {"status": "refused", "message": str(refused)}
+    except services.DuplicateFile as duplicate:
+        existing = duplicate.existing
+        return {
+            "status": "duplicate",
+            "message": str(duplicate),
+            "existing": {"id": existing.pk, "title": existing.title, "url": _detail_url(existing)},
+        }
+    except (ValidationError, PermissionDenied) as error:
+        message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        name = services.display_filename(uploaded.name or "file")
+        return {"status": "refused", "message": f"“{name}”: {message}"}
+    target_text = f", linked to {target[1].ref} in {target[0].year}" if target else ""
+    return {
+        "status": "created",
+        "id": item.pk,
+        "title": item.title,
+        "url": _detail_url(item),
+        "message": f"“{checked.name}” was added as “{item.title}”{target_text}.",
+    }
+
+
+def _message_for(request: HttpRequest, result: dict) -> None:
+    """One message per file of a plain post; a link to the new or the existing item."""
+    if result["status"] == "refused":
+        messages.error(request, result["message"])
+        return
+    target = result["existing"] if result["status"] == "duplicate" else result
+    text = format_html(
+        '{} <a href="{}">Open “{}”</a>.', result["message"], target["url"], target["title"]
+    )
+    if result["status"] == "duplicate":
+        messages.warning(request, text)
+    else:
+        messages.success(request, text)
+
+
+@require(Action.EDIT_EVIDENCE)
+@require_POST
+def evidence_upload(request: HttpRequest) -> HttpResponse:
+    """Files in ``files``: JSON per file for the script (one file a request), or one message
+    per file and a redirect to ``next`` for a plain form post."""
+    org = request.organisation
+    wants_json = _wants_json(request)
+    files = request.FILES.getlist("files")
+    try:
+        target = _link_target(org, request.POST.get("year"), request.POST.get("ref"))
+    except services.UploadRejected as refused:
+        results = [{"status": "refused", "message": str(refused)}]
+    else:
+        if files:
+            results = [_upload_one(org, uploaded, target, request.user) for uploaded in files]
+        else:
+            results = [{"status": "refused", "message": "Choose at least one file to upload."}]
+    if wants_json:
+        if len(results) == 1:
+            return JsonResponse(results[0], status=JSON_STATUS[results[0]["status"]])
+        return JsonResponse({"results": results})
+    for result in results:
+        _message_for(request, result)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("org:evidence-list", args=[org.slug])
+    return redirect(next_url)
+
+
+# --- changing --------------------------------------------------------------------------------
+
+
+@require(Action.EDIT_EVIDENCE)
+def evidence_edit(request: HttpRequest, evidence_pk: int) -> HttpResponse:
+    org = request.organisation
+    item = _get_item(request, evidence_pk)
+    title = item.title  # the heading keeps the saved title while the form shows the typed one
+    form_class = details_form_class(item.kind)
+    form_kwargs = {"members": queries.members(org), "current_owner": item.owner}
+    if request.method != "POST":
+        form = form_class(initial=initial_details(item), **form_kwargs)
+        return render(request, "evidence/edit.html", {"item": item, "title": title, "form": form})
+    form = form_class(request.POST, **form_kwargs)
+    if form.is_valid():
+        details = form.details()
+        if details["owner"] == item.owner:
+            # Unchanged: keeps an owner who has since left rather than refusing the edit.
+            del details["owner"]
+        try:
+            services.update_details(item, request.user, **details)
+        except ValidationError as error:
+            form.apply_errors(error)
+        else:
+            messages.success(request, f"“{item.title}” was saved.")
+            return redirect(_detail_url(item))
+    messages.error(request, "Nothing was saved yet: please correct the form below.")
+    return render(request, "evidence/edit.html", {"item": item, "title": title, "form": form})
+
+
+@require(Action.EDIT_EVIDENCE)
+def evidence_replace(request: HttpRequest, evidence_pk: int) -> HttpResponse:
+    """A new file for a file item; the current one is kept as an earlier version."""
+    item = _get_item(request, evidence_pk, kind=Evidence.Kind.FILE)
+    duplicate = None
+    if request.method != "POST":
+        form = ReplaceFileForm()
+    else:
+        form = ReplaceFileForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                checked = services.check_upload(form.cleaned_data["file"])
+                services.replace_file(item, checked, request.user)
+            except services.UploadRejected as refused:
+                form.add_error("file", str(refused))
+            except services.DuplicateFile as error:
+                form.add_error("file", str(error))
+                duplicate = error.existing
+            else:
+                messages.success(
+                    request,
+                    f"The file of “{item.title}” was replaced by “{checked.name}”; the "
+                    "earlier file is kept under Earlier versions.",
+                )
+                return redirect(_detail_url(item))
+    return render(
+        request,
+        "evidence/replace.html",
+        {
+            "item": item,
+            "type_label": queries.type_label(item.content_type),
+            "form": form,
+            "duplicate": duplicate,
+            "upload_rules": queries.upload_rules(),
+        },
+    )
+
+
+@require(Action.EDIT_EVIDENCE)
+def evidence_delete(request: HttpRequest, evidence_pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes the item, its links and its files."""
+    org = request.organisation
+    item = _get_item(request, evidence_pk)
+    link_count = EvidenceLink.objects.filter(evidence=item).count()
+    if request.method != "POST":
+        return render(
+            request,
+            "evidence/delete.html",
+            {"item": item, "link_count": link_count, "version_count": item.versions.count()},
+        )
+    title = item.title
+    services.delete_evidence(item, request.user)
+    links = (
+        f", with its {link_count} link{'s' * (link_count != 1)} to elements" if link_count else ""
+    )
+    messages.success(request, f"“{title}” was deleted{links}.")
+    return redirect("org:evidence-list", org_slug=org.slug)
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+# Extensions a download may keep for each sniffed type; any other name gets the first one
+# appended, so a PDF called "minutes.html" is saved as "minutes.html.pdf", never opened as HTML.
+EXTENSIONS = {
+    filetypes.PDF.content_type: (".pdf",),
+    filetypes.PNG.content_type: (".png",),
+    filetypes.JPEG.content_type: (".jpg", ".jpeg", ".jpe", ".jfif"),
+    filetypes.GIF.content_type: (".gif",),
+    filetypes.WEBP.content_type: (".webp",),
+    filetypes.TIFF.content_type: (".tif", ".tiff"),
+    filetypes.BMP.content_type: (".bmp", ".dib"),
+    filetypes.DOCX.content_type: (".docx", ".docm", ".dotx", ".dotm"),
+    filetypes.XLSX.content_type: (".xlsx", ".xlsm", ".xltx", ".xltm"),
+    filetypes.PPTX.content_type: (".pptx", ".pptm", ".ppsx", ".potx"),
+    filetypes.OLE2.content_type: (".doc", ".dot", ".xls", ".xlt", ".ppt", ".pps", ".msg"),
+    filetypes.EMAIL.content_type: (".eml",),
+    filetypes.CSV.content_type: (".csv", ".tsv", ".txt"),
+    filetypes.TEXT.content_type: (".txt", ".text", ".csv", ".tsv", ".md", ".log"),
+}
+OPENDOCUMENT_EXTENSIONS = {
+    "text": ".odt",
+    "spreadsheet": ".ods",
+    "presentation": ".odp",
+    "graphics": ".odg",
+    "formula": ".odf",
+    "chart": ".odc",
+    "database": ".odb",
+    "image": ".odi",
+}
+
+
+def download_name(name: str, content_type: str) -> str:
+    """A filename safe to send: no folders, quotes or control characters, and an extension
+    that matches the content."""
+    name = services.display_filename(name or "evidence")
+    if content_type.startswith("application/vnd.oasis.opendocument."):
+        kind = content_type.rsplit(".", 1)[-1]
+        allowed = (OPENDOCUMENT_EXTENSIONS.get(kind, ".odt"),)
+    else:
+        allowed = EXTENSIONS.get(content_type, (".bin",))
+    if not name.lower().endswith(allowed):
+        name += allowed[0]
+    return name
+
+
+def _attachment(field_file, name: str, content_type: str) -> FileResponse:
+    try:
+        handle = field_file.open("rb")
+    except OSError:
+        logger.error("Evidence file %s is missing from storage", field_file.name)
+        raise Http404("The file is missing from storage.") from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_name(name, content_type),
+        content_type=content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require(Action.DOWNLOAD_EVIDENCE)
+@require_safe
+def evidence_download(request: HttpRequest, evidence_pk: int) -> HttpResponse:
+    item = get_object_or_404(
+        Evidence, pk=evidence_pk, organisation=request.organisation, kind=Evidence.Kind.FILE
+    )
+    if not item.file:
+        raise Http404("This item has no file.")
+    return _attachment(item.file, item.original_filename, item.content_type)
+
+
+@require(Action.DOWNLOAD_EVIDENCE)
+@require_safe
+def evidence_version_download(request: HttpRequest, evidence_pk: int, version_pk: int):
+    item = get_object_or_404(Evidence, pk=evidence_pk, organisation=request.organisation)
+    version = get_object_or_404(item.versions, pk=version_pk)
+    return _attachment(version.file, version.original_filename, version.content_type)
