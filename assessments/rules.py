@@ -33,3 +33,27 @@ def certification_outcome(counts: dict[str, int]) -> Outcome:
             f"Certified; partial compliance on {pc} element{'s' * (pc != 1)} to address",
         )
     return Outcome(OutcomeCode.CERTIFIED, "Certified")
+
+
+# --- What needs the quality lead's attention in a year's grid --------------------------------
+
+NO_SELF_RATING = "No self-rating"
+NO_EVIDENCE = "No evidence linked"
+OVERDUE_EVIDENCE = "Evidence past its review date"
+
+
+def attention_reasons(result, evidence_count: int, has_overdue: bool) -> list[str]:
+    """Why an element (or sub-element) of a year needs attention, in words; empty if none.
+
+    ``result`` is the year's ElementResult (only its ``self_rating`` is read),
+    ``evidence_count`` the number of evidence items linked to the element in that year and
+    ``has_overdue`` whether any of them is past its review date.
+    """
+    reasons = []
+    if not result.self_rating:
+        reasons.append(NO_SELF_RATING)
+    if evidence_count <= 0:
+        reasons.append(NO_EVIDENCE)
+    if has_overdue:
+        reasons.append(OVERDUE_EVIDENCE)
+    return reasons

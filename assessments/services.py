@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from assessments.models import Assessment, ElementResult
+from assessments.models import Assessment, ElementResult, Rating
 from organisations.models import Organisation
 from reports.annex_one import AnnexOneError, AnnexOneTable, Cell
 from standards.models import Element, Standard
@@ -208,6 +208,7 @@ def _write(plans: list[_Plan], acting_user: AbstractBaseUser | None) -> ImportSu
 # --- Opening a year and the self-assessment -----------------------------------------------
 
 SELF_FIELDS = ["self_rating", "self_notes", "updated_by", "updated_at"]
+SELF_RATINGS = frozenset({"", *Rating.values})
 
 
 class YearExists(Exception):
@@ -256,7 +257,12 @@ def open_year(
             visit_date=visit_date,
         )  # fmt: skip
         assessment._history_user = acting_user
-        assessment.save()
+        try:
+            with transaction.atomic():
+                assessment.save()
+        except IntegrityError:
+            # Someone opened the same year a moment ago.
+            raise YearExists(f"{organisation} already has a {year} assessment.") from None
         elements = list(Element.objects.filter(standard=standard).order_by("position"))
         earlier: dict[str, ElementResult] = {}
         if previous is not None:
@@ -301,14 +307,23 @@ def open_year(
     return assessment
 
 
+@transaction.atomic
 def set_self_assessment(
     result: ElementResult,
     acting_user: AbstractBaseUser | None,
     self_rating: str,
     self_notes: str,
 ) -> bool:
-    """Record the organisation's own rating and notes for an element; False if unchanged."""
+    """Record the organisation's own rating and notes for an element; False if unchanged.
+
+    The result and its history row are written together. A rating that is not CP, C, PC, NC
+    or blank raises ValidationError; a finalised year raises YearLocked.
+    """
     check_open(result.assessment)
+    if self_rating not in SELF_RATINGS:
+        raise ValidationError(
+            f"“{self_rating}” is not a rating: choose CP, C, PC or NC, or leave it blank."
+        )
     if (result.self_rating, result.self_notes) == (self_rating, self_notes):
         return False
     result.self_rating = self_rating

@@ -1,0 +1,374 @@
+"""Reading an assessment year: the grid of a year and the page of one element.
+
+Plain functions returning dataclasses, so the views stay thin and the number of SQL queries
+is fixed whatever the amount of evidence: each function says which queries it makes.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from assessments.models import RATING_ORDER, Assessment, ElementResult
+from assessments.rules import Outcome, attention_reasons, certification_outcome
+from evidence.models import Evidence, EvidenceLink
+from organisations.models import Organisation
+from reports.progression import YearFigures, year_figures
+from standards.models import Criterion, Element, SubCriterion
+
+NOT_RATED = "none"  # the filter value for "not rated"
+RATING_FILTER_VALUES = frozenset({NOT_RATED, *RATING_ORDER})
+SEARCH_LIMIT = 20
+
+
+def anchor(ref: str) -> str:
+    """An HTML id for an element's row: ``el-1-3-3-1`` (no dots, so CSS selectors work)."""
+    return "el-" + ref.replace(".", "-")
+
+
+# --- The year's grid -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GridFilters:
+    """What the grid shows: all rows, or those of one criterion, rating and attention."""
+
+    criterion: str = ""  # a criterion ref ("1"), or "" for all
+    self_rating: str = ""  # "", "none" (not rated) or CP/C/PC/NC
+    rating: str = ""  # the assessor's rating, same values
+    attention: bool = False  # only rows that need attention
+
+    @property
+    def active(self) -> bool:
+        return bool(self.criterion or self.self_rating or self.rating or self.attention)
+
+    def matches(self, row: "GridRow") -> bool:
+        element = row.element
+        if self.criterion and element.sub_criterion.criterion.ref != self.criterion:
+            return False
+        if not _rating_matches(self.self_rating, row.result.self_rating):
+            return False
+        if not _rating_matches(self.rating, row.result.rating):
+            return False
+        return not (self.attention and not row.reasons)
+
+
+def _rating_matches(wanted: str, actual: str) -> bool:
+    if not wanted:
+        return True
+    if wanted == NOT_RATED:
+        return not actual
+    return actual == wanted
+
+
+@dataclass
+class GridRow:
+    result: ElementResult
+    evidence_count: int = 0
+    has_overdue: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def element(self) -> Element:
+        return self.result.element
+
+    @property
+    def anchor(self) -> str:
+        return anchor(self.result.element.ref)
+
+    @property
+    def is_sub_element(self) -> bool:
+        return self.result.element.parent_id is not None
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass
+class SubCriterionGroup:
+    sub_criterion: SubCriterion
+    rows: list[GridRow] = field(default_factory=list)
+
+
+@dataclass
+class CriterionGroup:
+    criterion: Criterion
+    sub_criteria: list[SubCriterionGroup] = field(default_factory=list)
+
+
+@dataclass
+class Progress:
+    """The year's self-assessment so far. Elements and sub-elements are counted apart: the
+    57 elements are what the standard counts; sub-elements are detail under their element."""
+
+    elements: int = 0
+    self_rated: int = 0
+    evidenced: int = 0
+    complete: int = 0  # self-rated and evidenced
+    sub_elements: int = 0
+    sub_self_rated: int = 0
+    sub_evidenced: int = 0
+    needing_attention: int = 0  # rows, elements and sub-elements alike
+
+    @property
+    def percent_complete(self) -> int:
+        return round(100 * self.complete / self.elements) if self.elements else 0
+
+    def add(self, row: GridRow) -> None:
+        if row.reasons:
+            self.needing_attention += 1
+        rated, evidenced = bool(row.result.self_rating), row.evidence_count > 0
+        if row.is_sub_element:
+            self.sub_elements += 1
+            self.sub_self_rated += rated
+            self.sub_evidenced += evidenced
+        else:
+            self.elements += 1
+            self.self_rated += rated
+            self.evidenced += evidenced
+            self.complete += rated and evidenced
+
+
+@dataclass
+class Grid:
+    assessment: Assessment
+    groups: list[CriterionGroup]
+    criteria: list[Criterion]  # every criterion of the standard, for the filter
+    progress: Progress
+    filters: GridFilters
+    shown: int  # rows shown after the filters
+    total: int  # rows in the year
+
+
+def evidence_figures(
+    assessment: Assessment, today: date | None = None, element_id: int | None = None
+) -> dict[int, tuple[int, bool]]:
+    """Element id → (evidence items linked in this year, whether any is past its review date).
+
+    One grouped query over the year's links (a conditional count for the overdue ones); of
+    one element's links only, given ``element_id``.
+    """
+    today = today or timezone.localdate()
+    links = EvidenceLink.objects.filter(assessment=assessment)
+    if element_id is not None:
+        links = links.filter(element_id=element_id)
+    rows = (
+        links.values("element_id")
+        .annotate(
+            n=Count("id"),
+            overdue=Count("id", filter=Q(evidence__review_by__lt=today)),
+        )
+        .order_by()
+    )
+    return {row["element_id"]: (row["n"], row["overdue"] > 0) for row in rows}
+
+
+def result_reasons(result: ElementResult, today: date | None = None) -> list[str]:
+    """Why one element of a year needs attention (one query, for the evidence figures)."""
+    figures = evidence_figures(result.assessment, today, element_id=result.element_id)
+    count, overdue = figures.get(result.element_id, (0, False))
+    return attention_reasons(result, count, overdue)
+
+
+def criteria_of(assessment: Assessment) -> list[Criterion]:
+    """The criteria of the year's standard, in order (one query)."""
+    return list(Criterion.objects.filter(standard_id=assessment.standard_id).order_by("position"))
+
+
+def year_grid(
+    assessment: Assessment,
+    filters: GridFilters | None = None,
+    today: date | None = None,
+    criteria: list[Criterion] | None = None,
+) -> Grid:
+    """Every element and sub-element of the year under its criterion and sub-criterion.
+
+    Three queries: the criteria (all of them, for the filter; none when passed in), the
+    year's results with their element, sub-criterion and criterion, and the evidence figures
+    per element. The progress counts the whole year; the filters only choose the rows shown.
+    """
+    filters = filters or GridFilters()
+    if criteria is None:
+        criteria = criteria_of(assessment)
+    results = (
+        ElementResult.objects.filter(assessment=assessment)
+        .select_related("element", "element__sub_criterion__criterion")
+        .order_by("element__position")
+    )
+    figures = evidence_figures(assessment, today)
+    progress = Progress()
+    groups: dict[int, CriterionGroup] = {}
+    subs: dict[int, SubCriterionGroup] = {}
+    total = shown = 0
+    for result in results:
+        count, overdue = figures.get(result.element_id, (0, False))
+        row = GridRow(result, count, overdue, attention_reasons(result, count, overdue))
+        progress.add(row)
+        total += 1
+        if not filters.matches(row):
+            continue
+        shown += 1
+        sub_criterion = result.element.sub_criterion
+        if sub_criterion.pk not in subs:
+            criterion = sub_criterion.criterion
+            if criterion.pk not in groups:
+                groups[criterion.pk] = CriterionGroup(criterion)
+            subs[sub_criterion.pk] = SubCriterionGroup(sub_criterion)
+            groups[criterion.pk].sub_criteria.append(subs[sub_criterion.pk])
+        subs[sub_criterion.pk].rows.append(row)
+    ordered = sorted(groups.values(), key=lambda group: group.criterion.position)
+    return Grid(assessment, ordered, criteria, progress, filters, shown, total)
+
+
+# --- One element of a year -------------------------------------------------------------------
+
+
+@dataclass
+class ElementPage:
+    assessment: Assessment
+    result: ElementResult
+    sub_results: list[ElementResult]  # an element's sub-elements in this year
+    links: list[EvidenceLink]
+    earlier: list[ElementResult]  # the same ref in every earlier year, latest first
+    reasons: list[str]
+
+    @property
+    def element(self) -> Element:
+        return self.result.element
+
+    @property
+    def anchor(self) -> str:
+        return anchor(self.result.element.ref)
+
+    @property
+    def evidence_count(self) -> int:
+        return len(self.links)
+
+    @property
+    def to_confirm(self) -> int:
+        return sum(link.needs_confirmation for link in self.links)
+
+
+def element_page(assessment: Assessment, ref: str, today: date | None = None) -> ElementPage | None:
+    """The element ``ref`` of the year, or None when the year has no such element.
+
+    Four queries: the result (with its element, parent, sub-criterion, criterion and who
+    changed it last), its sub-elements' results, the evidence links with their items, and
+    the results of the same ref in the organisation's earlier years.
+    """
+    today = today or timezone.localdate()
+    result = (
+        ElementResult.objects.filter(assessment=assessment, element__ref=ref)
+        .select_related(
+            "element__sub_criterion__criterion", "element__parent", "updated_by", "assessment"
+        )
+        .first()
+    )
+    if result is None:
+        return None
+    element = result.element
+    sub_results = list(
+        ElementResult.objects.filter(assessment=assessment, element__parent=element)
+        .select_related("element")
+        .order_by("element__position")
+    )
+    links = list(
+        EvidenceLink.objects.filter(assessment=assessment, element=element)
+        .select_related("evidence", "confirmed_by")
+        .order_by("evidence__title", "pk")
+    )
+    for evidence_link in links:  # known already: no query per link
+        evidence_link.element = element
+        evidence_link.assessment = assessment
+    earlier = list(
+        ElementResult.objects.filter(
+            assessment__organisation_id=assessment.organisation_id,
+            assessment__year__lt=assessment.year,
+            element__ref=ref,
+        )
+        .select_related("assessment")
+        .order_by("-assessment__year")
+    )
+    overdue = any(
+        link.evidence.review_by is not None and link.evidence.review_by < today for link in links
+    )
+    return ElementPage(
+        assessment=assessment,
+        result=result,
+        sub_results=sub_results,
+        links=links,
+        earlier=earlier,
+        reasons=attention_reasons(result, len(links), overdue),
+    )
+
+
+# --- Linking evidence from the library -------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    evidence: Evidence
+    linked: bool  # already linked to this element in this year
+
+
+@dataclass
+class EvidenceSearch:
+    query: str
+    hits: list[SearchHit]
+    more: bool  # more items match than are shown
+
+
+def search_evidence(
+    organisation: Organisation,
+    assessment: Assessment,
+    element: Element,
+    query: str,
+    limit: int = SEARCH_LIMIT,
+) -> EvidenceSearch:
+    """The organisation's evidence items whose title contains ``query``, by title; one query
+    (each hit says whether it is linked to this element in this year already)."""
+    query = query.strip()
+    if not query:
+        return EvidenceSearch(query, [], False)
+    linked = EvidenceLink.objects.filter(
+        evidence=OuterRef("pk"), assessment=assessment, element=element
+    )
+    items = list(
+        Evidence.objects.for_org(organisation)
+        .filter(title__icontains=query)
+        .annotate(linked=Exists(linked))
+        .order_by("title", "pk")[: limit + 1]
+    )
+    hits = [SearchHit(item, item.linked) for item in items[:limit]]
+    return EvidenceSearch(query, hits, len(items) > limit)
+
+
+# --- The organisation's years ----------------------------------------------------------------
+
+
+@dataclass
+class YearRow:
+    assessment: Assessment
+    figures: YearFigures
+    outcome: Outcome | None  # known once the year is finalised
+
+
+def year_rows(organisation: Organisation) -> list[YearRow]:
+    """The organisation's years, latest first, with their CP/C/PC/NC counts and outcome.
+
+    Four queries: the years, then reports.progression.year_figures' three.
+    """
+    assessments = list(Assessment.objects.for_org(organisation).order_by("-year"))
+    figures = year_figures(assessments)
+    return [
+        YearRow(
+            assessment,
+            figures[assessment.pk],
+            certification_outcome(figures[assessment.pk].counts)
+            if assessment.is_finalised
+            else None,
+        )
+        for assessment in assessments
+    ]
