@@ -6,16 +6,19 @@ is fixed whatever the amount of evidence: each function says which queries it ma
 
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import quote
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 
 from assessments.models import RATING_ORDER, Assessment, ElementResult
 from assessments.rules import Outcome, attention_reasons, certification_outcome
 from evidence.models import Evidence, EvidenceLink
 from organisations.models import Organisation
 from reports.progression import YearFigures, year_figures
-from standards.models import Criterion, Element, SubCriterion
+from standards.models import Criterion, Element
 
 NOT_RATED = "none"  # the filter value for "not rated"
 RATING_FILTER_VALUES = frozenset({NOT_RATED, *RATING_ORDER})
@@ -25,6 +28,17 @@ SEARCH_LIMIT = 20
 def anchor(ref: str) -> str:
     """An HTML id for an element's row: ``el-1-3-3-1`` (no dots, so CSS selectors work)."""
     return "el-" + ref.replace(".", "-")
+
+
+def year_url(assessment: Assessment) -> str:
+    """The year's grid: ``/o/<org>/assessments/<year>/``."""
+    return reverse("org:year", args=[assessment.organisation.slug, assessment.year])
+
+
+def element_url(year_url: str, ref: str) -> str:
+    """An element's page, from its year's URL: what ``reverse("org:element", …)`` gives,
+    without resolving the pattern again for every row of a grid."""
+    return f"{year_url}elements/{quote(ref, safe=RFC3986_SUBDELIMS + '~:@')}/"
 
 
 # --- The year's grid -------------------------------------------------------------------------
@@ -44,8 +58,7 @@ class GridFilters:
         return bool(self.criterion or self.self_rating or self.rating or self.attention)
 
     def matches(self, row: "GridRow") -> bool:
-        element = row.element
-        if self.criterion and element.sub_criterion.criterion.ref != self.criterion:
+        if self.criterion and row.element.criterion_ref != self.criterion:
             return False
         if not _rating_matches(self.self_rating, row.result.self_rating):
             return False
@@ -62,24 +75,64 @@ def _rating_matches(wanted: str, actual: str) -> bool:
     return actual == wanted
 
 
-@dataclass
+# The grid reads its 72 rows as plain values, not model instances: making ~200 instances
+# (results, elements, sub-criteria) cost more than the rest of the grid's assembly.
+
+
+@dataclass(frozen=True, slots=True)
+class GridSubCriterion:
+    id: int
+    ref: str
+    title: str
+    criterion_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class GridElement:
+    """An element or sub-element, as the grid shows it."""
+
+    id: int
+    ref: str
+    text: str
+    guidance: list[str]  # evidence hints
+    parent_id: int | None
+    sub_criterion: GridSubCriterion
+    criterion_ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class GridResult:
+    """The year's result of one element, as the grid shows it (what ``attention_reasons``
+    and the filters read of an ElementResult)."""
+
+    id: int
+    self_rating: str
+    rating: str
+    sampled: bool
+    carried_forward: bool
+
+
+@dataclass(slots=True)
 class GridRow:
-    result: ElementResult
+    result: GridResult
+    element: GridElement
     evidence_count: int = 0
     has_overdue: bool = False
     reasons: list[str] = field(default_factory=list)
+    url: str = ""  # the element's page in this year
 
     @property
-    def element(self) -> Element:
-        return self.result.element
+    def self_url(self) -> str:
+        """Where the row's self-rating is posted (``org:self-assessment``)."""
+        return f"{self.url}self/"
 
     @property
     def anchor(self) -> str:
-        return anchor(self.result.element.ref)
+        return anchor(self.element.ref)
 
     @property
     def is_sub_element(self) -> bool:
-        return self.result.element.parent_id is not None
+        return self.element.parent_id is not None
 
     @property
     def needs_attention(self) -> bool:
@@ -88,7 +141,7 @@ class GridRow:
 
 @dataclass
 class SubCriterionGroup:
-    sub_criterion: SubCriterion
+    sub_criterion: GridSubCriterion
     rows: list[GridRow] = field(default_factory=list)
 
 
@@ -185,39 +238,89 @@ def year_grid(
 ) -> Grid:
     """Every element and sub-element of the year under its criterion and sub-criterion.
 
-    Three queries: the criteria (all of them, for the filter; none when passed in), the
-    year's results with their element, sub-criterion and criterion, and the evidence figures
-    per element. The progress counts the whole year; the filters only choose the rows shown.
+    Three queries: the criteria of the year's standard (all of them, for the filter; none
+    when passed in), the year's results with their element, sub-criterion and criterion (as
+    values), and the evidence figures per element. The progress counts the whole year; the
+    filters only choose the rows shown. Each row knows its element's URL (from the
+    assessment's organisation, which the views have loaded already).
     """
     filters = filters or GridFilters()
     if criteria is None:
         criteria = criteria_of(assessment)
+    criterion_of = {criterion.pk: criterion for criterion in criteria}
     results = (
         ElementResult.objects.filter(assessment=assessment)
-        .select_related("element", "element__sub_criterion__criterion")
         .order_by("element__position")
+        .values_list(
+            "id",
+            "self_rating",
+            "rating",
+            "sampled",
+            "carried_forward",
+            "element_id",
+            "element__ref",
+            "element__text",
+            "element__guidance",
+            "element__parent_id",
+            "element__sub_criterion_id",
+            "element__sub_criterion__ref",
+            "element__sub_criterion__title",
+            "element__sub_criterion__criterion_id",
+            "element__sub_criterion__criterion__ref",
+        )
     )
     figures = evidence_figures(assessment, today)
+    grid_url = year_url(assessment)
     progress = Progress()
     groups: dict[int, CriterionGroup] = {}
     subs: dict[int, SubCriterionGroup] = {}
+    sub_criteria: dict[int, GridSubCriterion] = {}
     total = shown = 0
-    for result in results:
-        count, overdue = figures.get(result.element_id, (0, False))
-        row = GridRow(result, count, overdue, attention_reasons(result, count, overdue))
+    for (
+        result_id,
+        self_rating,
+        rating,
+        sampled,
+        carried_forward,
+        element_id,
+        ref,
+        text,
+        guidance,
+        parent_id,
+        sub_id,
+        sub_ref,
+        sub_title,
+        criterion_id,
+        criterion_ref,
+    ) in results:
+        sub_criterion = sub_criteria.get(sub_id)
+        if sub_criterion is None:
+            sub_criterion = GridSubCriterion(sub_id, sub_ref, sub_title, criterion_id)
+            sub_criteria[sub_id] = sub_criterion
+        element = GridElement(
+            element_id, ref, text, guidance, parent_id, sub_criterion, criterion_ref
+        )
+        result = GridResult(result_id, self_rating, rating, sampled, carried_forward)
+        count, overdue = figures.get(element_id, (0, False))
+        row = GridRow(
+            result,
+            element,
+            count,
+            overdue,
+            attention_reasons(result, count, overdue),
+            element_url(grid_url, ref),
+        )
         progress.add(row)
         total += 1
         if not filters.matches(row):
             continue
         shown += 1
-        sub_criterion = result.element.sub_criterion
-        if sub_criterion.pk not in subs:
-            criterion = sub_criterion.criterion
-            if criterion.pk not in groups:
-                groups[criterion.pk] = CriterionGroup(criterion)
-            subs[sub_criterion.pk] = SubCriterionGroup(sub_criterion)
-            groups[criterion.pk].sub_criteria.append(subs[sub_criterion.pk])
-        subs[sub_criterion.pk].rows.append(row)
+        if sub_id not in subs:
+            if criterion_id not in groups:
+                groups[criterion_id] = CriterionGroup(criterion_of[criterion_id])
+            subs[sub_id] = SubCriterionGroup(sub_criterion)
+            groups[criterion_id].sub_criteria.append(subs[sub_id])
+        subs[sub_id].rows.append(row)
     ordered = sorted(groups.values(), key=lambda group: group.criterion.position)
     return Grid(assessment, ordered, criteria, progress, filters, shown, total)
 

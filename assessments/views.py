@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 from assessments import queries, services
 from assessments.forms import (
     SEARCH_MAX_LENGTH,
-    SELF_RATING_CHOICES,
     GridFilterForm,
     LinkEvidenceForm,
     LinkNoteForm,
@@ -207,7 +206,6 @@ def year_grid(request: HttpRequest, year: int) -> HttpResponse:
             "grid": grid,
             "filter_form": filter_form,
             "can_edit": _may_edit(request, assessment),
-            "rating_choices": SELF_RATING_CHOICES,
         },
     )
 
@@ -263,17 +261,20 @@ def _self_form_context(
     notes: str | None = None,
     **extra,
 ) -> dict:
-    rating = result.self_rating if rating is None else rating
-    valid = {value for value, _label in SELF_RATING_CHOICES}
+    """What ``{% self_form %}`` draws: the saved values, or those submitted (``rating``,
+    ``notes``); ``extra`` adds saved_at, error, locked, announce, attention_reasons."""
+    assessment = result.assessment
     return {
         "result": result,
-        "assessment": result.assessment,
+        "assessment": assessment,
         "layout": layout,
         "anchor": queries.anchor(result.element.ref),
-        "rating_value": rating,
-        "invalid_rating": "" if rating in valid else rating,
+        "action": reverse(
+            "org:self-assessment",
+            args=[request.organisation.slug, assessment.year, result.element.ref],
+        ),
+        "rating_value": result.self_rating if rating is None else rating,
         "notes_value": result.self_notes if notes is None else notes,
-        "rating_choices": SELF_RATING_CHOICES,
         "next_url": next_url,
         **extra,
     }

@@ -1,0 +1,123 @@
+"""The assessment pages' fragments drawn in Python (assessments/templatetags/assessment_tags):
+escaping, the rating badge, one drawing of the self-rating form for the grid row and the
+HTMX answer that replaces it, and the grid rows' URLs."""
+
+import re
+
+import pytest
+from django.template import Context, Template
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from assessments.queries import year_grid
+from assessments.templatetags.assessment_tags import Fragment, rating_badge, self_form_html
+
+HX = {"HX-Request": "true"}
+
+
+# --- escaping --------------------------------------------------------------------------------
+
+
+def test_a_fragment_escapes_values_unless_marked_safe():
+    fragment = Fragment('<a href="{url}" title="{title}">{body}</a>')
+    out = fragment(url="/x?a=1&b=2", title='"quoted" <b>', body=mark_safe("<b>bold</b>"))
+    assert isinstance(out, SafeString)
+    assert out == ('<a href="/x?a=1&amp;b=2" title="&quot;quoted&quot; &lt;b&gt;"><b>bold</b></a>')
+    assert Fragment("<li>{line}</li>").join(["a & b", 3]) == "<li>a &amp; b</li><li>3</li>"
+
+
+@pytest.mark.parametrize("bad", ["{0}", "{}", "{name!r}", "{name:>5}", "{a.b}"])
+def test_a_fragment_takes_plain_names_only(bad):
+    with pytest.raises(ValueError):
+        Fragment(f"<b>{bad}</b>")
+
+
+def test_the_self_form_escapes_what_was_typed():
+    form = self_form_html(
+        action="/self/",
+        anchor="el-1-1-1",
+        ref="1.1.1",
+        layout="element",
+        rating='"><script>',
+        notes="</textarea><script>",
+        next_url="/back/?a=1&b=2",
+        csrf=SafeString(""),
+        error="“<i>” is not a rating",
+    )
+    assert "<script>" not in form and "<i>" not in form
+    assert '<option value="&quot;&gt;&lt;script&gt;" selected>' in form
+    assert "&lt;/textarea&gt;&lt;script&gt;</textarea>" in form
+    assert 'value="/back/?a=1&amp;b=2"' in form
+
+
+# --- the rating badge ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rating", "title"),
+    [
+        ("CP", "Compliance Plus"),
+        ("C", "Compliance"),
+        ("PC", "Partial Compliance"),
+        ("NC", "Non-Compliance"),
+    ],
+)
+def test_the_rating_badge_carries_its_letters_and_name(rating, title):
+    badge = rating_badge(rating)
+    assert badge == f'<span class="rating rating-{rating}" title="{title}">{rating}</span>'
+    rendered = Template("{% load assessment_tags %}{% rating_badge r %}").render(
+        Context({"r": rating})
+    )
+    assert rendered == badge
+
+
+@pytest.mark.parametrize("rating", ["", None])
+def test_no_rating_is_a_dash(rating):
+    assert rating_badge(rating) == '<span class="text-muted" title="Not rated">–</span>'
+
+
+def test_a_value_that_is_not_a_rating_is_not_drawn_as_one():
+    assert rating_badge("<b>") == '<span class="rating" title="&lt;b&gt;">&lt;b&gt;</span>'
+
+
+# --- one drawing of the grid row's form ------------------------------------------------------
+
+
+def _form(page: str, anchor: str) -> str:
+    match = re.search(rf'<form id="self-{anchor}".*?</form>', page, re.S)
+    assert match, anchor
+    without_token = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "TOKEN", match[0])
+    return re.sub(r"data-save-status>.*?</p>", "data-save-status></p>", without_token)
+
+
+def test_the_htmx_answer_is_the_rows_form_redrawn(client, y2018, lead):
+    org = y2018.organisation
+    grid_path = reverse("org:year", args=[org.slug, 2018]) + "?criterion=1"
+    client.force_login(lead)
+    page = client.get(grid_path).content.decode()
+    for ref, rating in [("1.1.2", "C"), ("1.3.3.1", "")]:
+        anchor = "el-" + ref.replace(".", "-")
+        response = client.post(
+            reverse("org:self-assessment", args=[org.slug, 2018, ref]),
+            {"self_rating": rating, "layout": "grid", "next": grid_path},
+            headers=HX,
+        )
+        answer = response.content.decode()
+        assert "✓ Saved" in answer
+        redrawn = client.get(grid_path).content.decode()
+        assert _form(answer, anchor) == _form(redrawn, anchor)
+        if rating == "":  # not changed: the page before the save drew the same form
+            assert _form(answer, anchor) == _form(page, anchor)
+
+
+# --- the rows' URLs --------------------------------------------------------------------------
+
+
+def test_every_row_links_to_its_element_and_posts_to_its_self_assessment(y2018):
+    org = y2018.organisation
+    rows = [row for g in year_grid(y2018).groups for s in g.sub_criteria for row in s.rows]
+    assert len(rows) == 72
+    for row in rows:
+        ref = row.element.ref
+        assert row.url == reverse("org:element", args=[org.slug, 2018, ref])
+        assert row.self_url == reverse("org:self-assessment", args=[org.slug, 2018, ref])
