@@ -177,26 +177,21 @@ def add_file(
     return evidence
 
 
-@transaction.atomic
 def add_link(organisation: Organisation, url: str, acting_user, **details: Any) -> Evidence:
-    details = _check_details(organisation, {**details, "url": url})
-    details.setdefault("owner", acting_user)
-    evidence = Evidence(
-        organisation=organisation, kind=Evidence.Kind.LINK, created_by=acting_user, **details
-    )
-    _validate(evidence)
-    evidence._history_user = acting_user
-    evidence.save()
-    return evidence
+    return _add_without_file(organisation, Evidence.Kind.LINK, acting_user, url=url, **details)
+
+
+def add_note(organisation: Organisation, body: str, acting_user, **details: Any) -> Evidence:
+    return _add_without_file(organisation, Evidence.Kind.NOTE, acting_user, body=body, **details)
 
 
 @transaction.atomic
-def add_note(organisation: Organisation, body: str, acting_user, **details: Any) -> Evidence:
-    details = _check_details(organisation, {**details, "body": body})
+def _add_without_file(
+    organisation: Organisation, kind: str, acting_user, **details: Any
+) -> Evidence:
+    details = _check_details(organisation, details)
     details.setdefault("owner", acting_user)
-    evidence = Evidence(
-        organisation=organisation, kind=Evidence.Kind.NOTE, created_by=acting_user, **details
-    )
+    evidence = Evidence(organisation=organisation, kind=kind, created_by=acting_user, **details)
     _validate(evidence)
     evidence._history_user = acting_user
     evidence.save()
