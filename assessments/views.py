@@ -19,7 +19,6 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from assessments import queries, services
@@ -33,6 +32,7 @@ from assessments.forms import (
 )
 from assessments.models import Assessment, ElementResult
 from assessments.services import YearLocked, check_open
+from cse_portal.web import redirect_to, safe_next
 from evidence import services as evidence_services
 from evidence.models import Evidence, EvidenceLink
 from organisations.decorators import require
@@ -85,16 +85,6 @@ def _may_edit(request: HttpRequest, assessment: Assessment) -> bool:
 
 def _element_url(assessment: Assessment, ref: str) -> str:
     return reverse("org:element", args=[assessment.organisation.slug, assessment.year, ref])
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    """Where a plain post goes back to: the form's ``next`` if it is a path of this site."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate.split("#", 1)[0]
-    return default
 
 
 def _partial(request: HttpRequest, template: str, context: dict, status: int = 200):
@@ -292,7 +282,7 @@ def self_assessment(request: HttpRequest, year: int, ref: str) -> HttpResponse:
         if layout == "grid"
         else _element_url(assessment, ref)
     )
-    next_url = _next_url(request, default_next)
+    next_url = safe_next(request, default_next)
     anchor = queries.anchor(result.element.ref)
     submitted = {
         "rating": request.POST.get("self_rating", result.self_rating),
@@ -342,7 +332,7 @@ def self_assessment(request: HttpRequest, year: int, ref: str) -> HttpResponse:
         messages.success(request, f"The self-assessment of {ref} is saved.")
     else:
         messages.info(request, f"The self-assessment of {ref} had not changed.")
-    return redirect(f"{next_url}#{anchor}")
+    return redirect_to(next_url, anchor)
 
 
 # --- linking evidence to an element ----------------------------------------------------------
@@ -394,7 +384,7 @@ def element_link(request: HttpRequest, year: int, ref: str) -> HttpResponse:
         if _is_htmx(request):
             return _partial(request, "assessments/_alert.html", {"error": error, "level": "danger"})
         messages.error(request, f"Nothing was linked: {error}")
-        return redirect(f"{_next_url(request, element_url)}#evidence")
+        return redirect_to(safe_next(request, element_url), "evidence")
 
     evidence = get_object_or_404(
         Evidence.objects.for_org(request.organisation), pk=form.cleaned_data["evidence_id"]
@@ -450,7 +440,7 @@ def element_link(request: HttpRequest, year: int, ref: str) -> HttpResponse:
         )
         return response
     messages.success(request, message)
-    return redirect(f"{_next_url(request, element_url)}#evidence")
+    return redirect_to(safe_next(request, element_url), "evidence")
 
 
 def _link_context(request: HttpRequest, link: EvidenceLink, **extra) -> dict:
@@ -486,7 +476,7 @@ def link_note(request: HttpRequest, year: int, link_pk: int) -> HttpResponse:
             context = _link_context(request, link, note=submitted, error=error)
             return _partial(request, template, context)
         messages.error(request, f"The note was not saved: {error}")
-        return redirect(f"{element_url}#link-{link.pk}")
+        return redirect_to(element_url, f"link-{link.pk}")
     try:
         evidence_services.update_link_note(link, form.cleaned_data["note"], request.user)
     except YearLocked as error:
@@ -504,7 +494,7 @@ def link_note(request: HttpRequest, year: int, link_pk: int) -> HttpResponse:
         )
         return _partial(request, template, context)
     messages.success(request, f"The note on “{link.evidence.title}” is saved.")
-    return redirect(f"{element_url}#link-{link.pk}")
+    return redirect_to(element_url, f"link-{link.pk}")
 
 
 @require(Action.EDIT_EVIDENCE)
@@ -523,7 +513,7 @@ def link_confirm(request: HttpRequest, year: int, link_pk: int) -> HttpResponse:
         context = _link_context(request, link, announce=message)
         return _partial(request, "assessments/_link_item.html", context)
     messages.success(request, message)
-    return redirect(f"{element_url}#link-{link.pk}")
+    return redirect_to(element_url, f"link-{link.pk}")
 
 
 @require(Action.EDIT_EVIDENCE)
@@ -546,4 +536,4 @@ def link_unlink(request: HttpRequest, year: int, link_pk: int) -> HttpResponse:
             request, "assessments/_link_removed.html", {"message": message, "announce": message}
         )
     messages.success(request, message)
-    return redirect(f"{element_url}#evidence")
+    return redirect_to(element_url, "evidence")

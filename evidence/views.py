@@ -14,10 +14,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.models import Assessment
+from cse_portal.web import redirect_to, safe_next
 from evidence import filetypes, queries, services
 from evidence.forms import (
     LibraryFilterForm,
@@ -233,12 +233,7 @@ def evidence_upload(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"results": results})
     for result in results:
         _message_for(request, result)
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = reverse("org:evidence-list", args=[org.slug])
-    return redirect(next_url)
+    return redirect_to(safe_next(request, reverse("org:evidence-list", args=[org.slug])))
 
 
 # --- changing --------------------------------------------------------------------------------

@@ -14,11 +14,29 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the real standard loaded once for the whole run (each test's
+    transaction rolls back to it)."""
+    with django_db_blocker.unblock():
+        call_command("loaddata", "cse_standard", verbosity=0)
+
+
 @pytest.fixture
 def cse_standard(db) -> Standard:
-    """The real standard from fixtures/cse_standard.json."""
-    call_command("loaddata", "cse_standard", verbosity=0)
-    return Standard.objects.get(slug="cse", version="1")
+    """The real standard from fixtures/cse_standard.json (loaded again after a transactional
+    test has flushed the database)."""
+    standard = Standard.objects.filter(slug="cse", version="1").first()
+    if standard is None:
+        call_command("loaddata", "cse_standard", verbosity=0)
+        standard = Standard.objects.get(slug="cse", version="1")
+    return standard
+
+
+@pytest.fixture
+def no_standard(db) -> None:
+    """A database without any standard (this test's transaction only)."""
+    Standard.objects.all().delete()
 
 
 @pytest.fixture

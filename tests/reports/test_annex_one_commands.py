@@ -368,7 +368,7 @@ def test_an_unknown_user(cse_standard, org):
     assert not Assessment.objects.exists()
 
 
-def test_the_standard_must_be_loaded(org):
+def test_the_standard_must_be_loaded(org, no_standard):
     message, _ = failed_import(org.slug, SEED)
     assert message == (
         "The CSE standard is not loaded: run `python manage.py loaddata cse_standard` first."

@@ -73,7 +73,7 @@ def test_unknown_element_is_404(client, user, cse_standard):
     assert client.get(reverse("standard:element", args=["9.9.9"])).status_code == 404
 
 
-def test_without_the_standard_loaded_the_page_says_how_to_load_it(client, user):
+def test_without_the_standard_loaded_the_page_says_how_to_load_it(client, user, no_standard):
     client.force_login(user)
     response = client.get(reverse("standard:index"))
     assert response.status_code == 200

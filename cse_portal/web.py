@@ -1,0 +1,82 @@
+"""Request and response helpers shared by every app's views: one way to answer HTMX, to read a
+``next`` parameter, to tell a JSON client, to read a form's first error, and to parse a number
+from a URL or a form. No business rules live here.
+"""
+
+from django import forms
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+# Partials that static/js/assessments.js may swap in carry this header; any other answer
+# (a proxy's error page, a sign-in redirect) is shown as "Not saved" and the input is kept.
+PARTIAL_HEADER = "X-Portal-Partial"
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """A script's fetch that asked for JSON (never an HTMX request or a browser's page load)."""
+    if is_htmx(request):
+        return False
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The ``next`` of the form or query when it is a local path of this site, else ``default``.
+
+    Only an absolute path ("/o/acme/…") is accepted: a bare word ("elsewhere"), another host,
+    a scheme or a control character falls back to ``default``. The fragment is dropped; the
+    caller adds its own anchor.
+    """
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if is_safe_path(request, candidate):
+        return candidate.split("#", 1)[0]
+    return default
+
+
+def is_safe_path(request: HttpRequest, candidate: str) -> bool:
+    if not candidate.startswith("/") or candidate.startswith(("//", "/\\")):
+        return False
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in candidate):
+        return False
+    return url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+def redirect_to(url: str, anchor: str = "") -> HttpResponseRedirect:
+    """A redirect to a URL (never a URL name: a bare word must not reach ``reverse``)."""
+    return HttpResponseRedirect(f"{url}#{anchor}" if anchor else url)
+
+
+def partial(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    """A fragment for HTMX to swap in, marked so the page's script knows it is ours."""
+    response = render(request, template, context, status=status)
+    response[PARTIAL_HEADER] = "1"
+    return response
+
+
+def first_form_error(form: forms.Form) -> str:
+    """The first message of a bound, invalid form: for alerts that have room for one."""
+    for errors in form.errors.values():
+        for error in errors:
+            return str(error)
+    return ""
+
+
+def parse_int(value: str | None, low: int, high: int) -> int | None:
+    """An integer written in ASCII digits within [low, high], else None.
+
+    ``int()`` accepts "٢٠١٨", " 2018 ", "2_018" and "+2018", and ``str.isdigit`` is true for
+    "²⁰¹⁸" (which ``int()`` then refuses): neither is what a form or URL means by a number.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value or len(value) > 12 or not (value.isascii() and value.isdecimal()):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
