@@ -12,10 +12,15 @@ install: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c "import sys; assert sys.version_info[:2] == (3, 11), sys.version" 2>/dev/null || { echo "Python 3.11 is needed: set PYTHON=/path/to/python3.11"; exit 1; }
+	@echo "== [1/3] virtual environment in $(VENV)"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "== [2/3] upgrading pip"
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	@echo "== [3/3] installing the locked dependencies (about a minute on a fresh machine)"
+	$(BIN)/python -m pip install --progress-bar off -r requirements.lock
 	touch $(STAMP)
+	@echo "== installed"
+
 
 # Migrate, load the standard and the demo organisations, then serve on $(HOST):$(PORT)
 # with a Celery worker beside the web server. Ctrl-C stops both.
@@ -48,5 +53,8 @@ lock: install
 bench: install
 	$(BIN)/python bench/run_all.py
 
+# Caches and build output only: var/ holds the development database, uploaded evidence and
+# queued tasks, which no cleaning target may delete.
 clean:
-	rm -rf var staticfiles .pytest_cache .ruff_cache
+	rm -rf staticfiles .pytest_cache .ruff_cache
+	find . -path ./.venv -prune -o -path ./var -prune -o -type d -name __pycache__ -exec rm -rf {} +
