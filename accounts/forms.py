@@ -1,12 +1,38 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+
+from cse_portal.text import single_line
+
+
+def email_length_limit() -> int:
+    """The longest address an account can have: the user table's column (254)."""
+    return get_user_model()._meta.get_field("email").max_length
+
+
+def email_field(**kwargs) -> forms.EmailField:
+    """An email address field no longer than the column it ends up in, on one plain line."""
+    limit = email_length_limit()
+    kwargs.setdefault("label", "Email address")
+    return forms.EmailField(
+        max_length=limit,
+        validators=[single_line],
+        error_messages={
+            "required": "Please give an email address.",
+            "invalid": "Enter a whole email address, like name@example.org.",
+            "max_length": (
+                f"An email address is {limit} characters at most "
+                "(this one has %(show_value)d): check what was typed."
+            ),
+        },
+        **kwargs,
+    )
 
 
 class EmailAuthenticationForm(AuthenticationForm):
     """Django's sign-in form (field names ``username`` and ``password``), labelled for email."""
 
-    username = forms.EmailField(
-        label="Email address",
+    username = email_field(
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     error_messages = {

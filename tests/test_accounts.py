@@ -3,9 +3,12 @@
 import re
 
 import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth import authenticate
 from django.test import override_settings
 from django.urls import reverse
 
+from accounts.lockout import lockout_username
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +58,80 @@ def test_repeated_wrong_passwords_lock_the_account(client):
     assert locked.status_code == 429
     assert b"Too many sign-in attempts" in locked.content
     assert "_auth_user_id" not in client.session
+
+
+# --- the lockout counts per normalised address ---------------------------------------------
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_lockout_counts_every_spelling_of_an_address_together(client):
+    """victim1@… locked means VICTIM1@… and ' Victim1@… ' are locked too: one counter."""
+    UserFactory(email="victim1@demo.test")
+    for spelling in ["victim1@demo.test", "VICTIM1@demo.test", "  Victim1@Demo.Test  "]:
+        client.post(reverse("login"), {"username": spelling, "password": "wrong"})
+    for spelling in ["VICTIM1@DEMO.TEST", "victim1@demo.test", " vIcTiM1@demo.test "]:
+        locked = client.post(reverse("login"), {"username": spelling, "password": PASSWORD})
+        assert locked.status_code == 429, spelling
+        assert b"Too many sign-in attempts" in locked.content
+        assert "_auth_user_id" not in client.session
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"victim1@demo.test"}
+
+
+@override_settings(AXES_FAILURE_LIMIT=3)
+def test_a_changed_spelling_gets_no_fresh_tries(client):
+    UserFactory(email="victim2@demo.test")
+    client.post(reverse("login"), {"username": "victim2@demo.test", "password": "wrong"})
+    client.post(reverse("login"), {"username": "victim2@demo.test", "password": "wrong"})
+    # The third failure, in another case, is the one that locks.
+    client.post(reverse("login"), {"username": "Victim2@DEMO.test", "password": "wrong"})
+    locked = client.post(reverse("login"), {"username": "victim2@demo.test", "password": PASSWORD})
+    assert locked.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("typed", "counted"),
+    [
+        ("Jo@Example.TEST", "jo@example.test"),
+        ("  jo@example.test\t", "jo@example.test"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_lockout_username_is_the_normalised_address(rf, typed, counted):
+    request = rf.post(reverse("login"), {} if typed is None else {"username": typed})
+    assert lockout_username(request, None) == counted
+    assert lockout_username(rf.get("/"), {"username": typed}) == counted
+
+
+def test_the_lockout_username_always_fits_its_column(rf):
+    column = AccessAttempt._meta.get_field("username").max_length
+    long_a = "a" * 300 + "@example.test"
+    long_b = "a" * 300 + "@example.org"
+    key_a = lockout_username(rf.get("/"), {"username": long_a.upper()})
+    key_b = lockout_username(rf.get("/"), {"username": long_b})
+    assert len(key_a) <= column and len(key_b) <= column
+    assert key_a != key_b  # two long addresses sharing a prefix keep separate counters
+    assert key_a == lockout_username(rf.get("/"), {"username": long_a})
+    assert "\x00" not in lockout_username(rf.get("/"), {"username": "a\x00b@example.test"})
+
+
+@pytest.mark.parametrize("length", [255, 256, 300, 320])
+def test_an_over_long_sign_in_address_is_refused_cleanly(client, length):
+    email = "a" * (length - len("@example.test")) + "@example.test"
+    assert len(email) == length
+    response = client.post(reverse("login"), {"username": email, "password": "wrong"})
+    assert response.status_code == 200
+    assert "254 characters at most" in response.content.decode()
+    assert response.context["form"].data["username"] == email  # kept as typed
+
+
+@override_settings(AXES_FAILURE_LIMIT=2)
+def test_a_failed_sign_in_with_an_over_long_address_is_recorded_within_the_column(rf):
+    """Other routes than the sign-in form (the admin's, a script's) reach axes with any length."""
+    email = "b" * 300 + "@example.test"
+    for _ in range(2):
+        request = rf.post(reverse("login"), {"username": email, "password": "wrong"})
+        assert authenticate(request, username=email, password="wrong") is None
+    (attempt,) = AccessAttempt.objects.all()
+    assert attempt.failures_since_start == 2
+    assert len(attempt.username) <= 255
