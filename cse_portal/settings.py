@@ -205,6 +205,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The folders the defaults write into exist from the first command on a fresh clone, whatever
+# the broker: var/ (the SQLite database, the beat schedule) and the uploads folder.
+VAR_DIR.mkdir(exist_ok=True)
+if STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage":
+    Path(str(MEDIA_ROOT)).mkdir(parents=True, exist_ok=True)
+
 # Celery: the filesystem transport needs no server; Redis in CI and production.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)

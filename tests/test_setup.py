@@ -2,9 +2,11 @@
 guard that refuses a run without PostgreSQL, Redis and every end-to-end test, and the log
 output of ``make run``."""
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,51 @@ def test_cleaning_keeps_what_users_entered(tmp_path, target):
     assert [p for p in kept if not p.exists()] == []
     if target == "clean":
         assert [p for p in removed if p.exists()] == []
+
+
+FRESH_CLONE_IGNORES = shutil.ignore_patterns(
+    ".git", ".venv", "var", "staticfiles", "__pycache__", ".pytest_cache", ".ruff_cache", ".env"
+)
+
+
+def fresh_clone(tmp_path: Path) -> Path:
+    """A copy of the project as a fresh clone has it: no var/, no .env."""
+    clone = tmp_path / "clone"
+    shutil.copytree(ROOT, clone, ignore=FRESH_CLONE_IGNORES, symlinks=True)
+    return clone
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without the settings a test run or CI sets."""
+    unwanted = {
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
+        "CELERY_BROKER_DIR",
+        "MEDIA_ROOT",
+        "DJANGO_ENV",
+        "SECRET_KEY",
+        "REQUIRE_SERVICES",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "PYTEST_ADDOPTS",
+    }
+    return {**{k: v for k, v in os.environ.items() if k not in unwanted}, **extra}
+
+
+@pytest.mark.parametrize("broker", ["redis://127.0.0.1:9/0", None])
+def test_a_fresh_clone_migrates_whatever_the_broker(tmp_path, broker):
+    """var/ (the SQLite database) and var/media (uploads) exist whenever the defaults point
+    there, not only when the filesystem broker happens to create var/broker."""
+    clone = fresh_clone(tmp_path)
+    env = clean_env(**({"CELERY_BROKER_URL": broker} if broker else {}))
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (clone / "var" / "db.sqlite3").is_file()
+    assert (clone / "var" / "media").is_dir()
