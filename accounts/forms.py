@@ -1,7 +1,10 @@
+from axes.helpers import get_client_ip_address
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.http import HttpRequest
 
+from accounts.services import allow_password_reset
 from cse_portal.text import single_line
 
 
@@ -42,3 +45,19 @@ class EmailAuthenticationForm(AuthenticationForm):
             "again, or reset your password."
         ),
     }
+
+
+class RateLimitedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, sending nothing past the rate limit (accounts.services).
+
+    The view answers with the same "check your email" page either way, so neither the limit
+    nor the existence of an account shows.
+    """
+
+    email = email_field(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+
+    def save(self, *args, request: HttpRequest | None = None, **kwargs) -> None:
+        client_ip = get_client_ip_address(request) if request is not None else None
+        if not allow_password_reset(self.cleaned_data["email"], client_ip):
+            return
+        super().save(*args, request=request, **kwargs)

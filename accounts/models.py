@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 
 
 class UserManager(BaseUserManager):
@@ -55,3 +56,22 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = self.email.lower()
         super().save(*args, **kwargs)
+
+
+class PasswordResetRequest(models.Model):
+    """One asked-for password reset, kept for the rate limit (accounts.services).
+
+    In the database so that every web process shares the count. The address is kept only as
+    a keyed hash: the table does not list who asked. Rows older than the window are pruned.
+    """
+
+    address_hash = models.CharField(max_length=64, db_index=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    allowed = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Password reset request at {self.created_at:%Y-%m-%d %H:%M}"

@@ -13,6 +13,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
         name="login",
     ),
+    path("accounts/", include("accounts.urls")),  # the rate-limited password reset
     path("accounts/", include("django.contrib.auth.urls")),
     path("invitations/", include("organisations.invitation_urls")),
     path("standard/", include("standards.urls")),

@@ -1,14 +1,17 @@
 """Signing in by email, password reset by email, and brute-force protection."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth import authenticate
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.lockout import lockout_username
+from accounts.models import PasswordResetRequest
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -135,3 +138,98 @@ def test_a_failed_sign_in_with_an_over_long_address_is_recorded_within_the_colum
     (attempt,) = AccessAttempt.objects.all()
     assert attempt.failures_since_start == 2
     assert len(attempt.username) <= 255
+
+
+# --- password reset requests are rate-limited ----------------------------------------------
+
+
+def ask_reset(client, email: str, ip: str = "203.0.113.7"):
+    return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=ip)
+
+
+def test_twenty_reset_requests_for_one_address_send_three_emails(client, mailoutbox, settings):
+    assert settings.PASSWORD_RESET_LIMIT_PER_ADDRESS == 3
+    UserFactory(email="jo@example.test")
+    answers = [ask_reset(client, "jo@example.test") for _ in range(20)]
+    assert len(mailoutbox) == 3
+    # The same neutral answer every time: nothing says the limit was reached.
+    assert {(a.status_code, a["Location"]) for a in answers} == {
+        (302, reverse("password_reset_done"))
+    }
+
+
+def test_the_address_limit_holds_across_spellings_and_client_addresses(client, mailoutbox):
+    UserFactory(email="jo@example.test")
+    for n, spelling in enumerate(["jo@example.test", "JO@example.test", " Jo@Example.Test "] * 2):
+        ask_reset(client, spelling, ip=f"198.51.100.{n}")
+    assert len(mailoutbox) == 3
+
+
+def test_an_unknown_address_gets_the_same_answer_past_the_limit(client, mailoutbox):
+    UserFactory(email="jo@example.test")
+    known = [ask_reset(client, "jo@example.test") for _ in range(5)]
+    unknown = [ask_reset(client, "nobody@example.test") for _ in range(5)]
+    assert {(a.status_code, a["Location"]) for a in known + unknown} == {
+        (302, reverse("password_reset_done"))
+    }
+    done = " ".join(client.get(reverse("password_reset_done")).content.decode().split())
+    assert "If an account exists for that address" in done
+    assert "at most 3 links an hour to one address" in done
+    assert [m.to for m in mailoutbox] == [["jo@example.test"]] * 3
+
+
+def test_one_client_address_may_ask_for_twenty_an_hour(client, mailoutbox, settings):
+    assert settings.PASSWORD_RESET_LIMIT_PER_IP == 20
+    settings.PASSWORD_RESET_LIMIT_PER_IP = 4
+    users = [UserFactory() for _ in range(6)]
+    for user in users:
+        ask_reset(client, user.email, ip="192.0.2.1")
+    assert len(mailoutbox) == 4
+    ask_reset(client, users[5].email, ip="192.0.2.2")  # another client is not held back
+    assert len(mailoutbox) == 5
+
+
+def test_the_limit_lifts_after_the_window(client, mailoutbox, settings):
+    UserFactory(email="jo@example.test")
+    for _ in range(4):
+        ask_reset(client, "jo@example.test")
+    assert len(mailoutbox) == 3
+    window = timedelta(seconds=settings.PASSWORD_RESET_LIMIT_WINDOW_SECONDS)
+    PasswordResetRequest.objects.update(created_at=timezone.now() - window - timedelta(seconds=1))
+    ask_reset(client, "jo@example.test")
+    assert len(mailoutbox) == 4
+
+
+def test_refused_requests_do_not_extend_the_wait(client, mailoutbox):
+    """Only the requests that were let through count: hammering does not lock the owner out."""
+    UserFactory(email="jo@example.test")
+    for _ in range(8):
+        ask_reset(client, "jo@example.test")
+    assert len(mailoutbox) == 3
+    now = timezone.now()
+    PasswordResetRequest.objects.filter(allowed=True).update(created_at=now - timedelta(minutes=61))
+    PasswordResetRequest.objects.filter(allowed=False).update(created_at=now - timedelta(minutes=5))
+    ask_reset(client, "jo@example.test")
+    assert len(mailoutbox) == 4
+
+
+def test_the_requests_are_kept_in_the_database_without_the_address(client):
+    """The count is shared by every web process; the table does not list who asked."""
+    ask_reset(client, "secret.person@example.test")
+    (row,) = PasswordResetRequest.objects.values()
+    assert "secret.person" not in str(row)
+    assert row["client_ip"] == "203.0.113.7"
+
+
+def test_an_over_long_reset_address_is_refused_cleanly(client, mailoutbox):
+    email = "a" * 300 + "@example.test"
+    response = client.post(reverse("password_reset"), {"email": email})
+    assert response.status_code == 200
+    assert "254 characters at most" in response.content.decode()
+    assert mailoutbox == []
+
+
+def test_the_reset_link_names_the_host_and_port_the_request_came_to(client, mailoutbox):
+    UserFactory(email="jo@example.test")
+    client.post(reverse("password_reset"), {"email": "jo@example.test"}, HTTP_HOST="localhost:8123")
+    assert "http://localhost:8123/accounts/reset/" in mailoutbox[0].body
