@@ -1,4 +1,11 @@
-"""Shared fixtures: the real CSE standard, and three standing users per organisation role."""
+"""Shared fixtures: the real CSE standard, and three standing users per organisation role.
+
+With ``REQUIRE_SERVICES=1`` (CI) the run refuses to start unless it is on PostgreSQL and Redis,
+and fails at the end if any end-to-end test was skipped (no Chromium, for instance): a green
+run then means everything ran on the real services.
+"""
+
+import os
 
 import pytest
 from django.core.management import call_command
@@ -68,6 +75,64 @@ def lead(org, member_of):
 def outsider(other_org, member_of):
     """A quality lead of another organisation."""
     return member_of(other_org, Role.QUALITY_LEAD)
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def missing_services() -> list[str]:
+    """What keeps this run off the real services: the database and the Celery broker."""
+    from django.conf import settings
+
+    problems = []
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine != "django.db.backends.postgresql":
+        problems.append(
+            f"the database is {engine.rsplit('.', 1)[-1]}, not PostgreSQL "
+            "(unset DATABASE_URL for make test to start one, or point it at PostgreSQL)"
+        )
+    broker = settings.CELERY_BROKER_URL
+    if not broker.startswith(("redis://", "rediss://")):
+        problems.append(
+            f"the Celery broker is {broker.split(':', 1)[0]}, not Redis "
+            "(unset CELERY_BROKER_URL for make test to start one, or point it at Redis)"
+        )
+    return problems
+
+
+def pytest_sessionstart(session) -> None:
+    if services_required() and (problems := missing_services()):
+        pytest.exit("REQUIRE_SERVICES=1 but " + "; ".join(problems), returncode=1)
+
+
+# End-to-end tests that were skipped in this run: "<node id>: <reason>".
+_skipped_e2e: list[str] = []
+
+
+def is_e2e(nodeid: str) -> bool:
+    return "e2e" in nodeid.split("::", 1)[0].split("/")
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.skipped and not hasattr(report, "wasxfail") and is_e2e(report.nodeid):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        _skipped_e2e.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if services_required() and _skipped_e2e and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if services_required() and _skipped_e2e:
+        terminalreporter.section("REQUIRE_SERVICES=1", sep="=", red=True, bold=True)
+        terminalreporter.line(
+            f"{len(_skipped_e2e)} end-to-end tests did not run, so this run fails:", red=True
+        )
+        for line in _skipped_e2e:
+            terminalreporter.line(f"  {line}")
 
 
 def pytest_report_header(config) -> list[str]:

@@ -114,3 +114,69 @@ def test_a_fresh_clone_migrates_whatever_the_broker(tmp_path, broker):
     assert result.returncode == 0, result.stdout + result.stderr
     assert (clone / "var" / "db.sqlite3").is_file()
     assert (clone / "var" / "media").is_dir()
+
+
+# A test that needs neither a database nor a browser, for the runs below.
+TRIVIAL_TEST = "tests/test_setup.py::test_the_makefile_has_a_clean_target"
+E2E_TESTS = "tests/e2e/test_sign_in_and_standard.py"
+NO_SERVER = {  # PostgreSQL and Redis URLs that pass the start check; nothing connects to them
+    "DATABASE_URL": "postgres://cse@127.0.0.1:9/never",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:9/0",
+}
+
+
+def run_pytest(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        cwd=ROOT,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    "database, broker, complaint",
+    [
+        (
+            "sqlite:////tmp/cse-required-services.sqlite3",
+            NO_SERVER["CELERY_BROKER_URL"],
+            "PostgreSQL",
+        ),
+        (NO_SERVER["DATABASE_URL"], "filesystem://", "Redis"),
+        (None, None, "PostgreSQL"),
+    ],
+)
+def test_required_services_refuse_a_run_on_anything_else(database, broker, complaint):
+    env = {"REQUIRE_SERVICES": "1"}
+    if database:
+        env["DATABASE_URL"] = database
+    if broker:
+        env["CELERY_BROKER_URL"] = broker
+    result = run_pytest(TRIVIAL_TEST, **env)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "REQUIRE_SERVICES=1 but" in output and complaint in output, output
+    assert "1 passed" not in output
+
+
+def test_required_services_accept_postgresql_and_redis():
+    result = run_pytest(TRIVIAL_TEST, REQUIRE_SERVICES="1", **NO_SERVER)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
+def test_required_services_fail_a_run_that_skipped_an_end_to_end_test():
+    no_browser = {"CHROMIUM_PATH": "/nonexistent/chromium", **NO_SERVER}
+    # Without the requirement a machine with no Chromium skips the browser tests ...
+    relaxed = run_pytest(TRIVIAL_TEST, E2E_TESTS, **no_browser)
+    assert relaxed.returncode == 0, relaxed.stdout + relaxed.stderr
+    assert "skipped" in relaxed.stdout
+    # ... and CI, which requires every service, fails, naming the skipped tests.
+    strict = run_pytest(TRIVIAL_TEST, E2E_TESTS, REQUIRE_SERVICES="1", **no_browser)
+    output = strict.stdout + strict.stderr
+    assert strict.returncode == 1, output
+    assert "end-to-end tests did not run" in output
+    assert "test_sign_in_and_standard.py::" in output
+    assert "no Chromium at /nonexistent/chromium" in output
