@@ -41,6 +41,37 @@ EMAIL = FileType("message/rfc822", "email message")
 CSV = FileType("text/csv", "CSV file")
 TEXT = FileType("text/plain", "plain text")
 
+# The OpenDocument types accepted, by the exact ``mimetype`` member that names them. The type
+# stored and sent back on download is always one of these constants, never the file's bytes.
+_OPENDOCUMENT = "application/vnd.oasis.opendocument."
+OPENDOCUMENT_TYPES: dict[str, FileType] = {
+    _OPENDOCUMENT + kind: FileType(_OPENDOCUMENT + kind, f"OpenDocument {label}")
+    for kind, label in [
+        ("text", "text"),
+        ("text-template", "text template"),
+        ("text-master", "master document"),
+        ("spreadsheet", "spreadsheet"),
+        ("spreadsheet-template", "spreadsheet template"),
+        ("presentation", "presentation"),
+        ("presentation-template", "presentation template"),
+        ("graphics", "drawing"),
+        ("graphics-template", "drawing template"),
+        ("chart", "chart"),
+        ("formula", "formula"),
+        ("image", "image"),
+    ]
+}
+
+# Every type an item may be stored with: a download is sent with one of these or as
+# application/octet-stream (rows stored before this list may carry anything).
+KNOWN_TYPES: dict[str, FileType] = {
+    filetype.content_type: filetype
+    for filetype in [
+        PDF, PNG, JPEG, GIF, WEBP, TIFF, BMP, DOCX, XLSX, PPTX, OLE2, EMAIL, CSV, TEXT,
+        *OPENDOCUMENT_TYPES.values(),
+    ]
+}  # fmt: skip
+
 ALLOWED_DESCRIPTION = (
     "PDF, Word, Excel, PowerPoint, OpenDocument, images (PNG, JPEG, GIF, WebP, TIFF, BMP), "
     "plain text, CSV or email files"
@@ -125,10 +156,14 @@ def _sniff_zip(stream: BinaryIO) -> FileType:
             names = set(archive.namelist())
             # The mimetype member is a few dozen bytes: never inflate a large one.
             if "mimetype" in names and archive.getinfo("mimetype").file_size <= 200:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                if mimetype.startswith("application/vnd.oasis.opendocument."):
-                    kind = mimetype.rsplit(".", 1)[-1]
-                    return FileType(mimetype, f"OpenDocument {kind}")
+                mimetype = archive.read("mimetype").decode("ascii", "replace")
+                # A trailing newline is harmless (the type sent back is our constant);
+                # anything else unknown is refused, whatever it claims to be.
+                mimetype = mimetype.rstrip("\r\n")
+                if mimetype in OPENDOCUMENT_TYPES:
+                    return OPENDOCUMENT_TYPES[mimetype]
+                if mimetype.startswith(_OPENDOCUMENT):
+                    raise RefusedType("an OpenDocument file of a kind that is not accepted")
             if "[Content_Types].xml" in names:
                 if any(n.startswith("word/") for n in names):
                     return DOCX

@@ -345,27 +345,39 @@ EXTENSIONS = {
     filetypes.CSV.content_type: (".csv", ".tsv", ".txt"),
     filetypes.TEXT.content_type: (".txt", ".text", ".csv", ".tsv", ".md", ".log"),
 }
-OPENDOCUMENT_EXTENSIONS = {
-    "text": ".odt",
-    "spreadsheet": ".ods",
-    "presentation": ".odp",
-    "graphics": ".odg",
-    "formula": ".odf",
-    "chart": ".odc",
-    "database": ".odb",
-    "image": ".odi",
-}
+EXTENSIONS.update(
+    {
+        f"application/vnd.oasis.opendocument.{kind}": (extension,)
+        for kind, extension in [
+            ("text", ".odt"),
+            ("text-template", ".ott"),
+            ("text-master", ".odm"),
+            ("spreadsheet", ".ods"),
+            ("spreadsheet-template", ".ots"),
+            ("presentation", ".odp"),
+            ("presentation-template", ".otp"),
+            ("graphics", ".odg"),
+            ("graphics-template", ".otg"),
+            ("chart", ".odc"),
+            ("formula", ".odf"),
+            ("image", ".odi"),
+        ]
+    }
+)
+OCTET_STREAM = "application/octet-stream"
+
+
+def download_type(content_type: str) -> str:
+    """The stored type when it is one the sniffer gives, else application/octet-stream: a row
+    stored with anything else (a newline, "…,text/html") is still downloadable, as bytes."""
+    return content_type if content_type in filetypes.KNOWN_TYPES else OCTET_STREAM
 
 
 def download_name(name: str, content_type: str) -> str:
     """A filename safe to send: no folders, quotes or control characters, and an extension
-    that matches the content."""
+    that matches the content (".bin" for a type that is not known)."""
     name = services.display_filename(name or "evidence")
-    if content_type.startswith("application/vnd.oasis.opendocument."):
-        kind = content_type.rsplit(".", 1)[-1]
-        allowed = (OPENDOCUMENT_EXTENSIONS.get(kind, ".odt"),)
-    else:
-        allowed = EXTENSIONS.get(content_type, (".bin",))
+    allowed = EXTENSIONS.get(content_type, (".bin",))
     if not name.lower().endswith(allowed):
         name += allowed[0]
     return name
@@ -377,11 +389,12 @@ def _attachment(field_file, name: str, content_type: str) -> FileResponse:
     except OSError:
         logger.error("Evidence file %s is missing from storage", field_file.name)
         raise Http404("The file is missing from storage.") from None
+    content_type = download_type(content_type)
     response = FileResponse(
         handle,
         as_attachment=True,
         filename=download_name(name, content_type),
-        content_type=content_type or "application/octet-stream",
+        content_type=content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
