@@ -1,26 +1,59 @@
 from django.http import HttpRequest
 
 from organisations.middleware import LAST_ORG_SESSION_KEY
-from organisations.models import Organisation
+from organisations.models import Membership
 from organisations.permissions import Action, can
+
+# The navigation's sections, by URL name (the "org" and "standard" namespaces).
+NAV_SECTIONS = {
+    "dashboard": "dashboard",
+    "members": "members",
+    "member-role": "members",
+    "member-remove": "members",
+    "invitation-revoke": "members",
+}
+
+
+def nav_section(request: HttpRequest) -> str:
+    """Which section of the main navigation the page belongs to (marked aria-current)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if match.namespace == "standard":
+        return "standard"
+    if match.namespace != "org":
+        return ""
+    name = match.url_name or ""
+    if name in NAV_SECTIONS:
+        return NAV_SECTIONS[name]
+    if name.startswith("evidence"):
+        return "evidence"
+    return "assessments"
 
 
 def tenant(request: HttpRequest) -> dict:
-    """The current organisation and membership, what the member may do, and — on pages
-    outside any organisation — the organisation the user last worked in, to link back to."""
+    """The current organisation and membership and what the member may do; the navigation's
+    organisation (the current one, or on pages outside any organisation the one the user last
+    worked in), so that the navigation is the same on every page."""
     membership = getattr(request, "membership", None)
     organisation = getattr(request, "organisation", None)
-    last_organisation = None
+    nav_membership = membership
     session = getattr(request, "session", None)
-    if organisation is None and session is not None and request.user.is_authenticated:
+    if membership is None and session is not None and request.user.is_authenticated:
         slug = session.get(LAST_ORG_SESSION_KEY)
         if slug:
-            last_organisation = Organisation.objects.filter(
-                slug=slug, memberships__user=request.user
-            ).first()
+            nav_membership = (
+                Membership.objects.with_organisation_count()
+                .select_related("organisation")
+                .filter(organisation__slug=slug, user=request.user)
+                .first()
+            )
     return {
         "organisation": organisation,
         "membership": membership,
-        "last_organisation": last_organisation,
         "org_can": {action.value: can(membership, action) for action in Action},
+        "nav_organisation": nav_membership.organisation if nav_membership else None,
+        "nav_can": {action.value: can(nav_membership, action) for action in Action},
+        "nav_organisation_count": getattr(nav_membership, "organisation_count", 0),
+        "nav_section": nav_section(request),
     }

@@ -30,7 +30,8 @@ class TenantMiddleware:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         membership = (
-            Membership.objects.select_related("organisation")
+            Membership.objects.with_organisation_count()
+            .select_related("organisation")
             .filter(user=request.user, organisation__slug=slug)
             .first()
         )

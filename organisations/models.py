@@ -28,6 +28,19 @@ class Organisation(models.Model):
         return self.name
 
 
+class MembershipQuerySet(models.QuerySet):
+    def with_organisation_count(self) -> "MembershipQuerySet":
+        """Annotate ``organisation_count``: how many organisations the member belongs to, in
+        the same query (the navigation offers "Switch organisation" only when it is 2+)."""
+        others = (
+            Membership.objects.filter(user=models.OuterRef("user"))
+            .values("user")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(organisation_count=models.Subquery(others))
+
+
 class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -37,6 +50,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [
