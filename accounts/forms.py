@@ -13,9 +13,10 @@ def email_length_limit() -> int:
     return get_user_model()._meta.get_field("email").max_length
 
 
-def email_field(**kwargs) -> forms.EmailField:
-    """An email address field no longer than the column it ends up in, on one plain line."""
-    limit = email_length_limit()
+def email_field(limit: int | None = None, **kwargs) -> forms.EmailField:
+    """An email address field no longer than the column it ends up in (``limit``, the user
+    table's by default), on one plain line."""
+    limit = limit or email_length_limit()
     kwargs.setdefault("label", "Email address")
     return forms.EmailField(
         max_length=limit,

@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 
+from cse_portal.text import single_line
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -11,7 +13,7 @@ class UserManager(BaseUserManager):
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An email address is required")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=self.normalize_email(email.strip()).lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -33,8 +35,8 @@ class UserManager(BaseUserManager):
 
 class User(AbstractUser):
     username = None
-    email = models.EmailField("email address", unique=True)
-    full_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField("email address", unique=True, validators=[single_line])
+    full_name = models.CharField(max_length=150, blank=True, validators=[single_line])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

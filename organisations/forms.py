@@ -3,13 +3,17 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 
-from organisations.models import Role
+from accounts.forms import email_field
+from cse_portal.text import single_line
+from organisations.models import Invitation, Role
 from organisations.services import is_member, normalise_email
+
+FULL_NAME_LENGTH = get_user_model()._meta.get_field("full_name").max_length
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(
-        label="Email address",
+    email = email_field(
+        limit=Invitation._meta.get_field("email").max_length,
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     role = forms.ChoiceField(
@@ -41,9 +45,14 @@ class AcceptInvitationForm(forms.Form):
 
     full_name = forms.CharField(
         label="Full name",
-        max_length=150,
+        max_length=FULL_NAME_LENGTH,
+        validators=[single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        error_messages={"required": "Please give your name."},
+        error_messages={
+            "required": "Please give your name.",
+            "max_length": f"A name is {FULL_NAME_LENGTH} characters at most "
+            "(this one has %(show_value)d): shorten it.",
+        },
     )
     password1 = forms.CharField(
         label="Password",

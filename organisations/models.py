@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from cse_portal.text import single_line
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -18,7 +20,7 @@ class Role(models.TextChoices):
 
 class Organisation(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[single_line])
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -83,7 +85,7 @@ class Invitation(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="invitations"
     )
-    email = models.EmailField()
+    email = models.EmailField(validators=[single_line])
     role = models.CharField(max_length=20, choices=Role.choices)
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(

@@ -15,13 +15,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_slug
-from django.db import IntegrityError, transaction
+from django.core.validators import validate_email, validate_slug
+from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from cse_portal.text import describe, unsafe_characters
 from organisations.models import (
     INVITATION_LIFETIME,
     Invitation,
@@ -61,6 +62,39 @@ class WrongInvitee(OrganisationError):
 def normalise_email(email: str) -> str:
     """Addresses are compared case-insensitively: keep them lower-case."""
     return email.strip().lower()
+
+
+def check_text(value: str, model: type[models.Model], field_name: str, what: str) -> str:
+    """``value`` if it is one plain line that fits the column ``model.field_name``.
+
+    Otherwise an OrganisationError saying what to change, with ``what`` ("The organisation
+    name") naming the value. The views' forms apply the same limits; this is for commands,
+    scripts and anything else that reaches the services directly.
+    """
+    bad = unsafe_characters(value)
+    if bad:
+        raise OrganisationError(
+            f"{what} has invisible control characters ({describe(bad)}): remove them, they "
+            "would change how the text is shown or sent."
+        )
+    limit = model._meta.get_field(field_name).max_length
+    if limit is not None and len(value) > limit:
+        raise OrganisationError(
+            f"{what} is too long: {limit} characters at most (it has {len(value)})."
+        )
+    return value
+
+
+def check_email(email: str, model: type[models.Model] | None = None) -> str:
+    """The normalised ``email`` if it is a valid address that fits ``model``'s email column
+    (the user's by default); an OrganisationError otherwise."""
+    email = normalise_email(email)
+    check_text(email, model or get_user_model(), "email", "The email address")
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise OrganisationError(f"{email!r} is not a valid email address.") from exc
+    return email
 
 
 def parse_role(value: str) -> Role:
@@ -111,6 +145,26 @@ def is_member(organisation, email: str) -> bool:
     ).exists()
 
 
+def find_organisation(slug: str) -> Organisation | None:
+    """The organisation with ``slug``, or None; a slug that could not be stored (too long, a
+    control character, a NUL byte that PostgreSQL refuses) is simply not found."""
+    limit = Organisation._meta.get_field("slug").max_length
+    if not slug or len(slug) > limit or unsafe_characters(slug):
+        return None
+    return Organisation.objects.filter(slug=slug).first()
+
+
+def find_user(email: str):
+    """The account with ``email`` (any case, spaces around ignored), or None; an address that
+    could not be stored is simply not found."""
+    email = normalise_email(email)
+    User = get_user_model()
+    limit = User._meta.get_field("email").max_length
+    if not email or len(email) > limit or unsafe_characters(email):
+        return None
+    return User.objects.filter(email__iexact=email).first()
+
+
 def find_invitation(token: str) -> Invitation | None:
     """The invitation whose link carries ``token`` (usable or not), or None."""
     return (
@@ -136,6 +190,7 @@ def create_organisation(slug: str, name: str, acting_user=None) -> Organisation:
         raise OrganisationError(f"{slug!r} is too long (60 characters at most).")
     if not name:
         raise OrganisationError("An organisation needs a name.")
+    check_text(name, Organisation, "name", "The organisation name")
     try:
         with transaction.atomic():
             if Organisation.objects.filter(slug=slug).exists():
@@ -193,9 +248,10 @@ def add_member(
     existing user's password is left alone. An existing member has their role updated.
     """
     role = parse_role(role)
-    email = normalise_email(email)
-    _lock(organisation)
     User = get_user_model()
+    email = check_email(email, User)
+    full_name = check_text(full_name.strip(), User, "full_name", "The full name")
+    _lock(organisation)
     user = User.objects.filter(email__iexact=email).first()
     user_created = user is None
     if user_created:
@@ -258,33 +314,56 @@ def remove_member(membership: Membership, acting_user) -> None:
 # --- invitations ---------------------------------------------------------------------------
 
 
-def invitation_url(token: str) -> str:
-    """The absolute link in the email, built from settings.SITE_URL."""
-    return settings.SITE_URL.rstrip("/") + reverse("invitations:accept", args=[token])
+def invitation_url(token: str, base_url: str | None = None) -> str:
+    """The absolute link in the email.
+
+    ``base_url`` is where the inviting request came to (``request.build_absolute_uri("/")``),
+    so the link names the host and port the app is served on; ``settings.SITE_URL`` is used
+    only where there is no request (commands, tasks).
+    """
+    base = base_url or settings.SITE_URL
+    return base.rstrip("/") + reverse("invitations:accept", args=[token])
 
 
-def send_invitation_email(invitation: Invitation, token: str) -> None:
+@dataclass
+class Delivery:
+    """Whether an email went: ``sent`` is None until the transaction that queued it commits."""
+
+    sent: bool | None = None
+    error: str = ""
+
+
+def send_invitation_email(invitation: Invitation, token: str, base_url: str | None = None) -> None:
     context = {
         "invitation": invitation,
         "organisation": invitation.organisation,
         "inviter": invitation.invited_by,
         "role": invitation.get_role_display(),
-        "link": invitation_url(token),
+        "link": invitation_url(token, base_url),
     }
-    subject = render_to_string("invitations/email_subject.txt", context).strip()
+    # One line whatever the names hold: a line break in a header stops the email.
+    subject = " ".join(render_to_string("invitations/email_subject.txt", context).split())
     body = render_to_string("invitations/email.txt", context)
     send_mail(subject, body, None, [invitation.email])
 
 
 @transaction.atomic
-def invite(organisation: Organisation, email: str, role: str, acting_user) -> Invitation:
+def invite(
+    organisation: Organisation,
+    email: str,
+    role: str,
+    acting_user,
+    base_url: str | None = None,
+) -> Invitation:
     """Invite ``email`` with ``role``: a one-time link is emailed once the transaction commits.
 
     A pending invitation to the same address is revoked, so only the newest link works.
-    The returned invitation has ``replaced`` set to how many earlier invitations it replaced.
+    The returned invitation has ``replaced`` set to how many earlier invitations it replaced,
+    and ``delivery`` (a Delivery) saying, once committed, whether the email went. The link
+    starts with ``base_url`` (the request's) or else ``settings.SITE_URL``.
     """
     role = parse_role(role)
-    email = normalise_email(email)
+    email = check_email(email, Invitation)
     _lock(organisation)
     if is_member(organisation, email):
         raise AlreadyMemberError(f"{email} is already a member of {organisation.name}.")
@@ -304,12 +383,21 @@ def invite(organisation: Organisation, email: str, role: str, acting_user) -> In
         expires_at=now + INVITATION_LIFETIME,
     )
     invitation.replaced = replaced
+    invitation.delivery = Delivery()
     logger.info("%s invited to %s as %s by %s", email, organisation.slug, role, acting_user)
 
     def send() -> None:
-        send_invitation_email(invitation, token)
+        # The invitation stands even if the mail server is down; re-inviting sends anew. The
+        # failure is recorded so the page says so instead of "sent".
+        try:
+            send_invitation_email(invitation, token, base_url)
+        except Exception as exc:  # any mail backend's error: SMTP, socket, bad header
+            logger.exception("The invitation email to %s could not be sent", email)
+            invitation.delivery.sent = False
+            invitation.delivery.error = exc.__class__.__name__
+        else:
+            invitation.delivery.sent = True
 
-    # robust: the invitation stands even if the mail server is down; re-inviting sends anew.
     transaction.on_commit(send, robust=True)
     return invitation
 
@@ -363,14 +451,13 @@ def accept_invitation(invitation: Invitation, user) -> Membership:
 @transaction.atomic
 def register_and_accept(invitation: Invitation, full_name: str, password: str):
     """Create the invitee's account with ``password`` and accept. Returns the new user."""
-    invitation = _usable_invitation(invitation)
     User = get_user_model()
+    full_name = check_text(full_name.strip(), User, "full_name", "Your name")
+    invitation = _usable_invitation(invitation)
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise OrganisationError(
             f"An account for {invitation.email} already exists: sign in to accept."
         )
-    user = User.objects.create_user(
-        email=invitation.email, password=password, full_name=full_name.strip()
-    )
+    user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
     _accept(invitation, user, timezone.now())
     return user

@@ -66,20 +66,40 @@ def members(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             invitation = services.invite(
-                org, form.cleaned_data["email"], form.cleaned_data["role"], request.user
+                org,
+                form.cleaned_data["email"],
+                form.cleaned_data["role"],
+                request.user,
+                # The link names the host and port this page was served on.
+                base_url=request.build_absolute_uri("/"),
             )
         except services.OrganisationError as error:
             form.add_error("email", str(error))
         else:
-            replaced = " It replaces the earlier invitation." if invitation.replaced else ""
-            messages.success(
-                request,
-                f"Invitation sent to {invitation.email} as {invitation.get_role_display()}."
-                f"{replaced}",
-            )
+            _report_delivery(request, invitation)
             return redirect("org:members", org_slug=org.slug)
     messages.error(request, "The invitation was not sent: please correct the form below.")
     return _members_page(request, form)
+
+
+def _report_delivery(request: HttpRequest, invitation: Invitation) -> None:
+    """Say whether the invitation email went: never "sent" when it was not."""
+    who = f"{invitation.email} as {invitation.get_role_display()}"
+    replaced = " It replaces the earlier invitation." if invitation.replaced else ""
+    if invitation.delivery.sent:
+        messages.success(request, f"Invitation sent to {who}.{replaced}")
+    elif invitation.delivery.sent is False:
+        messages.error(
+            request,
+            f"The invitation to {who} is saved, but its email could not be sent "
+            f"({invitation.delivery.error}). Check the mail settings or ask whoever runs the "
+            f"portal, then invite the same address again to send a new link.{replaced}",
+        )
+    else:  # only inside a caller's transaction: the email goes when it commits
+        messages.info(
+            request,
+            f"Invitation to {who} saved: its email goes once the change is saved.{replaced}",
+        )
 
 
 def _membership(request: HttpRequest, membership_pk: int) -> Membership:

@@ -6,10 +6,17 @@ import sys
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.core.validators import validate_email
 
-from organisations.models import Organisation, Role
-from organisations.services import OrganisationError, add_member, normalise_email, parse_role
+from cse_portal.text import printable
+from organisations.models import Role
+from organisations.services import (
+    OrganisationError,
+    add_member,
+    check_email,
+    check_text,
+    find_organisation,
+    parse_role,
+)
 
 ROLE_HELP = ", ".join(role.value for role in Role)
 
@@ -34,58 +41,56 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="full name of a new account")
 
     def handle(self, *args, slug: str, email: str, role: str, **options):
-        organisation = Organisation.objects.filter(slug=slug).first()
+        try:
+            self.add(slug, email, role, options)
+        except (OrganisationError, CommandError) as error:
+            # Whatever was typed is shown escaped: no terminal escape code is replayed.
+            raise CommandError(printable(str(error))) from None
+
+    def add(self, slug: str, email: str, role: str, options: dict) -> None:
+        organisation = find_organisation(slug)
         if organisation is None:
             raise CommandError(
                 f"No organisation with the slug {slug!r}. Create it with create_organisation."
             )
-        try:
-            role = parse_role(role)
-        except OrganisationError as error:
-            raise CommandError(str(error)) from error
-        email = normalise_email(email)
-        try:
-            validate_email(email)
-        except ValidationError as error:
-            raise CommandError(f"{email!r} is not a valid email address.") from error
+        role = parse_role(role)
+        # Checked before a password is asked for: the same rules as the services apply.
+        User = get_user_model()
+        email = check_email(email, User)
+        full_name = check_text(options["name"].strip(), User, "full_name", "The name (--name)")
 
         password = options["password"]
-        user = get_user_model().objects.filter(email__iexact=email).first()
+        user = User.objects.filter(email__iexact=email).first()
         if user is None:
             if password is None:
                 password = self._prompt_password(options.get("stdin") or sys.stdin)
-            self._validate_password(password, email, options["name"])
+            self._validate_password(password, email, full_name)
         elif password is not None:
             self.stdout.write(
                 self.style.WARNING(f"{email} already has an account: its password is unchanged.")
             )
             password = None
 
-        try:
-            result = add_member(
-                organisation, email, role, password=password, full_name=options["name"]
-            )
-        except OrganisationError as error:
-            raise CommandError(str(error)) from error
+        result = add_member(organisation, email, role, password=password, full_name=full_name)
 
         label = Role(role).label.lower()
         if result.user_created:
             self.stdout.write(f"Created the account {email}.")
         if result.membership_created:
             self.stdout.write(
-                self.style.SUCCESS(f"Added {email} to {organisation.name} as {label}.")
+                self.style.SUCCESS(f"Added {email} to {printable(organisation.name)} as {label}.")
             )
         elif result.previous_role != role:
             before = Role(result.previous_role).label.lower()
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"{email} was already a member of {organisation.name}: "
+                    f"{email} was already a member of {printable(organisation.name)}: "
                     f"role changed from {before} to {label}."
                 )
             )
         else:
             self.stdout.write(
-                f"{email} is already {label} of {organisation.name}: nothing to change."
+                f"{email} is already {label} of {printable(organisation.name)}: nothing to change."
             )
 
     def _prompt_password(self, stdin) -> str:

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cse_portal.text import printable
 from organisations.services import OrganisationError, create_organisation
 
 
@@ -16,10 +17,12 @@ class Command(BaseCommand):
         try:
             organisation = create_organisation(slug, name)
         except OrganisationError as error:
-            raise CommandError(str(error)) from error
+            # Whatever was typed is shown escaped: no terminal escape code is replayed.
+            raise CommandError(printable(str(error))) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created organisation {organisation.name!r} at /o/{organisation.slug}/."
+                f"Created organisation {printable(repr(organisation.name))} "
+                f"at /o/{organisation.slug}/."
             )
         )
         self.stdout.write(
