@@ -439,3 +439,56 @@ def test_the_command_line_exits_non_zero_on_a_bad_file(tmp_path):
     assert run.stdout.splitlines()[1:] == SEED_FIGURES
     run = manage("export_annex_one", "--org", "cli")
     assert run.stdout == SEED_TEXT
+
+
+# -- terminal escape codes from the file or the arguments are shown escaped ------------------
+
+
+def test_an_escape_code_in_a_cell_is_shown_escaped(cse_standard, org, tmp_path):
+    """A cell holding ESC [2J (clear the screen) must not reach the operator's terminal."""
+    path = write(tmp_path, with_line(SEED_TEXT, 7, "1.2.3,C,X \x1b[2J\x1b]0;owned\x07,C,C,C"))
+    message, stderr = failed_import(org.slug, path)
+    assert "\x1b" not in stderr and "\x07" not in stderr
+    assert "\x1b" not in message
+    assert "line 7, column C (2015)" in stderr
+    assert "\\x1b[2J" in stderr  # shown, escaped, so the operator sees what is in the file
+
+
+def test_an_escape_code_in_the_header_or_a_ref_is_shown_escaped(cse_standard, org, tmp_path):
+    path = write(tmp_path, "ref,20\x1b[31m14\n1.1.\x1b[0m1,C\n")
+    message, stderr = failed_import(org.slug, path)
+    assert "\x1b" not in stderr
+    assert stderr.count("\\x1b[") == 2
+
+
+def test_an_escape_code_in_the_file_name_is_shown_escaped(cse_standard, org, tmp_path):
+    path = write(tmp_path, "ref,2014\n9.9.9,C\n", name="bad\x1b[2J.csv")
+    message, stderr = failed_import(org.slug, path)
+    assert "\x1b" not in stderr and "\x1b" not in message
+    with pytest.raises(CommandError) as caught:
+        call_command("import_annex_one", "--org", org.slug, str(tmp_path / "no\x1b[2J.csv"))
+    assert "\x1b" not in str(caught.value) and "Cannot read" in str(caught.value)
+
+
+@pytest.mark.parametrize("command", ["import_annex_one", "export_annex_one"])
+@pytest.mark.parametrize("slug", ["no\x1b[2Jwhere", "a\x00b", "x" * 300])
+def test_odd_organisation_slugs_are_a_clear_error(cse_standard, command, slug):
+    args = ["--org", slug] + ([str(SEED)] if command == "import_annex_one" else [])
+    with pytest.raises(CommandError, match="no organisation with the slug") as caught:
+        call_command(command, *args, stdout=io.StringIO())
+    assert "\x1b" not in str(caught.value) and "\x00" not in str(caught.value)
+
+
+@pytest.mark.parametrize("email", ["no\x1b[2Jbody@x.test", "a\x00b@x.test", "a" * 300 + "@x.test"])
+def test_odd_user_addresses_are_a_clear_error(cse_standard, org, email):
+    with pytest.raises(CommandError, match="no user with the email address") as caught:
+        call_command("import_annex_one", "--org", org.slug, "--user", email, str(SEED))
+    assert "\x1b" not in str(caught.value) and "\x00" not in str(caught.value)
+    assert not Assessment.objects.exists()
+
+
+def test_an_unwritable_export_path_is_shown_escaped(cse_standard, org, tmp_path):
+    with pytest.raises(CommandError, match="Cannot write") as caught:
+        call_command("export_annex_one", "--org", org.slug, "--output",
+                     str(tmp_path / "missing\x1b[2J" / "out.csv"))  # fmt: skip
+    assert "\x1b" not in str(caught.value)

@@ -6,6 +6,7 @@ export gives back the imported cells.
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cse_portal.text import printable
 from reports.annex_one import render_annex_one
 from reports.management.commands.import_annex_one import organisation_by_slug
 from reports.progression import annex_one_rows
@@ -31,5 +32,5 @@ class Command(BaseCommand):
             with open(output, "w", encoding="utf-8", newline="") as out:
                 out.write(text)
         except OSError as exc:
-            raise CommandError(f"Cannot write {output}: {exc.strerror}.") from None
-        self.stdout.write(f"Wrote {len(rows)} rows × {len(years)} years to {output}.")
+            raise CommandError(printable(f"Cannot write {output}: {exc.strerror}.")) from None
+        self.stdout.write(printable(f"Wrote {len(rows)} rows × {len(years)} years to {output}."))

@@ -1,18 +1,21 @@
 """``manage.py import_annex_one --org <slug> FILE.csv``: load an Annex One chart.
 
 All or nothing: every fault in the file is listed with its line and column, and then nothing
-is written. Importing the same file again changes nothing.
+is written. Importing the same file again changes nothing. Whatever came from the file or the
+arguments is printed through ``printable``: a terminal escape code in a cell is shown, escaped,
+never replayed on the operator's terminal.
 """
 
 from pathlib import Path
 from typing import NoReturn
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.services import ImportSummary, StandardNotLoaded, apply_annex_one, current_standard
+from cse_portal.text import printable
 from organisations.models import Organisation
+from organisations.services import find_organisation, find_user
 from reports.annex_one import AnnexOneError, AnnexOneTable, decode_annex_one, parse_annex_one
 from reports.progression import year_figures
 from standards.models import Element
@@ -49,7 +52,7 @@ class Command(BaseCommand):
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
+            raise CommandError(printable(f"Cannot read {path}: {exc.strerror}.")) from None
         known_refs = set(Element.objects.filter(standard=standard).values_list("ref", flat=True))
         try:
             return parse_annex_one(decode_annex_one(data), known_refs)
@@ -58,23 +61,24 @@ class Command(BaseCommand):
 
     def fail(self, file: str, exc: AnnexOneError) -> NoReturn:
         for error in exc.errors:
-            self.stderr.write(f"{file}: {error}")
+            self.stderr.write(printable(f"{file}: {error}"))
         count = len(exc.errors)
         problems = "1 problem" if count == 1 else f"{count} problems"
-        raise CommandError(f"{problems} in {file}: nothing was imported.")
+        raise CommandError(printable(f"{problems} in {file}: nothing was imported."))
 
     def report(self, organisation: Organisation, file: str, summary: ImportSummary) -> None:
+        file = printable(file)
+        name = printable(organisation.name)
         if summary.changed_anything:
             self.stdout.write(
-                f"Imported {file} into {organisation.name} ({organisation.slug}): "
+                f"Imported {file} into {name} ({organisation.slug}): "
                 f"{summary.assessments_created} assessments created, "
                 f"{summary.results_created} results created, "
                 f"{summary.results_changed} results changed."
             )
         else:
             self.stdout.write(
-                f"Nothing changed: {organisation.name} ({organisation.slug}) "
-                f"already matches {file}."
+                f"Nothing changed: {name} ({organisation.slug}) already matches {file}."
             )
         figures = year_figures(summary.assessments)
         for assessment in summary.assessments:
@@ -82,14 +86,14 @@ class Command(BaseCommand):
 
 
 def organisation_by_slug(slug: str) -> Organisation:
-    try:
-        return Organisation.objects.get(slug=slug)
-    except Organisation.DoesNotExist:
-        raise CommandError(f'There is no organisation with the slug "{slug}".') from None
+    organisation = find_organisation(slug)
+    if organisation is None:
+        raise CommandError(printable(f'There is no organisation with the slug "{slug}".'))
+    return organisation
 
 
 def user_by_email(email: str) -> AbstractBaseUser:
-    try:
-        return get_user_model().objects.get(email__iexact=email)
-    except get_user_model().DoesNotExist:
-        raise CommandError(f'There is no user with the email address "{email}".') from None
+    user = find_user(email)
+    if user is None:
+        raise CommandError(printable(f'There is no user with the email address "{email}".'))
+    return user
