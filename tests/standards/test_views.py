@@ -96,3 +96,68 @@ def test_no_link_back_to_an_organisation_the_user_has_left(client, org, lead, cs
     lead.memberships.all().delete()
     body = client.get(reverse("standard:index")).content.decode()
     assert f'href="{reverse("org:dashboard", args=[org.slug])}"' not in body
+
+
+# --- the browser is robust by itself, whatever middleware stands in front of it -------------
+
+
+@pytest.fixture
+def bare_views(settings):
+    """Without the project's generic 400 for NUL bytes: the views must hold on their own."""
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "MalformedInput" not in m]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["a\x00b", "\x00", "complaints\x1b[2J", "compl\u202eaints", "a\u2028b", "\x00" * 300],
+)
+def test_a_search_with_control_characters_is_answered_with_a_message(
+    client, user, cse_standard, bare_views, query
+):
+    client.force_login(user)
+    response = client.get(reverse("standard:index"), {"q": query})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "\x00" not in body and "\x1b" not in body and "\u202e" not in body
+    assert "invisible control characters" in body
+    assert "were left out of the search" in body
+
+
+def test_a_search_with_a_nul_byte_searches_the_rest(client, user, cse_standard, bare_views):
+    client.force_login(user)
+    body = client.get("/standard/?q=compl%00aints").content.decode()
+    assert 'value="complaints"' in body
+    assert "invisible control characters" in body
+    assert 'id="element-' in body  # the search still ran, on what was left
+
+
+def test_an_over_long_search_says_it_was_shortened(client, user, cse_standard, bare_views):
+    client.force_login(user)
+    body = client.get(reverse("standard:index"), {"q": "complaints " + "x" * 500}).content.decode()
+    assert "Only the first 200 characters" in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/standard/%00/",
+        "/standard/1.1.1%00/",
+        "/standard/%1B%5B2J/",
+        "/standard/%E2%80%AE1.1.1/",
+        "/standard/" + "1" * 13 + "/",
+        "/standard/" + "9" * 5000 + "/",
+        "/standard/%FF%FE/",
+        "/standard/..%2F..%2Fetc/",
+        "/standard/1.1.1%20/",
+    ],
+)
+def test_odd_refs_are_not_found(client, user, cse_standard, bare_views, path):
+    client.force_login(user)
+    response = client.get(path)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/standard/?q=a%00b", "/standard/%00/"])
+def test_nul_bytes_are_never_a_500_with_every_middleware(client, user, cse_standard, path):
+    client.force_login(user)
+    assert client.get(path).status_code in (200, 400, 404)
