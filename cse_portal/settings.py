@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Refuses a NUL byte or non-UTF-8 query before any view or later middleware reads them.
+    "cse_portal.middleware.MalformedInputMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "organisations.middleware.TenantMiddleware",
     # Axes last, as its documentation asks.

@@ -1,0 +1,642 @@
+"""Malformed input never makes a 500: every URL, every form, every query parameter.
+
+The walk is driven by the app itself, so a page added later is covered without touching this
+file. For every URL pattern (Django's admin aside) it
+
+- opens the page with real ids as a quality lead, an admin and an assessor of an organisation
+  with the real 2014–2018 history, and signed out;
+- fills each path parameter in turn with malformed values (NUL, huge numbers, non-UTF-8
+  bytes, bidi and control characters, another organisation's slug …);
+- reads the HTML forms of each page it opened (and the query parameters of its links) and
+  sends each form with each field in turn replaced by malformed values, the other fields kept
+  valid, the way the browser sends it (plain, HTMX, and the uploader's JSON request);
+- opens each page with malformed values in ``next``.
+
+Any 500 (or exception) fails the test of the page where the form or link was found, naming
+the request, the field and the value. Each request runs in a savepoint that is rolled back, so
+a form that deletes or changes something does not hide the next one's page.
+"""
+
+import logging
+import re
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qsl, quote_from_bytes, urljoin, urlsplit
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
+from django.urls.resolvers import RoutePattern
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from assessments.models import Assessment
+from organisations.models import Role
+from standards.models import Element
+from tests.assessments.conftest import seeded  # noqa: F401 - a fixture
+from tests.evidence.samples import PDF
+from tests.factories import (
+    EvidenceLinkFactory,
+    EvidenceVersionFactory,
+    FileEvidenceFactory,
+    InvitationFactory,
+    MembershipFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Django's own admin is for staff only and its forms are Django's: not walked here.
+EXCLUDED_NAMESPACES = {"admin"}
+
+# ---------------------------------------------------------------------------------------------
+# The values. Each is the bytes sent (percent-encoded in a URL or urlencoded body).
+
+MALFORMED: dict[str, bytes] = {
+    "NUL": b"a\x00b",
+    "huge number": b"99999999999999999999",
+    "negative": b"-1",
+    "1e400": b"1e400",
+    "not UTF-8": b"\xff\xfe\xc3(",
+    "100 KB": b"x" * 100_000,
+    "superscript digits": "²⁰¹⁸".encode(),
+    "Arabic-Indic digits": "٢٠١٨".encode(),
+    "next=elsewhere": b"elsewhere",
+    "another host": b"//evil.example/x",
+    "control characters": b"\x1b[2J\r\nX-Injected: 1\x7f",
+    "bidi override": "\u202egnp.exe\u2066".encode(),
+    "empty": b"",
+    "spaces": b"   ",
+    "decimal": b"1.5",
+    "zero": b"0",
+}
+# Every field gets these; the others are shared out between a form's fields so that each
+# form meets every value (numbers go to every field whose valid value is a number).
+CORE = ["NUL", "not UTF-8", "100 KB", "superscript digits", "control characters", "empty"]
+NUMERIC = ["huge number", "negative", "1e400", "decimal", "zero", "Arabic-Indic digits"]
+OTHERS = [name for name in MALFORMED if name not in CORE]
+NEXT_VALUES = ["next=elsewhere", "another host", "NUL", "not UTF-8", "control characters"]
+
+# Path parameters, by converter: what the converter lets through to the view.
+PATH_VALUES: dict[str, list[str]] = {
+    "int": ["0", "99999999999999999999", "2147483648", "9223372036854775808"],
+    "slug": ["elsewhere", "x" * 300, "-1"],
+    "str": [
+        "%00",
+        "a%00b",
+        "%FF%FE",
+        "%C2%B2%E2%81%B0%C2%B9%E2%81%B8",  # ²⁰¹⁸
+        "%E2%80%AEx",
+        "%1B%5B2J",
+        "x" * 2_000,
+        "-1",
+        "99999999999999999999",
+        "1e400",
+        "%20",
+        "1.1.1.1.1",
+    ],
+}
+
+# ---------------------------------------------------------------------------------------------
+# The URL patterns.
+
+PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+@dataclass(frozen=True)
+class Route:
+    route: str  # "o/<slug:org_slug>/evidence/<int:evidence_pk>/"
+    name: str  # "org:evidence-detail"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def parameters(self) -> list[tuple[str, str]]:
+        """(converter, name) of each path parameter."""
+        return [(m["converter"] or "str", m["name"]) for m in PARAMETER.finditer(self.route)]
+
+
+def walk(patterns, prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver) and entry.namespace in EXCLUDED_NAMESPACES:
+            continue
+        if not isinstance(entry.pattern, RoutePattern):
+            raise AssertionError(
+                f"{prefix}{entry.pattern} is a re_path(): use path(), or teach "
+                "tests/test_malformed_input.py to fill regular expressions"
+            )
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = ":".join(filter(None, [namespace, entry.namespace]))
+            yield from walk(entry.url_patterns, route, inner)
+        elif isinstance(entry, URLPattern):
+            yield Route(route, ":".join(filter(None, [namespace, entry.name or route])))
+
+
+ROUTES = sorted(set(walk(get_resolver().url_patterns)), key=lambda r: r.name)
+
+
+def url_name(path: str) -> str | None:
+    """The URL name a local path resolves to, or None (another site, or nothing)."""
+    try:
+        match = resolve(urlsplit(path).path)
+    except Resolver404:
+        return None
+    return match.view_name
+
+
+# ---------------------------------------------------------------------------------------------
+# The organisation the pages are walked in.
+
+
+@dataclass
+class World:
+    organisation: object
+    users: dict[str, object]  # role name → user (None: signed out)
+    values: dict[str, str]  # path parameter → a real value
+    reset_token: str
+
+
+@pytest.fixture
+def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F811
+    settings.MEDIA_ROOT = tmp_path / "media"
+    org = seeded
+    lead = member_of(org, Role.QUALITY_LEAD)
+    admin = member_of(org, Role.ADMIN)
+    assessor_membership = MembershipFactory(organisation=org, role=Role.ASSESSOR)
+    member_of(other_org, Role.QUALITY_LEAD)
+    y2018 = Assessment.objects.get(organisation=org, year=2018)
+    element = Element.objects.get(standard=y2018.standard, ref="1.1.1")
+    evidence = FileEvidenceFactory(organisation=org, created_by=lead)
+    version = EvidenceVersionFactory(evidence=evidence)
+    link = EvidenceLinkFactory(evidence=evidence, assessment=y2018, element=element)
+    invitation_token = "malformed-input-probe-invitation"
+    invitation = InvitationFactory(organisation=org, invited_by=admin, token=invitation_token)
+    return World(
+        organisation=org,
+        users={
+            "quality lead": lead,
+            "admin": admin,
+            "assessor": assessor_membership.user,
+            "signed out": None,
+        },
+        values={
+            "org_slug": org.slug,
+            "membership_pk": str(assessor_membership.pk),
+            "invitation_pk": str(invitation.pk),
+            "year": "2018",
+            "evidence_pk": str(evidence.pk),
+            "version_pk": str(version.pk),
+            "ref": element.ref,
+            "link_pk": str(link.pk),
+            "uidb64": urlsafe_base64_encode(force_bytes(lead.pk)),
+            "token": invitation_token,
+        },
+        reset_token=default_token_generator.make_token(lead),
+    )
+
+
+def fill(route: Route, world: World, **override: str) -> str:
+    def value(match: re.Match) -> str:
+        name = match["name"]
+        if name in override:
+            return override[name]
+        if name == "token" and "uidb64" in route.route:
+            return world.reset_token
+        if name not in world.values:
+            raise AssertionError(
+                f"{route.name} ({route.route}) has the URL keyword {name!r}, which "
+                "tests/test_malformed_input.py does not know: add a real value for it to the "
+                "`world` fixture's values."
+            )
+        return world.values[name]
+
+    return "/" + PARAMETER.sub(value, route.route)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading forms (and links with query parameters) out of a page.
+
+
+@dataclass
+class Field:
+    name: str
+    kind: str  # input type, "select" or "textarea"
+    value: str  # a valid value (what the page offers)
+
+
+@dataclass
+class Form:
+    method: str  # "get" or "post"
+    action: str  # absolute path, with the action's query string
+    multipart: bool = False
+    htmx: bool = False
+    fields: list[Field] = field(default_factory=list)
+
+    def key(self) -> tuple:
+        return (self.method, url_name(self.action), self.htmx, tuple(f.name for f in self.fields))
+
+
+class FormParser(HTMLParser):
+    """The forms of a page as the browser would send them, and the links' query strings."""
+
+    def __init__(self, page_path: str):
+        super().__init__(convert_charrefs=True)
+        self.page_path = page_path
+        self.forms: list[Form] = []
+        self.current: list[Form] = []  # the form being read, and its HTMX twins
+        self.select: Field | None = None
+        self.option_selected = False
+        self.textarea: Field | None = None
+        self.seen: set[str] = set()  # radio groups and the pressed button, per form
+
+    def absolute(self, url: str) -> str | None:
+        parts = urlsplit(urljoin(self.page_path, url or self.page_path))
+        if parts.scheme or parts.netloc:
+            return None  # another site
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self.start_form(a)
+        elif tag == "a" and "?" in a.get("href", ""):
+            self.add_link(a["href"])
+        elif tag == "option" and self.select is not None:
+            value = a.get("value", "")
+            if "selected" in a:
+                self.select.value, self.option_selected = value, True
+            elif not self.option_selected and not self.select.value and value:
+                self.select.value = value  # the first real choice
+        elif not self.current or not a.get("name") or "disabled" in a:
+            return
+        elif tag == "input":
+            self.add_input(a)
+        elif tag == "button" and a.get("type", "submit") == "submit":
+            self.add_button(a)
+        elif tag == "select":
+            self.select, self.option_selected = Field(a["name"], "select", ""), False
+            self.add(self.select)
+        elif tag == "textarea":
+            self.textarea = Field(a["name"], "textarea", "")
+            self.add(self.textarea)
+
+    def start_form(self, a: dict[str, str]) -> None:
+        method = (a.get("method") or "get").lower()
+        multipart = a.get("enctype", "") == "multipart/form-data"
+        self.current, self.seen = [], set()
+        if action := self.absolute(a.get("action", "")):
+            self.current.append(Form(method, action, multipart))
+        for attr, hx_method in (("hx-get", "get"), ("hx-post", "post")):
+            if a.get(attr) and (hx_action := self.absolute(a[attr])):
+                self.current.append(Form(hx_method, hx_action, multipart, htmx=True))
+
+    def add_link(self, href: str) -> None:
+        url = self.absolute(href)
+        if url and "?" in url:
+            path, query = url.split("?", 1)
+            pairs = parse_qsl(query, keep_blank_values=True)
+            if pairs:
+                self.forms.append(Form("get", path, fields=[Field(k, "link", v) for k, v in pairs]))
+
+    def add_input(self, a: dict[str, str]) -> None:
+        kind = a.get("type", "text").lower()
+        name, value = a["name"], a.get("value", "")
+        if kind in {"submit", "image"}:
+            self.add_button(a)
+        elif kind == "radio":
+            if name not in self.seen:  # the checked one, else the first
+                self.seen.add(name)
+                self.add(Field(name, kind, value or "on"))
+            elif "checked" in a:
+                for form in self.current:
+                    for f in form.fields:
+                        if f.name == name:
+                            f.value = value or "on"
+        elif kind == "checkbox":
+            if "checked" in a:
+                self.add(Field(name, kind, value or "on"))
+        elif kind not in {"button", "reset"}:
+            self.add(Field(name, kind, value))
+
+    def add_button(self, a: dict[str, str]) -> None:
+        if " button" not in self.seen:  # the first named submit button is the one pressed
+            self.seen.add(" button")
+            self.add(Field(a["name"], "button", a.get("value", "")))
+
+    def add(self, f: Field) -> None:
+        for form in self.current:
+            form.fields.append(f)
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea is not None:
+            self.textarea.value += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self.textarea = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.forms.extend(self.current)
+            self.current = []
+
+
+def read_forms(page_path: str, html: str) -> list[Form]:
+    parser = FormParser(page_path)
+    parser.feed(html)
+    parser.close()
+    return parser.forms
+
+
+# A valid value for an empty field, by input type: the other fields stay valid.
+VALID_DEFAULTS = {
+    "email": "probe@example.test",
+    "url": "https://example.org/probe",
+    "date": "2018-06-30",
+    "number": "1",
+    "password": "Probe-password-2018!",
+    "text": "Probe text",
+    "search": "policy",
+    "textarea": "Probe note",
+    "tel": "01234 567890",
+}
+
+
+def valid_value(f: Field) -> str:
+    return f.value or VALID_DEFAULTS.get(f.kind, "")
+
+
+def values_by_field(form: Form) -> dict[str, list[str]]:
+    """Which malformed values each field gets: the core ones, the numbers when the field holds
+    a number, and a share of the others (so that the form meets every value once)."""
+    names = [f.name for f in form.fields if f.kind != "button"]
+    chosen = {}
+    for f in form.fields:
+        if f.kind != "button":
+            numeric = f.kind == "number" or re.fullmatch(r"-?\d+", valid_value(f))
+            chosen[f.name] = CORE + (NUMERIC if numeric else [])
+    for i, value in enumerate(OTHERS):
+        if names:
+            chosen[names[i % len(names)]] = chosen[names[i % len(names)]] + [value]
+    return {name: list(dict.fromkeys(values)) for name, values in chosen.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending requests.
+
+
+@dataclass
+class Probe:
+    client: object
+    failures: list[str] = field(default_factory=list)
+    sent: int = 0
+
+    def send(self, what: str, method: str, path: str, **kwargs) -> object:
+        """One request in a savepoint rolled back afterwards; the client's cookies restored."""
+        cookies = SimpleCookie()
+        cookies.load(self.client.cookies.output(header="", sep=";"))
+        self.sent += 1
+        response = None
+        with transaction.atomic():
+            try:
+                response = getattr(self.client, method)(path, **kwargs)
+            except Exception as exc:  # a view that raised is a 500 for the visitor
+                last = traceback.format_exception_only(exc)[-1].strip()
+                self.failures.append(f"{what}: {method.upper()} {path[:200]} raised {last}")
+            finally:
+                transaction.set_rollback(True)
+        self.client.cookies = cookies
+        if response is not None and response.status_code >= 500:
+            detail = ""
+            if getattr(response, "exc_info", None):
+                detail = " — " + traceback.format_exception_only(response.exc_info[1])[-1].strip()
+            self.failures.append(
+                f"{what}: {method.upper()} {path[:200]} answered {response.status_code}{detail}"
+            )
+        return response
+
+
+def encode(pairs: list[tuple[str, bytes]]) -> str:
+    return "&".join(f"{quote_from_bytes(k.encode())}={quote_from_bytes(v)}" for k, v in pairs)
+
+
+def submit(probe: Probe, form: Form, where: str, replaced: str | None, value: bytes) -> None:
+    """Send the form with field ``replaced`` set to ``value`` and the others valid."""
+    pairs = [
+        (f.name, value if f.name == replaced else valid_value(f).encode()) for f in form.fields
+    ]
+    label = f"{where}, field {replaced!r}" if replaced else where
+    headers = {"HX-Request": "true"} if form.htmx else {}
+    path, _, query = form.action.partition("?")
+    if form.method == "get":
+        probe.send(label, "get", f"{path}?{encode(pairs)}", headers=headers)
+    elif form.multipart:
+        data: dict[str, list] = {}
+        for f, (name, raw) in zip(form.fields, pairs, strict=True):
+            if f.kind == "file" and name != replaced:
+                upload = SimpleUploadedFile("probe.pdf", PDF + b"%probe", "application/pdf")
+                data.setdefault(name, []).append(upload)
+            else:
+                data.setdefault(name, []).append(raw)
+        target = f"{path}?{query}" if query else path
+        for accept in ("text/html", "application/json"):
+            fresh = {
+                k: [SimpleUploadedFile(v.name, PDF + b"%probe", v.content_type)
+                    if isinstance(v, SimpleUploadedFile) else v for v in vs]
+                for k, vs in data.items()
+            }  # fmt: skip
+            probe.send(label, "post", target, data=fresh, headers={**headers, "Accept": accept})
+    else:
+        target = f"{path}?{query}" if query else path
+        probe.send(
+            label,
+            "post",
+            target,
+            data=encode(pairs),
+            content_type="application/x-www-form-urlencoded",
+            headers=headers,
+        )
+
+
+# Forms already sent in this run (one page's forms are often on the next page too).
+SENT_FORMS: set[tuple] = set()
+
+
+def fuzz_form(probe: Probe, form: Form, page: str) -> None:
+    if url_name(form.action) is None or form.key() in SENT_FORMS:
+        return
+    if url_name(form.action) and url_name(form.action).split(":")[0] in EXCLUDED_NAMESPACES:
+        return
+    SENT_FORMS.add(form.key())
+    kind = "link" if form.fields and form.fields[0].kind == "link" else "form"
+    where = f"{kind} on {page} to {form.method.upper()} {form.action}"
+    submit(probe, form, where, None, b"")  # as offered
+    for field_name, values in values_by_field(form).items():
+        for name in values:
+            submit(probe, form, f"{where}, value {name}", field_name, MALFORMED[name])
+
+
+# ---------------------------------------------------------------------------------------------
+# The walk.
+
+
+def test_the_walk_finds_every_kind_of_page():
+    names = {route.name for route in ROUTES}
+    assert {
+        "home",
+        "login",
+        "standard:index",
+        "standard:element",
+        "org:year",
+        "org:element",
+        "org:evidence-list",
+        "org:evidence-upload",
+        "org:members",
+        "invitations:accept",
+    } <= names
+    assert not [name for name in names if name.startswith("admin:")]
+
+
+def test_the_form_reader_sends_what_a_browser_sends():
+    html = """
+    <form method="post" action="save/" hx-post="/x/" enctype="multipart/form-data">
+      <input type="hidden" name="csrfmiddlewaretoken" value="t">
+      <input name="title" value="Policy"><input type="file" name="files">
+      <select name="rating"><option value="">--</option><option value="C">C</option></select>
+      <select name="owner"><option value="1">A</option><option value="2" selected>B</option>
+      </select>
+      <textarea name="note">Kept</textarea>
+      <input type="checkbox" name="sampled"><input type="checkbox" name="keep" checked>
+      <input type="radio" name="kind" value="file"><input type="radio" name="kind" value="link">
+      <button type="submit" name="action" value="save">Save</button>
+      <button type="submit" name="action" value="delete">Delete</button>
+    </form>
+    <a href="?page=2&amp;q=a">2</a><a href="https://example.org/?x=1">out</a>"""
+    forms = read_forms("/o/acme/evidence/", html)
+    plain, htmx, link = forms[0], forms[1], forms[2]
+    values = {f.name: f.value for f in plain.fields}
+    assert values == {
+        "csrfmiddlewaretoken": "t",
+        "title": "Policy",
+        "files": "",
+        "rating": "C",
+        "owner": "2",
+        "note": "Kept",
+        "keep": "on",
+        "kind": "file",
+        "action": "save",
+    }
+    assert (plain.method, plain.action, plain.multipart) == ("post", "/o/acme/evidence/save/", True)
+    assert (htmx.action, htmx.htmx, {f.name: f.value for f in htmx.fields}) == ("/x/", True, values)
+    assert (link.action, [(f.name, f.value) for f in link.fields]) == (
+        "/o/acme/evidence/",
+        [("page", "2"), ("q", "a")],
+    )
+    assert len(forms) == 3
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_no_malformed_input_makes_a_500(client, world, route, caplog):
+    caplog.set_level(logging.CRITICAL, logger="django.request")  # each 404 and 400 is logged
+    client.raise_request_exception = False
+    probe = Probe(client)
+    real = fill(route, world)
+
+    # Each path parameter in turn, malformed (the others real): signed in as the lead.
+    client.force_login(world.users["quality lead"])
+    for converter, name in route.parameters:
+        for value in PATH_VALUES.get(converter, PATH_VALUES["str"]):
+            path = fill(route, world, **{name: value})
+            for method in ("get", "post"):
+                probe.send(f"path parameter {name}={value[:40]!r}", method, path)
+
+    # The page with real ids as each role; its forms and links, each field malformed in turn.
+    next_done = False
+    for role, user in world.users.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        response = probe.send(f"{route} as {role}", "get", real)
+        if response is None or response.status_code != 200:
+            continue
+        if not next_done:
+            next_done = True
+            for name in NEXT_VALUES:
+                query = encode([("next", MALFORMED[name])])
+                probe.send(f"{route} as {role}, next={name}", "get", f"{real}?{query}")
+        if "html" not in response.get("Content-Type", "") or response.streaming:
+            continue
+        for form in read_forms(real, response.content.decode()):
+            fuzz_form(probe, form, f"{route} as {role}")
+
+    assert not probe.failures, (
+        f"{len(probe.failures)} of {probe.sent} requests failed:\n" + "\n".join(probe.failures[:40])
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The middleware's answer, request by request.
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/standard/?q=a%00b",
+        "/standard/%00/",
+        "/o/{org}/assessments/2018/elements/%00/",
+        "/o/{org}/assessments/2018/elements/1.1.1/?q=%00",
+        "/o/{org}/assessments/2018/elements/1.1.1/evidence/search/?q=policy%00",
+        "/o/{org}/evidence/?q=%00",
+        "/o/{org}/evidence/?q=%FF%FE",  # not UTF-8
+        "/o/{org}/evidence/?%00=x",
+    ],
+)
+def test_a_nul_byte_or_non_utf8_query_is_a_400_that_says_why(client, world, path):
+    client.force_login(world.users["quality lead"])
+    response = client.get(path.format(org=world.organisation.slug))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "That request could not be read" in page
+    assert "NUL character" in page or "not UTF-8" in page
+    assert world.users["quality lead"].email in page  # the page knows who is signed in
+    assert response.headers.get("Content-Security-Policy")
+
+
+def test_a_nul_byte_in_a_form_changes_nothing(client, world):
+    from evidence.models import Evidence, EvidenceLink
+
+    client.force_login(world.users["quality lead"])
+    org = world.organisation.slug
+    before = (Evidence.objects.count(), EvidenceLink.objects.count())
+    link = client.post(
+        f"/o/{org}/assessments/2018/elements/1.1.1/evidence/link/",
+        {"evidence": world.values["evidence_pk"], "note": "Supports\x00 this"},
+    )
+    add = client.post(
+        f"/o/{org}/evidence/new/",
+        {"kind": "link", "title": "Policy\x00", "url": "https://example.org/"},
+    )
+    upload = client.post(
+        f"/o/{org}/evidence/upload/",
+        {
+            "files": [SimpleUploadedFile("policy.pdf", PDF, "application/pdf")],
+            "year": "2018",
+            "ref": "1.1.1\x00",
+        },
+    )
+    assert [link.status_code, add.status_code, upload.status_code] == [400, 400, 400]
+    assert "NUL character" in upload.content.decode()
+    assert (Evidence.objects.count(), EvidenceLink.objects.count()) == before
+
+
+def test_a_forged_session_cookie_signs_the_visitor_out(client, world):
+    client.cookies["sessionid"] = "\x00" * 40
+    response = client.get(f"/o/{world.organisation.slug}/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
