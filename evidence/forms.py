@@ -5,14 +5,40 @@ form never runs a query of its own.
 """
 
 import re
+from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
+from cse_portal.text import multi_line, single_line
+from cse_portal.web import parse_int
 from evidence.models import Evidence
 from evidence.queries import LibraryFilters
+from evidence.services import review_dates_error
 
-ELEMENT_REF = re.compile(r"^\d{1,2}(\.\d{1,2}){0,3}$")
+# ASCII digits only: "١.١.١" is no ref of the standard.
+ELEMENT_REF = re.compile(r"^\d{1,2}(\.\d{1,2}){0,3}$", re.ASCII)
+
+
+def one_year_after(day: date) -> date | None:
+    """The same day a year later (28 February after a 29th); None past the calendar's end."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        if day.year >= date.max.year:
+            return None
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _date_field(label: str, what: str, help_text: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=DateInput(),
+        help_text=help_text,
+        error_messages={"invalid": f"Give the {what} as a date, such as 2025-03-31."},
+    )
 
 
 def _person(user) -> str:
@@ -39,6 +65,7 @@ class LibraryFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
         required=False,
+        validators=[single_line],
         widget=forms.TextInput(
             attrs={"type": "search", "placeholder": "Words in title or description"}
         ),
@@ -46,6 +73,7 @@ class LibraryFilterForm(forms.Form):
     element = forms.CharField(
         label="Element",
         required=False,
+        validators=[single_line],
         widget=forms.TextInput(attrs={"placeholder": "e.g. 1.1.1", "inputmode": "decimal"}),
     )
     kind = forms.ChoiceField(
@@ -91,11 +119,13 @@ class DetailsForm(forms.Form):
     title = forms.CharField(
         label="Title",
         max_length=200,
+        validators=[single_line],
         error_messages={"required": "Give the item a title."},
     )
     description = forms.CharField(
         label="Description",
         required=False,
+        validators=[multi_line],
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What it is and what it shows an assessor.",
     )
@@ -106,17 +136,15 @@ class DetailsForm(forms.Form):
         empty_value=None,
         help_text="Who keeps this item up to date.",
     )
-    evidence_date = forms.DateField(
-        label="Evidence date",
-        required=False,
-        widget=DateInput(),
-        help_text="The date the document speaks for (not the day it is added).",
+    evidence_date = _date_field(
+        "Evidence date",
+        "evidence date",
+        "The date the document speaks for (not the day it is added).",
     )
-    review_by = forms.DateField(
-        label="Review by",
-        required=False,
-        widget=DateInput(),
-        help_text="When it should be looked at again; the owner is reminded.",
+    review_by = _date_field(
+        "Review by",
+        "review-by date",
+        "When it should be looked at again; the owner is reminded.",
     )
 
     # The fields passed to evidence.services, in this order.
@@ -143,6 +171,13 @@ class DetailsForm(forms.Form):
         owner_id = self.cleaned_data["owner"]
         return None if owner_id is None else self.members[owner_id]
 
+    def clean(self) -> dict:
+        data = super().clean()
+        message = review_dates_error(data.get("evidence_date"), data.get("review_by"))
+        if message:
+            self.add_error("review_by", message)
+        return data
+
     def details(self) -> dict:
         """The cleaned values as keyword arguments of the evidence services."""
         return {name: self.cleaned_data[name] for name in self.detail_fields}
@@ -161,6 +196,7 @@ class LinkForm(DetailsForm):
         label="Web address",
         max_length=2000,
         assume_scheme="https",
+        validators=[single_line],
         error_messages={
             "required": "Give the web address of the page or document.",
             "invalid": "Give a whole web address, such as https://intranet.example.org/policy.",
@@ -174,6 +210,7 @@ class LinkForm(DetailsForm):
 class NoteForm(DetailsForm):
     body = forms.CharField(
         label="Note",
+        validators=[multi_line],
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": "Write the note: it is the evidence."},
         help_text="Written evidence, e.g. how a practice works, with dates and names.",
@@ -207,3 +244,77 @@ class ReplaceFileForm(forms.Form):
         },
         help_text="The current file is kept as an earlier version, which stays downloadable.",
     )
+
+
+# --- uploading ---------------------------------------------------------------------------------
+
+LINK_TARGET_NEEDED = "To link the files, give both a year and an element."
+
+
+class UploadForm(forms.Form):
+    """What the uploader sends besides its files: where to link them (the element page) and
+    the two dates every new item gets.
+
+    The uploader shows the dates with their defaults (today, and a year later); a date field
+    left out of the post altogether takes the same default, one sent empty means no date.
+    """
+
+    year = forms.CharField(
+        required=False,
+        error_messages={"null_characters_not_allowed": LINK_TARGET_NEEDED},
+    )
+    ref = forms.CharField(required=False, validators=[single_line])
+    evidence_date = _date_field(
+        "Evidence date", "evidence date", "The date the documents speak for."
+    )
+    review_by = _date_field(
+        "Review by", "review-by date", "When they should be looked at again; you are reminded."
+    )
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        today = today or timezone.localdate()
+        self.defaults = {"evidence_date": today, "review_by": one_year_after(today)}
+        kwargs.setdefault("initial", self.defaults)
+        super().__init__(*args, **kwargs)
+        for name in ("evidence_date", "review_by"):
+            attrs = self.fields[name].widget.attrs
+            attrs.setdefault("class", "form-control")
+            if self[name].auto_id:
+                attrs["aria-describedby"] = f"{self[name].auto_id}-help"
+
+    def clean_year(self) -> int | None:
+        value = self.cleaned_data["year"].strip()
+        if not value:
+            return None
+        year = parse_int(value, 1, 9999)
+        if year is None:
+            raise ValidationError(LINK_TARGET_NEEDED)
+        return year
+
+    def clean_ref(self) -> str:
+        ref = self.cleaned_data["ref"].strip()
+        if ref and not ELEMENT_REF.match(ref):
+            raise ValidationError(f"“{ref[:20]}” is not an element reference such as 1.1.1.")
+        return ref
+
+    def _date_or_default(self, name: str) -> date | None:
+        if self.is_bound and name not in self.data:
+            return self.defaults[name]
+        return self.cleaned_data[name]
+
+    def clean_evidence_date(self) -> date | None:
+        return self._date_or_default("evidence_date")
+
+    def clean_review_by(self) -> date | None:
+        return self._date_or_default("review_by")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        message = review_dates_error(data.get("evidence_date"), data.get("review_by"))
+        if message:
+            self.add_error("review_by", message)
+        return data
+
+    def dates(self) -> dict:
+        """The two dates as keyword arguments of evidence.services.add_file."""
+        return {name: self.cleaned_data[name] for name in ("evidence_date", "review_by")}

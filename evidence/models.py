@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from assessments.models import Assessment
+from cse_portal.text import multi_line, single_line
 from organisations.models import Organisation
 from standards.models import Element
 
@@ -54,13 +55,13 @@ class Evidence(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="evidence"
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    url = models.URLField("web address", max_length=2000, blank=True)
-    body = models.TextField("note", blank=True)
+    title = models.CharField(max_length=200, validators=[single_line])
+    description = models.TextField(blank=True, validators=[multi_line])
+    url = models.URLField("web address", max_length=2000, blank=True, validators=[single_line])
+    body = models.TextField("note", blank=True, validators=[multi_line])
     file = models.FileField(upload_to=evidence_upload_to, max_length=300, blank=True)
-    original_filename = models.CharField(max_length=255, blank=True)
-    content_type = models.CharField(max_length=120, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True, validators=[single_line])
+    content_type = models.CharField(max_length=120, blank=True, validators=[single_line])
     size = models.PositiveBigIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     file_uploaded_at = models.DateTimeField(null=True, blank=True)
@@ -116,8 +117,8 @@ class EvidenceVersion(models.Model):
 
     evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="versions")
     file = models.FileField(upload_to=evidence_upload_to, max_length=300)
-    original_filename = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=120)
+    original_filename = models.CharField(max_length=255, validators=[single_line])
+    content_type = models.CharField(max_length=120, validators=[single_line])
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
@@ -146,7 +147,9 @@ class EvidenceLink(models.Model):
         Assessment, on_delete=models.CASCADE, related_name="evidence_links"
     )
     element = models.ForeignKey(Element, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField(blank=True, help_text="How this item supports the element.")
+    note = models.TextField(
+        blank=True, validators=[multi_line], help_text="How this item supports the element."
+    )
     carried_forward = models.BooleanField(default=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.ForeignKey(

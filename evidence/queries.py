@@ -11,9 +11,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from assessments.models import Assessment
 from evidence import filetypes
 from evidence.models import Evidence, EvidenceLink, EvidenceVersion
-from evidence.services import human_size, max_upload_bytes
+from evidence.services import human_size, max_upload_bytes, years_text
 from organisations.models import Organisation
 from organisations.services import members_of
 
@@ -101,6 +102,46 @@ def item(organisation: Organisation, evidence_pk: int) -> Evidence:
         pk=evidence_pk,
         organisation=organisation,
     )
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """What deleting an item would do, for its confirmation page: an item that is evidence
+    in a finalised year is kept (evidence.services.InFinalisedYear), and may instead be
+    withdrawn from the open years."""
+
+    finalised_years: list[int]
+    open_years: list[int]
+    open_links: int
+    version_count: int
+
+    @property
+    def may_delete(self) -> bool:
+        return not self.finalised_years
+
+    @property
+    def finalised_text(self) -> str:
+        return years_text(self.finalised_years) if self.finalised_years else ""
+
+    @property
+    def open_text(self) -> str:
+        return years_text(self.open_years) if self.open_years else ""
+
+
+def deletion(item: Evidence) -> Deletion:
+    """In two queries: the item's links with their years' status, and its versions."""
+    finalised: set[int] = set()
+    open_years: set[int] = set()
+    open_links = 0
+    for year, status in EvidenceLink.objects.filter(evidence=item).values_list(
+        "assessment__year", "assessment__status"
+    ):
+        if status == Assessment.Status.FINALISED:
+            finalised.add(year)
+        else:
+            open_years.add(year)
+            open_links += 1
+    return Deletion(sorted(finalised), sorted(open_years), open_links, item.versions.count())
 
 
 # --- labels ----------------------------------------------------------------------------------

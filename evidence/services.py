@@ -1,27 +1,40 @@
 """Evidence actions. Each is atomic, takes the acting user, and leaves an audit trail
 (django-simple-history on Evidence and EvidenceLink records who changed what, deletions too).
 Views call these; they never write evidence rows themselves.
+
+Files are stored only through ``store_file`` inside ``storing_files()``: a transaction that
+rolls back takes the files it stored with it (Django has no on_rollback hook; see there).
 """
 
 import hashlib
+import logging
 import math
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from assessments.models import Assessment
-from assessments.services import check_open
+from assessments.services import YearLocked, check_open
+from cse_portal.text import multi_line
 from evidence.filetypes import ALLOWED_DESCRIPTION, FileType, RefusedType, sniff
 from evidence.models import Evidence, EvidenceLink, EvidenceVersion
 from organisations.models import Organisation
 from standards.models import Element
 
 DETAIL_FIELDS = ("title", "description", "owner", "evidence_date", "review_by", "url", "body")
+
+logger = logging.getLogger(__name__)
 
 
 class UploadRejected(Exception):
@@ -37,6 +50,86 @@ class DuplicateFile(Exception):
             "use that item instead of a second copy."
         )
         self.existing = existing
+
+
+class InFinalisedYear(PermissionDenied):
+    """The item is evidence in a finalised year, whose record keeps it: it cannot be deleted
+    (its links in open years can be withdrawn instead)."""
+
+    def __init__(self, evidence: Evidence, years: list[int]):
+        self.years = years
+        super().__init__(
+            f"“{evidence.title}” was not deleted: it is evidence in {years_text(years)}, "
+            f"which {'is' if len(years) == 1 else 'are'} finalised, and a finalised year keeps "
+            "the evidence it was assessed on. If it no longer applies, withdraw it from the "
+            "open years instead."
+        )
+
+
+def years_text(years: list[int]) -> str:
+    """2017; 2017 and 2018; 2016, 2017 and 2018."""
+    words = [str(year) for year in years]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+# --- files stored with the transaction -----------------------------------------------------
+
+
+@dataclass
+class _StoredFiles:
+    """The files stored inside one storing_files() block (and its inner blocks that ended)."""
+
+    parent: "_StoredFiles | None"
+    files: list[tuple[Storage, str]] = field(default_factory=list)
+
+
+_stored_files: ContextVar[_StoredFiles | None] = ContextVar("evidence_stored_files", default=None)
+
+
+@contextmanager
+def storing_files() -> Iterator[None]:
+    """An atomic block whose stored files are deleted again unless it commits.
+
+    Django has no on_rollback hook, so the block notes each file stored inside it
+    (``store_file``) and, when an exception leaves the block (the transaction or savepoint
+    has then rolled back, and a failed commit raises here too), deletes those files before
+    the exception goes on. An inner block that ends well hands its files to the outer one,
+    which may still roll back. The outermost block must be the one whose end commits, or sit
+    in a transaction that does: views that combine several services wrap them in one.
+    Usable as a decorator (``@storing_files()``).
+    """
+    tracker = _StoredFiles(parent=_stored_files.get())
+    token = _stored_files.set(tracker)
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        _stored_files.reset(token)
+        _delete_stored(tracker.files)
+        raise
+    _stored_files.reset(token)
+    if tracker.parent is not None:
+        tracker.parent.files.extend(tracker.files)
+
+
+def store_file(field_file: FieldFile, name: str, content: UploadedFile) -> None:
+    """Save ``content`` into the storage of ``field_file`` (the row is saved by the caller),
+    to be deleted again if the enclosing storing_files() block rolls back."""
+    tracker = _stored_files.get()
+    if tracker is None:
+        raise RuntimeError(
+            "Store evidence files inside services.storing_files(), so that a rollback removes them."
+        )
+    field_file.save(name, content, save=False)
+    tracker.files.append((field_file.storage, field_file.name))
+
+
+def _delete_stored(files: list[tuple[Storage, str]]) -> None:
+    for storage, name in files:
+        try:
+            storage.delete(name)
+        except Exception:  # never hide the error that rolled the transaction back
+            logger.exception("Could not remove the evidence file %s after a rollback", name)
 
 
 @dataclass(frozen=True)
@@ -118,15 +211,26 @@ def _check_details(organisation: Organisation, details: dict[str, Any]) -> dict[
     return details
 
 
+def review_dates_error(evidence_date: date | None, review_by: date | None) -> str:
+    """The message when the review-by date comes before the evidence date, else ""."""
+    if evidence_date and review_by and review_by < evidence_date:
+        return "The review-by date cannot be before the evidence date."
+    return ""
+
+
 def _validate(evidence: Evidence) -> None:
     """The model's own rules, and what each kind needs: a link its http(s) address, a note
     its text. Raises ValidationError keyed by field, with messages for the person typing."""
     errors: dict[str, list[str]] = {}
     try:
         # created_by may have been emptied by the deletion of its user; file is set apart.
-        evidence.full_clean(exclude=["file", "created_by"])
+        # The one-copy constraint is DuplicateFile's business (with the item to offer).
+        evidence.full_clean(exclude=["file", "created_by"], validate_constraints=False)
     except ValidationError as error:
         errors = dict(error.message_dict)
+    dates_error = review_dates_error(evidence.evidence_date, evidence.review_by)
+    if dates_error and "review_by" not in errors:
+        errors["review_by"] = [dates_error]
     if not evidence.title.strip():
         errors["title"] = ["Give the item a title."]
     if evidence.kind == Evidence.Kind.LINK:
@@ -141,11 +245,17 @@ def _validate(evidence: Evidence) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
+@storing_files()
 def add_file(
-    organisation: Organisation, checked: CheckedFile, acting_user, **details: Any
+    organisation: Organisation,
+    checked: CheckedFile,
+    acting_user,
+    link_to: tuple[Assessment, Element] | None = None,
+    **details: Any,
 ) -> Evidence:
-    """A new file item, or DuplicateFile when the library holds the same bytes already."""
+    """A new file item, or DuplicateFile when the library holds the same bytes already;
+    ``link_to`` (year, element) links it there in the same transaction. Nothing is stored
+    unless it all commits."""
     existing = find_duplicate(organisation, checked.sha256)
     if existing is not None:
         raise DuplicateFile(existing, checked.name)
@@ -165,15 +275,22 @@ def add_file(
         file_uploaded_by=acting_user,
         **details,
     )
-    evidence.file.save(checked.name, checked.file, save=False)
+    _validate(evidence)
+    store_file(evidence.file, checked.name, checked.file)
     evidence._history_user = acting_user
     try:
         with transaction.atomic():
             evidence.save()
     except IntegrityError:
-        # Someone uploaded the same file a moment ago.
-        evidence.file.delete(save=False)
-        raise DuplicateFile(find_duplicate(organisation, checked.sha256), checked.name) from None
+        # Someone uploaded the same file a moment ago (the stored file goes with the rollback).
+        existing = find_duplicate(organisation, checked.sha256)
+        if existing is None:
+            raise UploadRejected(
+                f"“{checked.name}” was being added by someone else at the same moment: try again."
+            ) from None
+        raise DuplicateFile(existing, checked.name) from None
+    if link_to is not None:
+        link(evidence, *link_to, acting_user)
     return evidence
 
 
@@ -209,7 +326,7 @@ def update_details(evidence: Evidence, acting_user, **details: Any) -> Evidence:
     return evidence
 
 
-@transaction.atomic
+@storing_files()
 def replace_file(evidence: Evidence, checked: CheckedFile, acting_user) -> Evidence:
     """Keep the current file as a version and put the new one in its place."""
     if evidence.kind != Evidence.Kind.FILE:
@@ -235,23 +352,41 @@ def replace_file(evidence: Evidence, checked: CheckedFile, acting_user) -> Evide
     evidence.content_type = checked.filetype.content_type
     evidence.size = checked.size
     evidence.sha256 = checked.sha256
-    evidence.file.save(checked.name, checked.file, save=False)
+    store_file(evidence.file, checked.name, checked.file)
     evidence._history_user = acting_user
     evidence.save()
     return evidence
+
+
+def _finalised_years_of(evidence: Evidence) -> list[int]:
+    """The years linked to the item that are finalised, asked of check_open (which holds each
+    year still for the rest of the transaction), in year order."""
+    finalised = []
+    linked = Assessment.objects.filter(evidence_links__evidence=evidence).distinct()
+    for assessment in linked.order_by("year"):
+        try:
+            check_open(assessment)
+        except YearLocked:
+            finalised.append(assessment.year)
+    return finalised
 
 
 @transaction.atomic
 def delete_evidence(evidence: Evidence, acting_user) -> None:
     """Delete the item and its links; the history keeps the record of it and of who did it.
 
-    The stored files are removed once the transaction has committed.
+    An item that is evidence in a finalised year is kept (InFinalisedYear): that year's
+    record is read-only, its links too. The stored files are removed once the transaction
+    has committed.
     """
+    finalised = _finalised_years_of(evidence)
+    if finalised:
+        raise InFinalisedYear(evidence, finalised)
     names = [evidence.file.name] + [v.file.name for v in evidence.versions.all()]
     storage = evidence.file.storage
-    for link in evidence.links.all():
-        link._history_user = acting_user
-        link.delete()
+    for evidence_link in evidence.links.all():
+        evidence_link._history_user = acting_user
+        evidence_link.delete()
     evidence._history_user = acting_user
     evidence.delete()
 
@@ -264,6 +399,30 @@ def delete_evidence(evidence: Evidence, acting_user) -> None:
     transaction.on_commit(delete_files, robust=True)
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    years: list[int]  # the open years the item was withdrawn from
+    links: int  # how many links that removed
+    kept_years: list[int]  # the finalised years that keep it
+
+
+@transaction.atomic
+def withdraw_from_open_years(evidence: Evidence, acting_user) -> Withdrawal:
+    """Remove the item's links in every open year; a finalised year keeps its links, and the
+    item stays in the library."""
+    finalised = set(_finalised_years_of(evidence))
+    years: set[int] = set()
+    removed = 0
+    for evidence_link in evidence.links.select_related("assessment"):
+        if evidence_link.assessment.year in finalised:
+            continue
+        evidence_link._history_user = acting_user
+        evidence_link.delete()
+        years.add(evidence_link.assessment.year)
+        removed += 1
+    return Withdrawal(sorted(years), removed, sorted(finalised))
+
+
 @transaction.atomic
 def link(
     evidence: Evidence, assessment: Assessment, element: Element, acting_user, note: str = ""
@@ -274,6 +433,7 @@ def link(
     if element.standard_id != assessment.standard_id:
         raise ValidationError("That element is not part of this year's standard.")
     check_open(assessment)
+    _check_note(note)
     existing = EvidenceLink.objects.filter(
         evidence=evidence, assessment=assessment, element=element
     ).first()
@@ -292,6 +452,14 @@ def link(
     new._history_user = acting_user
     new.save()
     return new
+
+
+def _check_note(note: str) -> None:
+    """A link's note is multi-line text: no control or bidirectional-override characters."""
+    try:
+        multi_line(note)
+    except ValidationError as error:
+        raise ValidationError({"note": error.messages}) from None
 
 
 def _mark_confirmed(evidence_link: EvidenceLink, acting_user) -> None:
@@ -313,6 +481,7 @@ def confirm_link(evidence_link: EvidenceLink, acting_user) -> EvidenceLink:
 @transaction.atomic
 def update_link_note(evidence_link: EvidenceLink, note: str, acting_user) -> EvidenceLink:
     check_open(evidence_link.assessment)
+    _check_note(note)
     evidence_link.note = note
     evidence_link._history_user = acting_user
     evidence_link.save()
@@ -324,6 +493,29 @@ def unlink(evidence_link: EvidenceLink, acting_user) -> None:
     check_open(evidence_link.assessment)
     evidence_link._history_user = acting_user
     evidence_link.delete()
+
+
+def upload_target(
+    organisation: Organisation, year: int | None, ref: str
+) -> tuple[Assessment, Element] | None:
+    """The (year, element) new uploads are linked to, or None when neither is given;
+    UploadRejected when the pair cannot be used. ``year`` and ``ref`` come parsed (a year in
+    ASCII digits, a ref in the standard's form) from evidence.forms.UploadForm."""
+    if year is None and not ref:
+        return None
+    if year is None or not ref:
+        raise UploadRejected("To link the files, give both a year and an element.")
+    assessment = Assessment.objects.for_org(organisation).filter(year=year).first()
+    if assessment is None:
+        raise UploadRejected(f"There is no {year} assessment to link the files to.")
+    if assessment.is_finalised:
+        raise UploadRejected(
+            f"{assessment.year} is finalised: no evidence can be linked to it any more."
+        )
+    element = Element.objects.filter(standard_id=assessment.standard_id, ref=ref).first()
+    if element is None:
+        raise UploadRejected(f"Element {ref} is not part of the standard of {assessment.year}.")
+    return assessment, element
 
 
 def _title_from_filename(name: str) -> str:

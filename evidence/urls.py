@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:evidence_pk>/edit/", views.evidence_edit, name="evidence-edit"),
     path("<int:evidence_pk>/replace/", views.evidence_replace, name="evidence-replace"),
     path("<int:evidence_pk>/delete/", views.evidence_delete, name="evidence-delete"),
+    path("<int:evidence_pk>/withdraw/", views.evidence_withdraw, name="evidence-withdraw"),
     path("<int:evidence_pk>/download/", views.evidence_download, name="evidence-download"),
     path(
         "<int:evidence_pk>/versions/<int:version_pk>/download/",

@@ -9,26 +9,24 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
 
-from assessments.models import Assessment
-from cse_portal.web import redirect_to, safe_next
+from cse_portal.web import first_form_error, redirect_to, safe_next
 from evidence import filetypes, queries, services
 from evidence.forms import (
     LibraryFilterForm,
     ReplaceFileForm,
+    UploadForm,
     details_form_class,
     initial_details,
 )
 from evidence.models import Evidence, EvidenceLink
 from organisations.decorators import require
 from organisations.permissions import Action
-from standards.models import Element
 
 logger = logging.getLogger(__name__)
 
@@ -138,40 +136,11 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
-def _link_target(org, year: str, ref: str) -> tuple[Assessment, Element] | None:
-    """The (year, element) new uploads are linked to, or None; UploadRejected if unusable."""
-    year, ref = (year or "").strip(), (ref or "").strip()
-    if not year and not ref:
-        return None
-    if not (year.isdigit() and len(year) == 4) or not ref:
-        raise services.UploadRejected("To link the files, give both a year and an element.")
-    assessment = Assessment.objects.for_org(org).filter(year=int(year)).first()
-    if assessment is None:
-        raise services.UploadRejected(f"There is no {year} assessment to link the files to.")
-    if assessment.is_finalised:
-        raise services.UploadRejected(
-            f"{assessment.year} is finalised: no evidence can be linked to it any more."
-        )
-    element = Element.objects.filter(standard_id=assessment.standard_id, ref=ref[:12]).first()
-    if element is None:
-        raise services.UploadRejected(
-            f"Element {ref[:12]} is not part of the standard of {assessment.year}."
-        )
-    return assessment, element
-
-
-def _upload_one(org, uploaded, target, user) -> dict:
+def _upload_one(org, uploaded, target, user, dates: dict) -> dict:
     """Check, store (and link) one uploaded file; the result the uploader shows for it."""
     try:
         checked = services.check_upload(uploaded)
-        with transaction.atomic():
-            item = services.add_file(org, checked, user)
-            if target is not None:
-                try:
-                    services.link(item, *target, user)
-                except Exception:
-                    item.file.delete(save=False)  # the row rolls back; so must the file
-                    raise
+        item = services.add_file(org, checked, user, link_to=target, **dates)
     except services.UploadRejected as refused:
         return {"status": "refused", "message": str(refused)}
     except services.DuplicateFile as duplicate:
@@ -218,13 +187,19 @@ def evidence_upload(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     wants_json = _wants_json(request)
     files = request.FILES.getlist("files")
+    form = UploadForm(request.POST)
     try:
-        target = _link_target(org, request.POST.get("year"), request.POST.get("ref"))
+        if not form.is_valid():
+            raise services.UploadRejected(f"Nothing was uploaded. {first_form_error(form)}")
+        data = form.cleaned_data
+        target = services.upload_target(org, data["year"], data["ref"])
     except services.UploadRejected as refused:
         results = [{"status": "refused", "message": str(refused)}]
     else:
         if files:
-            results = [_upload_one(org, uploaded, target, request.user) for uploaded in files]
+            results = [
+                _upload_one(org, uploaded, target, request.user, form.dates()) for uploaded in files
+            ]
         else:
             results = [{"status": "refused", "message": "Choose at least one file to upload."}]
     if wants_json:
@@ -306,23 +281,51 @@ def evidence_replace(request: HttpRequest, evidence_pk: int) -> HttpResponse:
 
 @require(Action.EDIT_EVIDENCE)
 def evidence_delete(request: HttpRequest, evidence_pk: int) -> HttpResponse:
-    """GET asks for confirmation; POST deletes the item, its links and its files."""
+    """GET says what deleting would do and asks; POST deletes the item, its links and its
+    files, unless a finalised year keeps it (then the page explains, and offers to withdraw
+    it from the open years)."""
     org = request.organisation
     item = _get_item(request, evidence_pk)
-    link_count = EvidenceLink.objects.filter(evidence=item).count()
     if request.method != "POST":
-        return render(
-            request,
-            "evidence/delete.html",
-            {"item": item, "link_count": link_count, "version_count": item.versions.count()},
-        )
+        plan = queries.deletion(item)
+        return render(request, "evidence/delete.html", {"item": item, "plan": plan})
     title = item.title
-    services.delete_evidence(item, request.user)
+    link_count = EvidenceLink.objects.filter(evidence=item).count()
+    try:
+        services.delete_evidence(item, request.user)
+    except services.InFinalisedYear as kept:
+        messages.error(request, str(kept))
+        return redirect("org:evidence-delete", org_slug=org.slug, evidence_pk=item.pk)
     links = (
         f", with its {link_count} link{'s' * (link_count != 1)} to elements" if link_count else ""
     )
     messages.success(request, f"“{title}” was deleted{links}.")
     return redirect("org:evidence-list", org_slug=org.slug)
+
+
+@require(Action.EDIT_EVIDENCE)
+@require_POST
+def evidence_withdraw(request: HttpRequest, evidence_pk: int) -> HttpResponse:
+    """Remove the item from every open year; finalised years and the library keep it."""
+    item = _get_item(request, evidence_pk)
+    withdrawal = services.withdraw_from_open_years(item, request.user)
+    kept = withdrawal.kept_years
+    kept_text = (
+        f" {services.years_text(kept)} {'keeps' if len(kept) == 1 else 'keep'} it, as "
+        f"{'a finalised year' if len(kept) == 1 else 'finalised years'}."
+        if kept
+        else ""
+    )
+    if withdrawal.links:
+        messages.success(
+            request,
+            f"“{item.title}” was withdrawn from {services.years_text(withdrawal.years)} "
+            f"({withdrawal.links} link{'s' * (withdrawal.links != 1)} removed); it stays in "
+            f"the library.{kept_text}",
+        )
+    else:
+        messages.info(request, f"“{item.title}” had no links in open years.{kept_text}")
+    return redirect(_detail_url(item))
 
 
 # --- downloads -------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
  * Without this script the form posts all its files at once and the server answers with one
  * message per file. With it, the form's drop zone accepts dragged files, and each file is
  * sent by its own XMLHttpRequest (for upload progress) with "Accept: application/json"; the
- * server answers {status: created | duplicate | refused, message, …} for that file.
+ * server answers {status: created | duplicate | refused, message, …} for that file. Every
+ * other field of the form (the link target, the evidence and review-by dates) goes with each
+ * file, as in the plain post.
  *
  * No inline script or style (the Content Security Policy forbids both): widths are set
  * through element.style, which the policy allows.
@@ -49,6 +51,8 @@
     this.maxBytes = parseInt(form.getAttribute("data-max-bytes") || "0", 10);
     this.maxSize = form.getAttribute("data-max-size") || "";
     this.linkUrl = form.getAttribute("data-link-url");
+    this.evidenceDate = form.querySelector('input[name="evidence_date"]');
+    this.reviewBy = form.querySelector('input[name="review_by"]');
     this.queue = [];
     this.running = 0;
     this.created = 0;
@@ -74,12 +78,24 @@
     if (hint) hint.hidden = false;
     this.zone.classList.add("drop-zone-ready");
 
+    if (this.evidenceDate && this.reviewBy) {
+      // The browser's picker offers no review-by date before the evidence date.
+      var syncMin = function () {
+        self.reviewBy.min = self.evidenceDate.value || "";
+        self.reviewBy.setCustomValidity("");
+      };
+      this.evidenceDate.addEventListener("change", syncMin);
+      this.reviewBy.addEventListener("change", syncMin);
+      syncMin();
+    }
+
     this.form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (!self.input || !self.input.files.length) {
         if (self.input) self.input.reportValidity();
         return;
       }
+      if (!self.datesValid()) return;
       self.addFiles(self.input.files);
       self.input.value = "";
     });
@@ -104,10 +120,23 @@
       event.preventDefault();
       depth = 0;
       self.zone.classList.remove("is-dragover");
-      if (event.dataTransfer && event.dataTransfer.files.length) {
+      if (event.dataTransfer && event.dataTransfer.files.length && self.datesValid()) {
         self.addFiles(event.dataTransfer.files);
       }
     });
+  };
+
+  /* The server checks the dates again; this only spares sending files it would refuse. */
+  Uploader.prototype.datesValid = function () {
+    var review = this.reviewBy;
+    var evidence = this.evidenceDate;
+    if (!review || !evidence) return true;
+    if (review.value && evidence.value && review.value < evidence.value) {
+      review.setCustomValidity("The review-by date cannot be before the evidence date.");
+    } else {
+      review.setCustomValidity("");
+    }
+    return evidence.reportValidity() && review.reportValidity();
   };
 
   function hasFiles(event) {
@@ -173,7 +202,9 @@
   Uploader.prototype.send = function (job) {
     var self = this;
     var data = new FormData();
-    Array.prototype.forEach.call(this.form.querySelectorAll('input[type="hidden"]'), function (field) {
+    Array.prototype.forEach.call(this.form.elements, function (field) {
+      if (!field.name || field.disabled || field.type === "file") return;
+      if (field.type === "submit" || field.type === "button") return;
       data.append(field.name, field.value);
     });
     data.append("files", job.file, job.file.name);

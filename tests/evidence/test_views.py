@@ -306,7 +306,10 @@ def test_filter_by_owner(client, org, lead, library):
 def test_bad_query_parameters_never_500(client, org, lead, library, params):
     client.force_login(lead)
     response = client.get(url("evidence-list", org), params)
-    assert response.status_code == 200
+    # A NUL byte may be answered 400 by a middleware before it reaches the page.
+    assert response.status_code == 200 or (
+        "\x00" in "".join(params.values()) and response.status_code == 400
+    )
 
 
 def test_an_invalid_filter_is_shown_and_left_out(client, org, lead, library):
@@ -754,7 +757,7 @@ def test_a_bad_link_re_renders_with_what_was_typed(client, org, lead):
     page = body(response)
     assert 'value="My typed title"' in page
     assert "My typed description" in page
-    assert "Enter a valid date" in page
+    assert "Give the evidence date as a date, such as 2025-03-31." in page
     assert "Give a whole web address" in page
     assert not Evidence.objects.exists()
 
