@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from assessments.models import RATING_ORDER, Assessment, Rating
 from assessments.queries import NOT_RATED, GridFilters
+from cse_portal.text import multi_line
 from organisations.models import Organisation
 from standards.models import Criterion
 
@@ -42,14 +43,14 @@ class SelfAssessmentForm(forms.Form):
 
 
 class LinkNoteForm(forms.Form):
-    note = forms.CharField(label="Note", required=False, max_length=2000)
+    note = forms.CharField(label="Note", required=False, max_length=2000, validators=[multi_line])
 
 
 class LinkEvidenceForm(forms.Form):
     evidence_id = forms.IntegerField(
         min_value=1, error_messages={"required": "Choose an evidence item to link."}
     )
-    note = forms.CharField(label="Note", required=False, max_length=2000)
+    note = forms.CharField(label="Note", required=False, max_length=2000, validators=[multi_line])
 
 
 class GridFilterForm(forms.Form):

@@ -236,3 +236,34 @@ def test_the_longest_accepted_values_are_stored(client, org, lead):
     response = client.post(add_url(org), {"kind": "link", "title": "t" * 200, "url": url})
     assert response.status_code == 302
     assert Evidence.objects.get().url == url
+
+
+def test_the_link_note_forms_refuse_them(client, org, lead):
+    """The element page's forms (assessments.forms) refuse what the service refuses, with the
+    form's message: never a 500."""
+    element = ElementFactory(ref="1.1.1")
+    year = AssessmentFactory(organisation=org, standard=element.standard, year=2018)
+    from tests.factories import ElementResultFactory
+
+    ElementResultFactory(assessment=year, element=element)
+    item = EvidenceFactory(organisation=org)
+    link = services.link(item, year, element, lead, note="kept")
+    client.force_login(lead)
+    response = client.post(
+        reverse("org:link-note", args=[org.slug, 2018, link.pk]),
+        {"note": f"page 3{RLO}"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert "control characters" in response.content.decode()
+    link.refresh_from_db()
+    assert link.note == "kept"
+    other = EvidenceFactory(organisation=org)
+    response = client.post(
+        reverse("org:element-link", args=[org.slug, 2018, "1.1.1"]),
+        {"evidence_id": other.pk, "note": "a\x1bb"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 400
+    assert "control characters" in response.json()["error"]
+    assert not EvidenceLink.objects.filter(evidence=other).exists()
