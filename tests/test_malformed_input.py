@@ -158,6 +158,7 @@ def url_name(path: str) -> str | None:
 class World:
     organisation: object
     users: dict[str, object]  # role name → user (None: signed out)
+    newcomer: object  # the quality lead of an organisation with no year yet
     values: dict[str, str]  # path parameter → a real value
     reset_token: str
 
@@ -169,12 +170,15 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
     lead = member_of(org, Role.QUALITY_LEAD)
     admin = member_of(org, Role.ADMIN)
     assessor_membership = MembershipFactory(organisation=org, role=Role.ASSESSOR)
-    member_of(other_org, Role.QUALITY_LEAD)
+    newcomer = member_of(other_org, Role.QUALITY_LEAD)
     y2018 = Assessment.objects.get(organisation=org, year=2018)
     element = Element.objects.get(standard=y2018.standard, ref="1.1.1")
     evidence = FileEvidenceFactory(organisation=org, created_by=lead)
     version = EvidenceVersionFactory(evidence=evidence)
     link = EvidenceLinkFactory(evidence=evidence, assessment=y2018, element=element)
+    # An item a search finds ("Probe text" is what the walk types into text fields), so the
+    # element page's search shows its link form.
+    FileEvidenceFactory(organisation=org, created_by=lead, title="Probe text policy")
     invitation_token = "malformed-input-probe-invitation"
     invitation = InvitationFactory(organisation=org, invited_by=admin, token=invitation_token)
     return World(
@@ -185,6 +189,7 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
             "assessor": assessor_membership.user,
             "signed out": None,
         },
+        newcomer=newcomer,
         values={
             "org_slug": org.slug,
             "membership_pk": str(assessor_membership.pk),
@@ -199,6 +204,11 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
         },
         reset_token=default_token_generator.make_token(lead),
     )
+
+
+def fill_new(route: Route) -> str:
+    """A route whose only parameter is the organisation, in the new organisation."""
+    return "/" + PARAMETER.sub("elsewhere", route.route)
 
 
 def fill(route: Route, world: World, **override: str) -> str:
@@ -228,6 +238,7 @@ class Field:
     name: str
     kind: str  # input type, "select" or "textarea"
     value: str  # a valid value (what the page offers)
+    options: list[str] = field(default_factory=list)  # a select's or radio group's choices
 
 
 @dataclass
@@ -269,6 +280,7 @@ class FormParser(HTMLParser):
             self.add_link(a["href"])
         elif tag == "option" and self.select is not None:
             value = a.get("value", "")
+            self.select.options.append(value)
             if "selected" in a:
                 self.select.value, self.option_selected = value, True
             elif not self.option_selected and not self.select.value and value:
@@ -301,8 +313,15 @@ class FormParser(HTMLParser):
         if url and "?" in url:
             path, query = url.split("?", 1)
             pairs = parse_qsl(query, keep_blank_values=True)
+            names = [k for k, _ in pairs]
+            for form in self.forms:  # links that differ only in values: one form, choices
+                if form.action == path and [f.name for f in form.fields] == names:
+                    for f, (_, v) in zip(form.fields, pairs, strict=True):
+                        f.options.append(v)
+                    return
             if pairs:
-                self.forms.append(Form("get", path, fields=[Field(k, "link", v) for k, v in pairs]))
+                fields = [Field(k, "link", v, options=[v]) for k, v in pairs]
+                self.forms.append(Form("get", path, fields=fields))
 
     def add_input(self, a: dict[str, str]) -> None:
         kind = a.get("type", "text").lower()
@@ -313,10 +332,11 @@ class FormParser(HTMLParser):
             if name not in self.seen:  # the checked one, else the first
                 self.seen.add(name)
                 self.add(Field(name, kind, value or "on"))
-            elif "checked" in a:
-                for form in self.current:
-                    for f in form.fields:
-                        if f.name == name:
+            for form in self.current[:1]:
+                for f in form.fields:
+                    if f.name == name:
+                        f.options.append(value or "on")
+                        if "checked" in a:
                             f.value = value or "on"
         elif kind == "checkbox":
             if "checked" in a:
@@ -426,8 +446,11 @@ def encode(pairs: list[tuple[str, bytes]]) -> str:
     return "&".join(f"{quote_from_bytes(k.encode())}={quote_from_bytes(v)}" for k, v in pairs)
 
 
-def submit(probe: Probe, form: Form, where: str, replaced: str | None, value: bytes) -> None:
-    """Send the form with field ``replaced`` set to ``value`` and the others valid."""
+def submit(
+    probe: Probe, form: Form, where: str, replaced: str | None, value: bytes
+) -> object | None:
+    """Send the form with field ``replaced`` set to ``value`` and the others valid; the
+    response to a GET form."""
     pairs = [
         (f.name, value if f.name == replaced else valid_value(f).encode()) for f in form.fields
     ]
@@ -435,8 +458,8 @@ def submit(probe: Probe, form: Form, where: str, replaced: str | None, value: by
     headers = {"HX-Request": "true"} if form.htmx else {}
     path, _, query = form.action.partition("?")
     if form.method == "get":
-        probe.send(label, "get", f"{path}?{encode(pairs)}", headers=headers)
-    elif form.multipart:
+        return probe.send(label, "get", f"{path}?{encode(pairs)}", headers=headers)
+    if form.multipart:
         data: dict[str, list] = {}
         for f, (name, raw) in zip(form.fields, pairs, strict=True):
             if f.kind == "file" and name != replaced:
@@ -464,19 +487,38 @@ def submit(probe: Probe, form: Form, where: str, replaced: str | None, value: by
         )
 
 
+def is_html_page(response) -> bool:
+    return (
+        response is not None
+        and response.status_code == 200
+        and not response.streaming
+        and "html" in response.get("Content-Type", "")
+    )
+
+
 # Forms already sent in this run (one page's forms are often on the next page too).
 SENT_FORMS: set[tuple] = set()
 
 
-def fuzz_form(probe: Probe, form: Form, page: str) -> None:
-    if url_name(form.action) is None or form.key() in SENT_FORMS:
-        return
-    if url_name(form.action) and url_name(form.action).split(":")[0] in EXCLUDED_NAMESPACES:
+def fuzz_form(probe: Probe, form: Form, page: str, depth: int = 0) -> None:
+    name = url_name(form.action)
+    if name is None or name.split(":")[0] in EXCLUDED_NAMESPACES or form.key() in SENT_FORMS:
         return
     SENT_FORMS.add(form.key())
     kind = "link" if form.fields and form.fields[0].kind == "link" else "form"
     where = f"{kind} on {page} to {form.method.upper()} {form.action}"
-    submit(probe, form, where, None, b"")  # as offered
+    answers = [submit(probe, form, where, None, b"")]  # as offered
+    if form.method == "get" and depth < 2:
+        # Each choice of a select or radio group may show other forms (the kind of item to
+        # add, a search's results): follow the first few, and send the forms they show.
+        for f in form.fields:
+            for option in [o for o in f.options if o != f.value][:4]:
+                answers.append(submit(probe, form, where, f.name, option.encode()))
+        for answer in answers:
+            if is_html_page(answer):
+                path = answer.request["PATH_INFO"]
+                for found in read_forms(path, answer.content.decode()):
+                    fuzz_form(probe, found, f"{page} → {form.action}", depth + 1)
     for field_name, values in values_by_field(form).items():
         for name in values:
             submit(probe, form, f"{where}, value {name}", field_name, MALFORMED[name])
@@ -517,7 +559,8 @@ def test_the_form_reader_sends_what_a_browser_sends():
       <button type="submit" name="action" value="save">Save</button>
       <button type="submit" name="action" value="delete">Delete</button>
     </form>
-    <a href="?page=2&amp;q=a">2</a><a href="https://example.org/?x=1">out</a>"""
+    <a href="?page=2&amp;q=a">2</a><a href="?page=3&amp;q=a">3</a>
+    <a href="https://example.org/?x=1">out</a>"""
     forms = read_forms("/o/acme/evidence/", html)
     plain, htmx, link = forms[0], forms[1], forms[2]
     values = {f.name: f.value for f in plain.fields}
@@ -538,6 +581,8 @@ def test_the_form_reader_sends_what_a_browser_sends():
         "/o/acme/evidence/",
         [("page", "2"), ("q", "a")],
     )
+    assert link.fields[0].options == ["2", "3"]  # the walk follows each choice
+    assert plain.fields[3].options == ["", "C"]
     assert len(forms) == 3
 
 
@@ -557,22 +602,25 @@ def test_no_malformed_input_makes_a_500(client, world, route, caplog):
                 probe.send(f"path parameter {name}={value[:40]!r}", method, path)
 
     # The page with real ids as each role; its forms and links, each field malformed in turn.
+    # The lead of a new organisation (no year yet) sees the forms of a first year too.
+    visits = [(role, user, real) for role, user in world.users.items()]
+    if [name for _, name in route.parameters] == ["org_slug"]:
+        visits.append(("lead of a new organisation", world.newcomer, fill_new(route)))
     next_done = False
-    for role, user in world.users.items():
+    for role, user, path in visits:
         client.logout()
         if user is not None:
             client.force_login(user)
-        response = probe.send(f"{route} as {role}", "get", real)
-        if response is None or response.status_code != 200:
+        response = probe.send(f"{route} as {role}", "get", path, follow=True)
+        if not is_html_page(response):
             continue
         if not next_done:
             next_done = True
             for name in NEXT_VALUES:
                 query = encode([("next", MALFORMED[name])])
-                probe.send(f"{route} as {role}, next={name}", "get", f"{real}?{query}")
-        if "html" not in response.get("Content-Type", "") or response.streaming:
-            continue
-        for form in read_forms(real, response.content.decode()):
+                probe.send(f"{route} as {role}, next={name}", "get", f"{path}?{query}")
+        final = response.request["PATH_INFO"]
+        for form in read_forms(final, response.content.decode()):
             fuzz_form(probe, form, f"{route} as {role}")
 
     assert not probe.failures, (
