@@ -268,7 +268,9 @@ class UploadForm(forms.Form):
         "Evidence date", "evidence date", "The date the documents speak for."
     )
     review_by = _date_field(
-        "Review by", "review-by date", "When they should be looked at again; you are reminded."
+        "Review by",
+        "review-by date",
+        "When they should be looked at again: the owner is reminded by email beforehand.",
     )
 
     def __init__(self, *args, today: date | None = None, **kwargs):
