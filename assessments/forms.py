@@ -1,12 +1,14 @@
 """Forms of the assessment pages: they parse and check input; the services change data."""
 
-from django import forms
-from django.utils import timezone
+from collections.abc import Sequence
 
+from django import forms
+
+from assessments import rules
 from assessments.models import RATING_ORDER, Assessment, Rating
 from assessments.queries import NOT_RATED, GridFilters
 from cse_portal.text import multi_line
-from organisations.models import Organisation
+from cse_portal.web import parse_int
 from standards.models import Criterion
 
 NOTES_MAX_LENGTH = 5000
@@ -80,34 +82,108 @@ class GridFilterForm(forms.Form):
         )
 
 
-class OpenYearForm(forms.Form):
-    year = forms.IntegerField(label="Year", min_value=2000, max_value=2100)
-    kind = forms.ChoiceField(label="Kind of assessment", choices=Assessment.Kind.choices)
-    visit_date = forms.DateField(
+VISIT_HELP = "If it is known already; it can be set or changed later, on the year's details page."
+
+
+class VisitDateMixin:
+    """The visit date of a year: empty, or near the year (``rules.visit_date_error``)."""
+
+    def check_visit_date(self, year: int | None) -> None:
+        visit_date = self.cleaned_data.get("visit_date")
+        if year is not None and "visit_date" not in self.errors:
+            problem = rules.visit_date_error(year, visit_date)
+            if problem:
+                self.add_error("visit_date", problem)
+
+
+def _visit_date_field() -> forms.DateField:
+    return forms.DateField(
         label="Assessor's visit date",
         required=False,
-        help_text="If it is known already; it can be set later.",
+        help_text=VISIT_HELP,
+        error_messages={"invalid": "Enter the date as day, month and year, e.g. 20/11/2019."},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
-        self.organisation = organisation
-        years = Assessment.objects.for_org(organisation).order_by("-year")
-        latest = years.values_list("year", flat=True).first()
+
+class OpenYearForm(VisitDateMixin, forms.Form):
+    """Open the next year: only what ``rules.next_opening`` allows is offered and accepted.
+
+    ``years`` are the organisation's years (Assessment rows). The first year may be any year
+    a record may hold; after it, the year field holds the one year allowed, read-only. When
+    no year may be opened, ``opening.reason`` says why and the page shows no form.
+    """
+
+    year = forms.CharField(
+        label="Year", max_length=12, error_messages={"required": "Enter the year to open."}
+    )
+    kind = forms.ChoiceField(
+        label="Kind of assessment",
+        choices=Assessment.Kind.choices,
+        help_text="Suggested from the three-year cycle: the initial assessment, two annual "
+        "reviews, then a reassessment.",
+    )
+    visit_date = _visit_date_field()
+
+    def __init__(self, *args, years: Sequence[Assessment], **kwargs):
+        self.years = list(years)
+        self.opening = rules.next_opening(self.years)
         kwargs.setdefault(
-            "initial",
-            {
-                "year": latest + 1 if latest else timezone.localdate().year,
-                "kind": Assessment.Kind.ANNUAL_REVIEW if latest else Assessment.Kind.INITIAL,
-            },
+            "initial", {"year": self.opening.default_year, "kind": self.opening.default_kind}
         )
         super().__init__(*args, **kwargs)
+        year = self.fields["year"]
+        if self.opening.first:
+            last = self.opening.years[-1]
+            year.widget = forms.NumberInput(
+                attrs={"min": rules.FIRST_YEAR, "max": last, "step": 1, "inputmode": "numeric"}
+            )
+            year.help_text = (
+                f"Your organisation's first year: any year from {rules.FIRST_YEAR} to {last}. "
+                "Each later year opens after it, one at a time."
+            )
+        elif self.opening.only_year is not None:
+            year.widget = forms.TextInput(attrs={"readonly": True, "inputmode": "numeric"})
+            year.help_text = (
+                f"The year after {self.opening.latest}, which is finalised: years open one at "
+                "a time."
+            )
 
     def clean_year(self) -> int:
-        year = self.cleaned_data["year"]
-        if Assessment.objects.for_org(self.organisation).filter(year=year).exists():
-            raise forms.ValidationError(
-                f"{self.organisation.name} already has a {year} assessment: open it from the "
-                "list of years, or choose another year."
+        raw = self.cleaned_data["year"].strip()
+        year = parse_int(raw, 0, 9999)  # ASCII digits only
+        if year is None:
+            problem = (
+                rules.year_error(raw) if self.opening.first else rules.opening_error(self.years, 0)
             )
+        else:
+            problem = rules.opening_error(self.years, year)
+        if problem:
+            raise forms.ValidationError(problem)
         return year
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.check_visit_date(cleaned.get("year"))
+        return cleaned
+
+
+class YearDetailsForm(VisitDateMixin, forms.Form):
+    """The kind and visit date of a year that is not finalised."""
+
+    kind = forms.ChoiceField(label="Kind of assessment", choices=Assessment.Kind.choices)
+    visit_date = _visit_date_field()
+
+    def __init__(self, *args, assessment: Assessment, **kwargs):
+        self.assessment = assessment
+        kwargs.setdefault("initial", {"kind": assessment.kind, "visit_date": assessment.visit_date})
+        super().__init__(*args, **kwargs)
+        self.fields["visit_date"].help_text = (
+            f"Leave it empty while the date is not known. It falls within {assessment.year}, "
+            "or the year before or after."
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.check_visit_date(self.assessment.year)
+        return cleaned

@@ -14,7 +14,15 @@ from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 
 from assessments.models import RATING_ORDER, Assessment, ElementResult
-from assessments.rules import Outcome, attention_reasons, certification_outcome
+from assessments.rules import (
+    Opening,
+    Outcome,
+    attention_reasons,
+    certification_outcome,
+    counts_note,
+    deletion_error,
+    next_opening,
+)
 from evidence.models import Evidence, EvidenceLink
 from organisations.models import Organisation
 from reports.progression import YearFigures, year_figures
@@ -225,6 +233,10 @@ def result_reasons(result: ElementResult, today: date | None = None) -> list[str
     return attention_reasons(result, count, overdue)
 
 
+def _no_reasons(result: object, evidence_count: int, has_overdue: bool) -> list[str]:
+    return []
+
+
 def criteria_of(assessment: Assessment) -> list[Criterion]:
     """The criteria of the year's standard, in order (one query)."""
     return list(Criterion.objects.filter(standard_id=assessment.standard_id).order_by("position"))
@@ -271,6 +283,8 @@ def year_grid(
     )
     figures = evidence_figures(assessment, today)
     grid_url = year_url(assessment)
+    # A finalised year is the assessor's record: nothing in it needs the lead's attention.
+    reasons_of = _no_reasons if assessment.is_finalised else attention_reasons
     progress = Progress()
     groups: dict[int, CriterionGroup] = {}
     subs: dict[int, SubCriterionGroup] = {}
@@ -307,7 +321,7 @@ def year_grid(
             element,
             count,
             overdue,
-            attention_reasons(result, count, overdue),
+            reasons_of(result, count, overdue),
             element_url(grid_url, ref),
         )
         progress.add(row)
@@ -403,7 +417,7 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
         sub_results=sub_results,
         links=links,
         earlier=earlier,
-        reasons=attention_reasons(result, len(links), overdue),
+        reasons=[] if assessment.is_finalised else attention_reasons(result, len(links), overdue),
     )
 
 
@@ -456,22 +470,118 @@ class YearRow:
     assessment: Assessment
     figures: YearFigures
     outcome: Outcome | None  # known once the year is finalised
+    note: str = ""  # what the counts are when they are not the year's result (rules.counts_note)
 
 
 def year_rows(organisation: Organisation) -> list[YearRow]:
-    """The organisation's years, latest first, with their CP/C/PC/NC counts and outcome.
+    """The organisation's years, latest first, with their CP/C/PC/NC counts and outcome, and
+    a note on counts carried forward from the year before.
 
     Four queries: the years, then reports.progression.year_figures' three.
     """
     assessments = list(Assessment.objects.for_org(organisation).order_by("-year"))
     figures = year_figures(assessments)
-    return [
-        YearRow(
-            assessment,
-            figures[assessment.pk],
-            certification_outcome(figures[assessment.pk].counts)
-            if assessment.is_finalised
-            else None,
+    rows = []
+    for index, assessment in enumerate(assessments):
+        year = figures[assessment.pk]
+        before = assessments[index + 1].year if index + 1 < len(assessments) else None
+        rows.append(
+            YearRow(
+                assessment,
+                year,
+                certification_outcome(year.counts) if assessment.is_finalised else None,
+                counts_note(assessment.status, year.assessed_total, year.carried_total, before),
+            )
         )
-        for assessment in assessments
-    ]
+    return rows
+
+
+def opening(years: list[YearRow] | list[Assessment]) -> Opening:
+    """Which year may be opened next, from the organisation's years (rows or assessments,
+    already loaded: no query)."""
+    return next_opening([getattr(y, "assessment", y) for y in years])
+
+
+def opening_for(organisation: Organisation) -> tuple[list[Assessment], Opening]:
+    """The organisation's years, latest first, and which year may be opened next (one query)."""
+    years = list(Assessment.objects.for_org(organisation).order_by("-year"))
+    return years, next_opening(years)
+
+
+# --- A year's outcome, and what deleting it would remove -------------------------------------
+
+# An assessor's mark on a result: a rating set in this year, a sampled mark, a comment.
+ASSESSOR_MARK = (Q(carried_forward=False) & ~Q(rating="")) | Q(sampled=True) | ~Q(comment="")
+
+
+def assessor_marks(assessment: Assessment) -> int:
+    """How many of the year's results carry an assessor's mark (one query)."""
+    return ElementResult.objects.filter(assessment=assessment).filter(ASSESSOR_MARK).count()
+
+
+def rating_counts(assessment: Assessment) -> dict[str, int]:
+    """The year's CP/C/PC/NC counts over the standard's elements (one query)."""
+    counts = dict.fromkeys(RATING_ORDER, 0)
+    rows = (
+        ElementResult.objects.filter(assessment=assessment, element__parent__isnull=True)
+        .exclude(rating="")
+        .values("rating")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["rating"]] = row["n"]
+    return counts
+
+
+def year_outcome(assessment: Assessment) -> tuple[Outcome, dict[str, int]] | None:
+    """A finalised year's certification outcome and its counts; None before (one query)."""
+    if not assessment.is_finalised:
+        return None
+    counts = rating_counts(assessment)
+    return certification_outcome(counts), counts
+
+
+@dataclass
+class Deletion:
+    """What deleting a year would remove, or why it may not be deleted."""
+
+    assessment: Assessment
+    results: int
+    self_rated: int  # results with a self-rating or notes
+    links: int  # evidence links of the year
+    links_added: int  # of which made in this year (not carried forward)
+    marks: int  # assessor marks: any stops the deletion
+    reason: str  # why it may not be deleted; "" when it may
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reason
+
+
+def deletion(assessment: Assessment) -> Deletion:
+    """What deleting ``assessment`` would remove, and whether ``rules.deletion_error`` allows
+    it (three queries: the latest year, the results' counts, the links' counts)."""
+    latest = (
+        Assessment.objects.filter(organisation_id=assessment.organisation_id)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    results = ElementResult.objects.filter(assessment=assessment).aggregate(
+        total=Count("id"),
+        self_rated=Count("id", filter=~Q(self_rating="") | ~Q(self_notes="")),
+        marks=Count("id", filter=ASSESSOR_MARK),
+    )
+    links = EvidenceLink.objects.filter(assessment=assessment).aggregate(
+        total=Count("id"), added=Count("id", filter=Q(carried_forward=False))
+    )
+    return Deletion(
+        assessment=assessment,
+        results=results["total"],
+        self_rated=results["self_rated"],
+        links=links["total"],
+        links_added=links["added"],
+        marks=results["marks"],
+        reason=deletion_error(assessment, latest or assessment.year, results["marks"]),
+    )

@@ -3,7 +3,7 @@ the audit history (through django-simple-history's bulk helpers, never ``queryse
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +12,7 @@ from django.db.models import Min
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from assessments import rules
 from assessments.models import Assessment, ElementResult, Rating
 from organisations.models import Organisation
 from reports.annex_one import AnnexOneError, AnnexOneTable, Cell
@@ -211,8 +212,16 @@ SELF_FIELDS = ["self_rating", "self_notes", "updated_by", "updated_at"]
 SELF_RATINGS = frozenset({"", *Rating.values})
 
 
-class YearExists(Exception):
+class YearNotAllowed(Exception):
+    """The year may not be opened now; the message says why and which year may."""
+
+
+class YearExists(YearNotAllowed):
     pass
+
+
+class YearNotDeletable(Exception):
+    """The year may not be deleted; the message says why."""
 
 
 class YearLocked(PermissionDenied):
@@ -232,14 +241,26 @@ def previous_assessment(organisation: Organisation, year: int) -> Assessment | N
     return Assessment.objects.for_org(organisation).filter(year__lt=year).order_by("-year").first()
 
 
+def _lock_years(organisation: Organisation) -> list[Assessment]:
+    """Serialise opening and deleting the organisation's years: lock its row, then read its
+    years, latest first (lock order: the organisation, then assessment rows)."""
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    return list(Assessment.objects.for_org(organisation).order_by("-year"))
+
+
 def open_year(
     organisation: Organisation,
     year: int,
     acting_user: AbstractBaseUser | None,
-    kind: str = Assessment.Kind.ANNUAL_REVIEW,
-    visit_date=None,
+    kind: str | None = None,
+    visit_date: date | None = None,
 ) -> Assessment:
     """Open a new assessment year, carrying forward the previous year's results and evidence.
+
+    Only the year that ``rules.next_opening`` allows: the organisation's first year (any year
+    a record may hold), or the year after the latest once the latest is finalised; otherwise
+    YearNotAllowed (YearExists for a year there is already) says why. ``kind`` defaults to
+    the next in the three-year cycle. A visit date far from the year raises ValueError.
 
     Ratings, self-ratings and self-notes are copied and marked carried forward until someone
     sets them again; sampling and assessor comments belong to one visit and start empty.
@@ -249,8 +270,16 @@ def open_year(
 
     standard = current_standard()
     with transaction.atomic():
-        if Assessment.objects.for_org(organisation).filter(year=year).exists():
+        years = _lock_years(organisation)
+        if any(existing.year == year for existing in years):
             raise YearExists(f"{organisation} already has a {year} assessment.")
+        problem = rules.opening_error(years, year)
+        if problem:
+            raise YearNotAllowed(problem)
+        problem = rules.visit_date_error(year, visit_date)
+        if problem:
+            raise ValueError(problem)
+        kind = kind or rules.default_kind(years)
         previous = previous_assessment(organisation, year)
         assessment = Assessment(
             organisation=organisation, standard=standard, year=year, kind=kind,
@@ -305,6 +334,78 @@ def open_year(
                 default_change_reason=f"Carried forward into {year}",
             )  # fmt: skip
     return assessment
+
+
+DETAIL_FIELDS = ["kind", "visit_date", "updated_at"]
+
+
+def update_year_details(
+    assessment: Assessment,
+    acting_user: AbstractBaseUser | None,
+    kind: str,
+    visit_date: date | None,
+) -> bool:
+    """Change the kind and the visit date of a year; False if they were so already.
+
+    A finalised year raises YearLocked; a kind that is not one raises ValueError, and so
+    does a visit date far from the year (``rules.visit_date_error``). The history records the
+    change and who made it.
+    """
+    if kind not in Assessment.Kind.values:
+        raise ValueError(f"“{kind}” is not a kind of assessment.")
+    problem = rules.visit_date_error(assessment.year, visit_date)
+    if problem:
+        raise ValueError(problem)
+    with transaction.atomic():
+        check_open(assessment)  # locks the row and reads its status
+        stored = Assessment.objects.get(pk=assessment.pk)
+        if (stored.kind, stored.visit_date) == (kind, visit_date):
+            assessment.kind, assessment.visit_date = stored.kind, stored.visit_date
+            return False
+        stored.kind, stored.visit_date = kind, visit_date
+        stored._history_user = acting_user
+        stored._change_reason = f"Details of {stored.year} changed"
+        stored.save(update_fields=DETAIL_FIELDS)
+    assessment.kind, assessment.visit_date = kind, visit_date
+    assessment.updated_at = stored.updated_at
+    return True
+
+
+@dataclass(frozen=True)
+class DeletedYear:
+    """What deleting a year removed."""
+
+    year: int
+    results: int
+    links: int
+
+
+def delete_year(assessment: Assessment, acting_user: AbstractBaseUser | None) -> DeletedYear:
+    """Delete a year opened by mistake, with its results and evidence links (the evidence
+    items stay in the library). Every row removed gets a history row naming ``acting_user``.
+
+    Only what ``rules.deletion_error`` allows: the latest year, not finalised (YearLocked),
+    with no assessor marks (YearNotDeletable, with the reason). Checked again under the
+    organisation's lock, so an assessor's mark made meanwhile stops it.
+    """
+    from assessments.queries import assessor_marks
+    from evidence.models import EvidenceLink
+
+    reason = f"Deleted {assessment.year}"
+    with transaction.atomic():
+        years = _lock_years(assessment.organisation)
+        check_open(assessment)  # locks the row and reads its status
+        latest = years[0].year if years else assessment.year
+        problem = rules.deletion_error(assessment, latest, assessor_marks(assessment))
+        if problem:
+            raise YearNotDeletable(problem)
+        links = list(EvidenceLink.objects.filter(assessment=assessment).order_by("pk"))
+        results = list(ElementResult.objects.filter(assessment=assessment).order_by("pk"))
+        for row in [*links, *results, assessment]:
+            row._history_user = acting_user
+            row._change_reason = reason
+            row.delete()
+    return DeletedYear(assessment.year, len(results), len(links))
 
 
 @transaction.atomic

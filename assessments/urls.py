@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.assessment_list, name="assessment-list"),
     path("new/", views.assessment_open, name="assessment-open"),
     path("<int:year>/", views.year_grid, name="year"),
+    path("<int:year>/details/", views.year_details, name="year-details"),
+    path("<int:year>/delete/", views.year_delete, name="year-delete"),
     path("<int:year>/elements/<str:ref>/", views.element_detail, name="element"),
     path("<int:year>/elements/<str:ref>/self/", views.self_assessment, name="self-assessment"),
     path(

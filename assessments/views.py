@@ -10,6 +10,7 @@ the row, and a message.
 Everything is looked up through the organisation (another tenant's year, ref or link: 404).
 """
 
+import dataclasses
 import json
 
 from django.contrib import messages
@@ -29,6 +30,7 @@ from assessments.forms import (
     LinkNoteForm,
     OpenYearForm,
     SelfAssessmentForm,
+    YearDetailsForm,
 )
 from assessments.models import Assessment, ElementResult
 from assessments.services import YearLocked, check_open
@@ -133,19 +135,26 @@ def _uploader_available() -> bool:
 
 @require(Action.VIEW)
 def assessment_list(request: HttpRequest) -> HttpResponse:
+    years = queries.year_rows(request.organisation)
     return render(
         request,
         "assessments/list.html",
-        {"years": queries.year_rows(request.organisation)},
+        {"years": years, "opening": queries.opening(years)},
     )
 
 
 @require(Action.OPEN_YEAR)
 def assessment_open(request: HttpRequest) -> HttpResponse:
-    """GET: the form (year defaults to the latest + 1). POST: open the year, carrying the
-    previous year's results and evidence links forward."""
+    """GET: the form, offering only the year the rules allow (or saying why none can be
+    opened). POST: open the year, carrying the previous year's results and evidence links
+    forward."""
     org = request.organisation
-    form = OpenYearForm(request.POST or None, organisation=org)
+    years, opening = queries.opening_for(org)
+    if not opening.allowed:
+        # Nothing to offer: the page says why; a post is refused the same way.
+        status = 409 if request.method == "POST" else 200
+        return render(request, "assessments/open.html", {"opening": opening}, status=status)
+    form = OpenYearForm(request.POST or None, years=years)
     if request.method == "POST" and form.is_valid():
         year = form.cleaned_data["year"]
         try:
@@ -156,14 +165,19 @@ def assessment_open(request: HttpRequest) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 visit_date=form.cleaned_data["visit_date"],
             )
-        except services.YearExists:
-            form.add_error("year", f"{org.name} already has a {year} assessment.")
+        except services.YearNotAllowed as error:  # someone opened or changed a year meanwhile
+            form.add_error("year", str(error))
         except services.StandardNotLoaded as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _opened_message(assessment))
             return redirect("org:year", org_slug=org.slug, year=assessment.year)
-    return render(request, "assessments/open.html", {"form": form})
+    return render(request, "assessments/open.html", {"form": form, "opening": form.opening})
+
+
+def _plural(count: int, noun: str) -> str:
+    """``1 element``, ``2 elements``, ``0 evidence links``."""
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 def _opened_message(assessment: Assessment) -> str:
@@ -174,9 +188,65 @@ def _opened_message(assessment: Assessment) -> str:
     links = assessment.evidence_links.count()
     return (
         f"{assessment.year} is open. Carried forward from {previous.year}: the ratings of "
-        f"{results.count()} elements and {links} evidence link{'s' * (links != 1)}, marked "
-        "“carried forward” until you review them."
+        f"{_plural(results.count(), 'element')} and {_plural(links, 'evidence link')}, "
+        "marked “carried forward” until you review them."
     )
+
+
+@require(Action.OPEN_YEAR)
+def year_details(request: HttpRequest, year: int) -> HttpResponse:
+    """The kind and the assessor's visit date of a year; refused (403) once it is finalised."""
+    assessment = _assessment(request, year)
+    try:
+        check_open(assessment)
+    except YearLocked as error:
+        return _locked(request, assessment, error)
+    form = YearDetailsForm(request.POST or None, assessment=assessment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_year_details(
+                assessment, request.user, form.cleaned_data["kind"], form.cleaned_data["visit_date"]
+            )
+        except YearLocked as error:  # finalised meanwhile
+            return _locked(request, assessment, error)
+        if changed:
+            messages.success(request, f"The details of {year} are saved.")
+        else:
+            messages.info(request, f"The details of {year} had not changed.")
+        return redirect("org:year", org_slug=request.organisation.slug, year=year)
+    return render(request, "assessments/details.html", {"assessment": assessment, "form": form})
+
+
+@require(Action.DELETE_YEAR)
+def year_delete(request: HttpRequest, year: int) -> HttpResponse:
+    """GET: what deleting the year would remove, or why it may not be deleted. POST: delete
+    it (the history keeps the record)."""
+    assessment = _assessment(request, year)
+    try:
+        check_open(assessment)
+    except YearLocked as error:
+        return _locked(request, assessment, error)
+    if request.method == "POST":
+        try:
+            deleted = services.delete_year(assessment, request.user)
+        except YearLocked as error:
+            return _locked(request, assessment, error)
+        except services.YearNotDeletable:
+            pass  # the page below says why
+        else:
+            messages.success(
+                request,
+                f"{year} was deleted, with its {_plural(deleted.results, 'element result')} "
+                f"and {_plural(deleted.links, 'evidence link')}; the evidence items stay in "
+                f"the library. You can open {year} again.",
+            )
+            return redirect("org:assessment-list", org_slug=request.organisation.slug)
+    summary = queries.deletion(assessment)
+    status = 409 if request.method == "POST" else 200
+    return render(
+        request, "assessments/delete.html", {"assessment": assessment, "deletion": summary},
+        status=status,
+    )  # fmt: skip
 
 
 # --- a year's grid ---------------------------------------------------------------------------
@@ -187,7 +257,11 @@ def year_grid(request: HttpRequest, year: int) -> HttpResponse:
     assessment = _assessment(request, year)
     criteria = queries.criteria_of(assessment)
     filter_form = GridFilterForm(request.GET or None, criteria=criteria)
-    grid = queries.year_grid(assessment, filter_form.filters(), criteria=criteria)
+    filters = filter_form.filters()
+    if assessment.is_finalised:  # nothing needs attention in a finalised year
+        filters = dataclasses.replace(filters, attention=False)
+    grid = queries.year_grid(assessment, filters, criteria=criteria)
+    outcome = queries.year_outcome(assessment)  # a finalised year's (one query), else None
     return render(
         request,
         "assessments/year.html",
@@ -196,6 +270,14 @@ def year_grid(request: HttpRequest, year: int) -> HttpResponse:
             "grid": grid,
             "filter_form": filter_form,
             "can_edit": _may_edit(request, assessment),
+            "outcome": outcome[0] if outcome else None,
+            "outcome_counts": outcome[1] if outcome else None,
+            "can_change_details": not assessment.is_finalised
+            and can(request.membership, Action.OPEN_YEAR),
+            # An admin is offered the deletion only when the rules allow it (three queries).
+            "can_delete": not assessment.is_finalised
+            and can(request.membership, Action.DELETE_YEAR)
+            and queries.deletion(assessment).allowed,
         },
     )
 

@@ -34,6 +34,8 @@ def fill(slug: str, items: int, lead) -> None:
         kind = Assessment.Kind.INITIAL if index == 0 else Assessment.Kind.ANNUAL_REVIEW
         assessment = open_year(org, year, lead, kind=kind)
         ElementResult.objects.filter(assessment=assessment).update(self_rating="C", rating="C")
+        if year != YEARS[-1]:  # the next year opens once this one is finalised
+            Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.FINALISED)
         new_items = Evidence.objects.bulk_create(
             Evidence(
                 organisation=org, kind=Evidence.Kind.NOTE, title=f"{year} item {n}",

@@ -15,7 +15,8 @@ class Action(StrEnum):
     DOWNLOAD_EVIDENCE = "download_evidence"  # open evidence files
     EDIT_EVIDENCE = "edit_evidence"  # add/edit evidence, self-assessment, actions
     RATE = "rate"  # rate elements, mark sampled, comment, finalise a year
-    OPEN_YEAR = "open_year"  # open a new assessment year
+    OPEN_YEAR = "open_year"  # open a new assessment year, change a year's kind and visit date
+    DELETE_YEAR = "delete_year"  # delete a year opened by mistake (no assessor marks yet)
     REPORTS = "reports"  # request and download board reports
     MANAGE_MEMBERS = "manage_members"  # invite, remove, change roles
 
@@ -27,6 +28,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.DOWNLOAD_EVIDENCE,
             Action.EDIT_EVIDENCE,
             Action.OPEN_YEAR,
+            Action.DELETE_YEAR,
             Action.REPORTS,
             Action.MANAGE_MEMBERS,
         }

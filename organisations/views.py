@@ -6,14 +6,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from assessments.models import Assessment
+from assessments.queries import year_rows
 from evidence.reminders import due_for_review
 from organisations import services
 from organisations.decorators import require
 from organisations.forms import AcceptInvitationForm, InviteForm, RoleForm
 from organisations.models import Invitation, Membership, Role
 from organisations.permissions import Action, can
-from reports.progression import year_figures
 
 DASHBOARD_DUE_LIMIT = 20
 
@@ -21,9 +20,7 @@ DASHBOARD_DUE_LIMIT = 20
 @require(Action.VIEW)
 def dashboard(request: HttpRequest) -> HttpResponse:
     org = request.organisation
-    assessments = list(Assessment.objects.for_org(org).order_by("-year"))
-    figures = year_figures(assessments)
-    rows = [{"assessment": a, "figures": figures[a.pk]} for a in assessments]
+    rows = year_rows(org)  # counts carried forward from the year before say so
     due = None
     if can(request.membership, Action.EDIT_EVIDENCE):
         due = list(due_for_review().filter(organisation=org)[: DASHBOARD_DUE_LIMIT + 1])

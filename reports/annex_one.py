@@ -11,14 +11,12 @@ table, or an :class:`AnnexOneError` listing every fault with its line and column
 
 import csv
 import io
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from assessments.models import RATING_ORDER
+from assessments.rules import year_error
 
-FIRST_YEAR = 1990
 REF_HEADER = "ref"
 SAMPLED_MARK = "X"
 RATING_HINT = "use CP, C, PC or NC, optionally after X"
@@ -232,13 +230,12 @@ def _parse_header(
 def _parse_year(
     line: int, column: int, raw: str, seen: Mapping[int, int], errors: list[CellError]
 ) -> int | None:
-    last = date.today().year + 1
     if not raw:
         errors.append(CellError(line, column, f"the year is missing — {HEADER_HINT}"))
         return None
-    if not re.fullmatch(r"\d{4}", raw) or not FIRST_YEAR <= int(raw) <= last:
-        message = f'"{raw}" is not a year — use a year from {FIRST_YEAR} to {last}'
-        errors.append(CellError(line, column, message))
+    problem = year_error(raw)  # the one rule for years, as the open-year form applies it
+    if problem:
+        errors.append(CellError(line, column, problem))
         return None
     year = int(raw)
     if year in seen:

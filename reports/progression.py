@@ -21,6 +21,17 @@ class YearFigures:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RATING_ORDER, 0))
     sampled_by_criterion: dict[str, int] = field(default_factory=dict)
     elements: int = 0  # the standard's elements (sub-elements not counted)
+    # Of ``counts``, the ratings carried forward from the year before and not assessed since.
+    carried: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RATING_ORDER, 0))
+
+    @property
+    def carried_total(self) -> int:
+        return sum(self.carried.values())
+
+    @property
+    def assessed_total(self) -> int:
+        """Ratings set in this year (by the assessor, or imported), not carried forward."""
+        return self.rated_total - self.carried_total
 
     @property
     def sampled_total(self) -> int:
@@ -40,6 +51,10 @@ class YearFigures:
         of = f"of {self.elements} elements"
         if self.unrated:
             of += f", {self.unrated} not rated"
+        if self.carried_total and not self.assessed_total:
+            of += f"; {self.carried_total} carried forward, not yet assessed"
+        elif self.carried_total:
+            of += f"; {self.carried_total} carried forward"
         by_criterion = ", ".join(f"C{ref} {n}" for ref, n in self.sampled_by_criterion.items())
         return f"{self.year}: {ratings} ({of}); sampled {self.sampled_total} ({by_criterion})"
 
@@ -60,8 +75,16 @@ def year_figures(assessments: Iterable[Assessment]) -> dict[int, YearFigures]:
         return {}
     _fill_elements_and_criteria(assessments, by_id)
     results = ElementResult.objects.filter(assessment_id__in=by_id, element__parent__isnull=True)
-    for row in results.exclude(rating="").values("assessment_id", "rating").annotate(n=Count("id")):
-        by_id[row["assessment_id"]].counts[row["rating"]] = row["n"]
+    for row in (
+        results.exclude(rating="")
+        .values("assessment_id", "rating", "carried_forward")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        figures = by_id[row["assessment_id"]]
+        figures.counts[row["rating"]] += row["n"]
+        if row["carried_forward"]:
+            figures.carried[row["rating"]] += row["n"]
     for row in (
         results.filter(sampled=True)
         .values("assessment_id", "element__sub_criterion__criterion__ref")

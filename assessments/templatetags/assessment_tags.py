@@ -330,9 +330,10 @@ _ROW = Fragment(
     '<td data-label="Sampled" class="text-md-center">{sampled}</td>\n'
     '<td data-label="Evidence" class="text-md-center"><a href="{url}#evidence">{count}'
     '<span class="visually-hidden"> evidence item{plural} for {ref}</span></a></td>\n'
-    '<td data-label="Needs attention">{attention}</td>\n'
+    "{attention}"
     "</tr>\n"
 )
+_ATTENTION_CELL = Fragment('<td data-label="Needs attention">{attention}</td>\n')
 _SUB_ROW = mark_safe(" sub-element-row")
 _NEEDS_ATTENTION = mark_safe(" needs-attention")
 _SUB_ELEMENT = mark_safe('<span class="visually-hidden">Sub-element: </span>')
@@ -355,10 +356,13 @@ _NOT_SAMPLED = mark_safe(
 _PLURAL = mark_safe("s")
 
 
-def grid_row_html(row: GridRow, *, form: bool, next_url: str, csrf: SafeString) -> SafeString:
+def grid_row_html(
+    row: GridRow, *, form: bool, next_url: str, csrf: SafeString, attention_column: bool = True
+) -> SafeString:
     """One element (or sub-element) of the year: ref, text and guidance, self-rating (a form
     when ``form``), the assessor's rating, sampled, the evidence count and what needs
-    attention. ``next_url`` and ``csrf`` are the same for every row: escaped once."""
+    attention (not in a finalised year: ``attention_column`` False). ``next_url`` and
+    ``csrf`` are the same for every row: escaped once."""
     result, element = row.result, row.element
     anchor, ref = SafeString(escape(row.anchor)), SafeString(escape(element.ref))
     if form:
@@ -390,7 +394,9 @@ def grid_row_html(row: GridRow, *, form: bool, next_url: str, csrf: SafeString) 
         sampled=_SAMPLED if result.sampled else _NOT_SAMPLED,
         count=count,
         plural=EMPTY if count == 1 else _PLURAL,
-        attention=attention(row.reasons, anchor, GRID),
+        attention=_ATTENTION_CELL(attention=attention(row.reasons, anchor, GRID))
+        if attention_column
+        else EMPTY,
     )
 
 
@@ -398,22 +404,25 @@ _TABLE = Fragment(
     '<table class="table table-sm grid-table align-middle">\n'
     "<colgroup>\n"
     '<col class="col-ref"><col class="col-text"><col class="col-self"><col class="col-assessor">\n'
-    '<col class="col-sampled"><col class="col-evidence"><col class="col-attention">\n'
+    '<col class="col-sampled"><col class="col-evidence">{attention_col}\n'
     "</colgroup>\n"
     '<thead class="table-light">\n'
     "<tr>\n"
     '<th scope="col">Ref</th><th scope="col">Element</th><th scope="col">Self-rating</th>\n'
     '<th scope="col">Assessor</th><th scope="col" class="text-center">Sampled</th>'
     '<th scope="col" class="text-center">Evidence</th>\n'
-    '<th scope="col">Needs attention</th>\n'
+    "{attention_head}"
     "</tr>\n"
     "</thead>\n"
     "{bodies}"
     "</table>"
 )
+_ATTENTION_COL = mark_safe('<col class="col-attention">')
+_ATTENTION_HEAD = mark_safe('<th scope="col">Needs attention</th>\n')
 _BODY = Fragment(
     "<tbody>\n"
-    '<tr class="subcriterion-row"><th colspan="7" scope="rowgroup">{ref} {title}</th></tr>\n'
+    '<tr class="subcriterion-row"><th colspan="{columns}" scope="rowgroup">{ref} {title}</th>'
+    "</tr>\n"
     "{rows}"
     "</tbody>\n"
 )
@@ -423,16 +432,31 @@ _BODY = Fragment(
 def grid_table(context, group: CriterionGroup) -> SafeString:
     """The table of one criterion: a row group per sub-criterion, its heading then its rows,
     each with its self-rating form when ``can_edit``, whose plain post comes back to this
-    page (``next``, with its filters)."""
+    page (``next``, with its filters). A finalised year (``assessment`` in the context) has
+    no "needs attention" column: its outcome is shown instead."""
     form = bool(context.get("can_edit"))
+    assessment = context.get("assessment")
+    attention_column = not (assessment is not None and assessment.is_finalised)
     next_url = SafeString(escape(context["request"].get_full_path())) if form else EMPTY
     csrf = csrf_input(context.get("csrf_token")) if form else EMPTY
     bodies = []
     for sub in group.sub_criteria:
         rows = "".join(
-            grid_row_html(row, form=form, next_url=next_url, csrf=csrf) for row in sub.rows
+            grid_row_html(
+                row, form=form, next_url=next_url, csrf=csrf, attention_column=attention_column
+            )
+            for row in sub.rows
         )
         bodies.append(
-            _BODY(ref=sub.sub_criterion.ref, title=sub.sub_criterion.title, rows=SafeString(rows))
+            _BODY(
+                columns=7 if attention_column else 6,
+                ref=sub.sub_criterion.ref,
+                title=sub.sub_criterion.title,
+                rows=SafeString(rows),
+            )
         )
-    return _TABLE(bodies=SafeString("".join(bodies)))
+    return _TABLE(
+        attention_col=_ATTENTION_COL if attention_column else EMPTY,
+        attention_head=_ATTENTION_HEAD if attention_column else EMPTY,
+        bodies=SafeString("".join(bodies)),
+    )

@@ -30,6 +30,7 @@ def test_opening_a_year_carries_ratings_and_evidence_forward(history, lead):
     EvidenceLink.objects.create(
         evidence=item, assessment=y2018, element=r111.element, note="Customer profile"
     )
+    Assessment.objects.filter(pk=y2018.pk).update(status=Assessment.Status.FINALISED)
 
     y2019 = open_year(org, 2019, lead)
 

@@ -105,6 +105,7 @@ def test_every_member_reads_every_page(client, y2018, carried_link, member_of, r
     [(Role.ADMIN, 200), (Role.QUALITY_LEAD, 200), (Role.ASSESSOR, 200), (Role.GOVERNING_BODY, 403)],
 )
 def test_who_may_open_a_year(client, seeded, member_of, role, status):
+    Assessment.objects.filter(organisation=seeded, year=2018).update(status="finalised")
     client.force_login(member_of(seeded, role))
     assert client.get(url("assessment-open", seeded)).status_code == status
     response = client.post(url("assessment-open", seeded), {"year": 2019, "kind": "annual_review"})
@@ -225,7 +226,10 @@ def test_the_years_list(client, seeded, lead):
     assert "21 Nov 2018" in page
     assert "Certified; partial compliance on 3 elements to address" in page  # 2017
     assert "Not yet known" in page  # 2018
-    assert "Open a new year" in page
+    # 2018 is with the assessor: no year can be opened, and the page says why.
+    assert "No new year can be opened yet" in page and "2018 is still in assessor review" in page
+    Assessment.objects.filter(organisation=seeded, year=2018).update(status="finalised")
+    assert "Open 2019" in body(client.get(url("assessment-list", seeded)))
 
 
 def test_the_board_sees_no_open_button(client, seeded, board):
@@ -241,9 +245,11 @@ def test_the_dashboard_links_each_year_to_its_grid(client, seeded, lead):
 
 
 def test_the_open_form_defaults_to_the_next_year(client, seeded, lead):
+    Assessment.objects.filter(organisation=seeded, year=2018).update(status="finalised")
     client.force_login(lead)
     form = client.get(url("assessment-open", seeded)).context["form"]
-    assert form["year"].value() == 2019 and form["kind"].value() == "annual_review"
+    # 2014 initial, then four annual reviews: the cycle calls for a reassessment.
+    assert form["year"].value() == 2019 and form["kind"].value() == "reassessment"
 
 
 def test_the_first_year_defaults_to_an_initial_assessment(client, org, cse_standard, lead):
@@ -255,6 +261,7 @@ def test_the_first_year_defaults_to_an_initial_assessment(client, org, cse_stand
 
 def test_opening_a_year_carries_results_and_evidence_forward(client, y2018, lead, carried_link):
     org = y2018.organisation
+    Assessment.objects.filter(pk=y2018.pk).update(status="finalised")
     result = ElementResult.objects.get(assessment=y2018, element__ref="1.1.1")
     result.self_rating, result.self_notes = "CP", "Profile refreshed"
     result.save()
@@ -285,15 +292,17 @@ def test_opening_a_year_carries_results_and_evidence_forward(client, y2018, lead
 
 
 def test_a_year_that_exists_is_a_form_error(client, seeded, lead):
+    Assessment.objects.filter(organisation=seeded, year=2018).update(status="finalised")
     client.force_login(lead)
     response = client.post(url("assessment-open", seeded), {"year": 2018, "kind": "annual_review"})
     assert response.status_code == 200
-    assert "already has a 2018 assessment" in response.context["form"].errors["year"][0]
+    assert "There is a 2018 assessment already" in response.context["form"].errors["year"][0]
     assert Assessment.objects.filter(organisation=seeded).count() == 5
 
 
 @pytest.mark.parametrize("year", ["", "abc", "1999", "2101"])
 def test_a_bad_year_is_a_form_error(client, seeded, lead, year):
+    Assessment.objects.filter(organisation=seeded, year=2018).update(status="finalised")
     client.force_login(lead)
     response = client.post(url("assessment-open", seeded), {"year": year, "kind": "annual_review"})
     assert response.status_code == 200 and response.context["form"].errors["year"]

@@ -19,6 +19,7 @@ download_evidence     ✓          ✓            ✓           –
 edit_evidence         ✓          ✓            –           –
 rate                  –          –            ✓           –
 open_year             ✓          ✓            ✓           –
+delete_year           ✓          –            –           –
 reports               ✓          ✓            ✓           ✓
 manage_members        ✓          –            –           –
 """
@@ -44,7 +45,7 @@ EXPECTED = parse_grid(GRID)
 def test_grid_covers_every_role_and_action():
     assert {role for role, _ in EXPECTED} == {role.value for role in Role}
     assert {action for _, action in EXPECTED} == {action.value for action in Action}
-    assert len(EXPECTED) == 4 * 7
+    assert len(EXPECTED) == 4 * 8
 
 
 @pytest.mark.parametrize(("role", "action"), sorted(EXPECTED))
