@@ -6,7 +6,12 @@ BIN=.venv/bin
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 
-# -B: the worker runs the beat scheduler too (the daily review reminders).
+# Each server runs in a process group of its own (job control), so that Ctrl-C reaches this
+# script alone and each server is stopped once, by stop() below (a Ctrl-C that reached them
+# as well would make each print its shutdown twice). The group holds the development
+# server's autoreloader child too.
+set -m
+# --beat: the worker runs the beat scheduler too (the daily review reminders).
 $BIN/celery -A cse_portal worker --beat --loglevel=INFO --concurrency=1 --pool=solo &
 worker=$!
 $BIN/python manage.py runserver "$HOST:$PORT" &
@@ -14,7 +19,7 @@ web=$!
 
 stop() {
   trap - INT TERM EXIT
-  kill "$web" "$worker" 2>/dev/null || true
+  kill -TERM -- "-$web" "-$worker" 2>/dev/null || true
   wait "$web" "$worker" 2>/dev/null || true
 }
 trap stop INT TERM EXIT

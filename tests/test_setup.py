@@ -180,3 +180,34 @@ def test_required_services_fail_a_run_that_skipped_an_end_to_end_test():
     assert "end-to-end tests did not run" in output
     assert "test_sign_in_and_standard.py::" in output
     assert "no Chromium at /nonexistent/chromium" in output
+
+
+LOG_PROBE = """
+import logging, os
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cse_portal.settings")
+django.setup()
+if {worker}:  # what `celery worker` does to logging at start
+    from cse_portal.celery import app
+    app.log.setup(loglevel="INFO", redirect_stdouts=False)
+for name in {loggers!r}:
+    logging.getLogger(name).warning("probe line from %s", name)
+"""
+LOGGERS = ["django.request", "django.utils.autoreload", "evidence.tasks", "celery.app.trace"]
+
+
+@pytest.mark.parametrize("process", ["web server", "worker"])
+def test_make_run_prints_each_log_line_once(tmp_path, process):
+    code = LOG_PROBE.format(worker=process == "worker", loggers=LOGGERS)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean_env(DEBUG="true", CELERY_BROKER_DIR=str(tmp_path / "broker")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    counts = {name: output.count(f"probe line from {name}") for name in LOGGERS}
+    assert counts == dict.fromkeys(LOGGERS, 1), output
