@@ -723,3 +723,19 @@ def test_the_tenant_walk_covers_the_year_pages():
 def test_rules_module_has_no_database_access():
     """The rules are plain functions: importing and calling them needs no database."""
     assert rules.next_opening([], TODAY).allowed
+
+
+# --- counts in words -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_import_says_1_assessment_not_1_assessments(org, cse_standard, tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("ref,2018\n1.1.1,C\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_annex_one", "--org", org.slug, str(path), stdout=out)
+    assert "1 assessment created, 72 results created, 0 results changed." in out.getvalue()
+    path.write_text("ref,2018\n1.1.1,PC\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_annex_one", "--org", org.slug, str(path), stdout=out)
+    assert "0 assessments created, 0 results created, 1 result changed." in out.getvalue()

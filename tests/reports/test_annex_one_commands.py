@@ -152,7 +152,7 @@ def test_a_changed_cell_is_written_once_with_its_history(cse_standard, org, tmp_
     history_before = ElementResult.history.count()
     changed = with_line(SEED_TEXT, 2, "1.1.1,C,X CP,CP,CP,X C")  # 2018: X CP → X C
     out = import_file(org, write(tmp_path, changed), "--user", "Assessor@Example.test")
-    assert "0 assessments created, 0 results created, 1 results changed." in out
+    assert "0 assessments created, 0 results created, 1 result changed." in out
     assert "2018: CP 13, C 41, PC 3, NC 0" in out
     assert ElementResult.history.count() == history_before + 1
     result = ElementResult.objects.get(assessment__year=2018, element__ref="1.1.1")
@@ -194,7 +194,7 @@ def test_a_carried_forward_rating_becomes_the_files_mark(cse_standard, org, tmp_
     result.carried_forward = True
     result.save()
     out = import_file(org, SEED)
-    assert "1 results changed" in out
+    assert "1 result changed" in out
     result.refresh_from_db()
     assert (result.rating, result.carried_forward) == ("CP", False)
 

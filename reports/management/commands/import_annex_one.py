@@ -72,9 +72,9 @@ class Command(BaseCommand):
         if summary.changed_anything:
             self.stdout.write(
                 f"Imported {file} into {name} ({organisation.slug}): "
-                f"{summary.assessments_created} assessments created, "
-                f"{summary.results_created} results created, "
-                f"{summary.results_changed} results changed."
+                f"{_plural(summary.assessments_created, 'assessment')} created, "
+                f"{_plural(summary.results_created, 'result')} created, "
+                f"{_plural(summary.results_changed, 'result')} changed."
             )
         else:
             self.stdout.write(
@@ -83,6 +83,11 @@ class Command(BaseCommand):
         figures = year_figures(summary.assessments)
         for assessment in summary.assessments:
             self.stdout.write(figures[assessment.pk].summary())
+
+
+def _plural(count: int, noun: str) -> str:
+    """``1 result``, ``72 results``, ``0 assessments``."""
+    return f"{count} {noun}{'s' * (count != 1)}"
 
 
 def organisation_by_slug(slug: str) -> Organisation:
