@@ -1,11 +1,39 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from assessments.models import Assessment, ElementResult
+from assessments.rules import visit_date_error, year_error
+
+
+class AssessmentAdminForm(forms.ModelForm):
+    """Staff edit years under the same rules as everyone: a year a record may hold (so the
+    Annex One export imports back), a visit date near its year."""
+
+    class Meta:
+        model = Assessment
+        fields = ["organisation", "standard", "year", "kind", "status", "visit_date"]
+
+    def clean_year(self) -> int:
+        year = self.cleaned_data["year"]
+        problem = year_error(year)
+        if problem:
+            raise forms.ValidationError(problem)
+        return year
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        year, visit_date = cleaned.get("year"), cleaned.get("visit_date")
+        if year is not None and "visit_date" not in self.errors:
+            problem = visit_date_error(year, visit_date)
+            if problem:
+                self.add_error("visit_date", problem)
+        return cleaned
 
 
 @admin.register(Assessment)
 class AssessmentAdmin(SimpleHistoryAdmin):
+    form = AssessmentAdminForm
     list_display = ["organisation", "year", "kind", "status", "visit_date"]
     list_filter = ["status", "kind", "organisation"]
 

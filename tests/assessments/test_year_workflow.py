@@ -739,3 +739,25 @@ def test_the_import_says_1_assessment_not_1_assessments(org, cse_standard, tmp_p
     out = io.StringIO()
     call_command("import_annex_one", "--org", org.slug, str(path), stdout=out)
     assert "0 assessments created, 0 results created, 1 result changed." in out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("year", "ok"), [(2018, True), (NEXT_YEAR, True), (2040, False)])
+def test_the_django_admin_takes_years_by_the_same_rule(org, cse_standard, year, ok):
+    from assessments.admin import AssessmentAdminForm
+
+    form = AssessmentAdminForm(
+        {
+            "organisation": org.pk,
+            "standard": cse_standard.pk,
+            "year": year,
+            "kind": "initial",
+            "status": "self_assessment",
+            "visit_date": "",
+        }
+    )
+    assert form.is_valid() == ok, form.errors
+    if not ok:
+        assert form.errors["year"] == [
+            f'"{year}" is not a year — use a year from 1990 to {NEXT_YEAR}'
+        ]
