@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from cse_portal.text import single_line
 
@@ -16,6 +17,25 @@ class Role(models.TextChoices):
     QUALITY_LEAD = "quality_lead", "Quality lead"
     ASSESSOR = "assessor", "Assessor"
     GOVERNING_BODY = "governing_body", "Governing body"
+
+
+# A role as it reads inside a sentence: "You are a quality lead here", "join as an assessor".
+ROLE_PHRASES = {
+    Role.ADMIN: "an admin",
+    Role.QUALITY_LEAD: "a quality lead",
+    Role.ASSESSOR: "an assessor",
+    Role.GOVERNING_BODY: "a member of the governing body",
+}
+
+
+def role_phrase(role: str) -> str:
+    """``role`` (a value such as "quality_lead") with its article, to put in a sentence:
+    "a quality lead", "an admin", "a member of the governing body". The one place a role is
+    worded in running text (templates use the ``role_phrase`` filter of organisation_tags)."""
+    try:
+        return ROLE_PHRASES[Role(role)]
+    except ValueError:
+        return str(role)
 
 
 class Organisation(models.Model):
@@ -54,6 +74,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
+    # Who joined, changed role or left, and who did it (the services set ``_history_user``).
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -100,6 +122,8 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
+    # Sent, replaced, revoked, accepted, and by whom; the token's hash has no place there.
+    history = HistoricalRecords(excluded_fields=["token_hash"])
 
     class Meta:
         ordering = ["-created_at"]

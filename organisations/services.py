@@ -1,15 +1,20 @@
-"""Organisation actions: each is atomic and takes the acting user where one exists.
+"""Organisation actions: each is atomic and takes ``acting_user`` as a keyword (None for a
+command or a script), which the history rows of Membership and Invitation name.
 
 Views, management commands and setup scripts call these functions; none of them touch the
-membership or invitation tables directly. A rule that is broken raises an ``OrganisationError``
-whose message is written for the person who asked (the views show it, the commands print it).
-Side effects (the invitation email) are sent on ``transaction.on_commit``.
+organisation, membership or invitation tables directly. A rule that is broken raises an
+``OrganisationError`` whose message is written for the person who asked (the views show it,
+the commands print it). Side effects (the invitation email) are sent on
+``transaction.on_commit``.
 """
+
+from __future__ import annotations
 
 import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -30,13 +35,23 @@ from organisations.models import (
     Organisation,
     Role,
     hash_token,
+    role_phrase,
 )
 
 logger = logging.getLogger(__name__)
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def _who(acting_user) -> str:
+
+def _who(acting_user: User | None) -> str:
     return str(acting_user) if acting_user is not None else "a command"
+
+
+def _save(row: Membership | Invitation, acting_user: User | None, **kwargs) -> None:
+    """Save ``row`` with a history row that names ``acting_user`` (None: a command did it)."""
+    row._history_user = acting_user
+    row.save(**kwargs)
 
 
 class OrganisationError(Exception):
@@ -177,7 +192,7 @@ def find_invitation(token: str) -> Invitation | None:
 # --- organisations -------------------------------------------------------------------------
 
 
-def create_organisation(slug: str, name: str, acting_user=None) -> Organisation:
+def create_organisation(slug: str, name: str, *, acting_user: User | None) -> Organisation:
     slug = slug.strip()
     name = name.strip()
     try:
@@ -238,8 +253,9 @@ def add_member(
     organisation: Organisation,
     email: str,
     role: str,
+    *,
+    acting_user: User | None,
     password: str | None = None,
-    acting_user=None,
     full_name: str = "",
 ) -> MemberAdded:
     """Make ``email`` a member with ``role``, creating the user if new.
@@ -265,20 +281,21 @@ def add_member(
         .first()
     )
     if membership is None:
-        membership = Membership.objects.create(organisation=organisation, user=user, role=role)
+        membership = Membership(organisation=organisation, user=user, role=role)
+        _save(membership, acting_user)
         logger.info("%s added to %s as %s by %s", email, organisation.slug, role, _who(acting_user))
         return MemberAdded(membership, user_created, True, None)
     previous = membership.role
     if previous != role:
         _check_keeps_an_admin(membership, losing_admin=True)
         membership.role = role
-        membership.save(update_fields=["role"])
+        _save(membership, acting_user, update_fields=["role"])
         logger.info("%s now %s of %s (by %s)", email, role, organisation.slug, _who(acting_user))
     return MemberAdded(membership, user_created, False, previous)
 
 
 @transaction.atomic
-def change_role(membership: Membership, role: str, acting_user) -> Membership:
+def change_role(membership: Membership, role: str, *, acting_user: User | None) -> Membership:
     role = parse_role(role)
     _lock(membership.organisation)
     membership = Membership.objects.select_related("user", "organisation").get(pk=membership.pk)
@@ -286,28 +303,29 @@ def change_role(membership: Membership, role: str, acting_user) -> Membership:
         return membership
     _check_keeps_an_admin(membership, losing_admin=True)
     membership.role = role
-    membership.save(update_fields=["role"])
+    _save(membership, acting_user, update_fields=["role"])
     logger.info(
         "%s now %s of %s (by %s)",
         membership.user.email,
         role,
         membership.organisation.slug,
-        acting_user,
+        _who(acting_user),
     )
     return membership
 
 
 @transaction.atomic
-def remove_member(membership: Membership, acting_user) -> None:
+def remove_member(membership: Membership, *, acting_user: User | None) -> None:
     _lock(membership.organisation)
     membership = Membership.objects.select_related("user", "organisation").get(pk=membership.pk)
     _check_keeps_an_admin(membership, losing_admin=True)
+    membership._history_user = acting_user
     membership.delete()
     logger.info(
         "%s removed from %s by %s",
         membership.user.email,
         membership.organisation.slug,
-        acting_user,
+        _who(acting_user),
     )
 
 
@@ -338,7 +356,7 @@ def send_invitation_email(invitation: Invitation, token: str, base_url: str | No
         "invitation": invitation,
         "organisation": invitation.organisation,
         "inviter": invitation.invited_by,
-        "role": invitation.get_role_display(),
+        "role": role_phrase(invitation.role),
         "link": invitation_url(token, base_url),
     }
     # One line whatever the names hold: a line break in a header stops the email.
@@ -352,7 +370,8 @@ def invite(
     organisation: Organisation,
     email: str,
     role: str,
-    acting_user,
+    *,
+    acting_user: User | None,
     base_url: str | None = None,
 ) -> Invitation:
     """Invite ``email`` with ``role``: a one-time link is emailed once the transaction commits.
@@ -368,13 +387,17 @@ def invite(
     if is_member(organisation, email):
         raise AlreadyMemberError(f"{email} is already a member of {organisation.name}.")
     now = timezone.now()
-    replaced = (
+    earlier = list(
         Invitation.objects.pending()
+        .select_for_update()
         .filter(organisation=organisation, email__iexact=email)
-        .update(revoked_at=now)
+        .order_by("pk")
     )
+    for old in earlier:
+        old.revoked_at = now
+        _save(old, acting_user, update_fields=["revoked_at"])
     token = Invitation.new_token()
-    invitation = Invitation.objects.create(
+    invitation = Invitation(
         organisation=organisation,
         email=email,
         role=role,
@@ -382,9 +405,10 @@ def invite(
         invited_by=acting_user,
         expires_at=now + INVITATION_LIFETIME,
     )
-    invitation.replaced = replaced
+    _save(invitation, acting_user)
+    invitation.replaced = len(earlier)
     invitation.delivery = Delivery()
-    logger.info("%s invited to %s as %s by %s", email, organisation.slug, role, acting_user)
+    logger.info("%s invited to %s as %s by %s", email, organisation.slug, role, _who(acting_user))
 
     def send() -> None:
         # The invitation stands even if the mail server is down; re-inviting sends anew. The
@@ -403,19 +427,24 @@ def invite(
 
 
 @transaction.atomic
-def revoke_invitation(invitation: Invitation, acting_user) -> bool:
+def revoke_invitation(invitation: Invitation, *, acting_user: User | None) -> bool:
     """Revoke a pending invitation; False if it was no longer pending."""
-    revoked = (
-        Invitation.objects.pending().filter(pk=invitation.pk).update(revoked_at=timezone.now())
-    )
-    if revoked:
-        logger.info("Invitation %s revoked by %s", invitation.pk, acting_user)
-    return bool(revoked)
+    pending = Invitation.objects.pending().select_for_update().filter(pk=invitation.pk).first()
+    if pending is None:
+        return False
+    pending.revoked_at = timezone.now()
+    _save(pending, acting_user, update_fields=["revoked_at"])
+    invitation.revoked_at = pending.revoked_at
+    logger.info("Invitation %s revoked by %s", invitation.pk, _who(acting_user))
+    return True
 
 
 def _usable_invitation(invitation: Invitation) -> Invitation:
+    """The invitation, re-read under the organisation's lock (taken first, as by every
+    membership and invitation change, so that two of them never wait on each other)."""
+    _lock(invitation.organisation)
     locked = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("organisation")
         .filter(pk=invitation.pk)
         .first()
@@ -425,32 +454,40 @@ def _usable_invitation(invitation: Invitation) -> Invitation:
     return locked
 
 
-def _accept(invitation: Invitation, user, now: datetime) -> Membership:
-    membership, _ = Membership.objects.get_or_create(
-        organisation=invitation.organisation, user=user, defaults={"role": invitation.role}
-    )
+def _accept(invitation: Invitation, user: User, now: datetime) -> Membership:
+    """``user`` joins through the (locked) invitation; the history names them as who did it."""
+    membership = Membership.objects.filter(organisation=invitation.organisation, user=user).first()
+    if membership is None:
+        membership = Membership(
+            organisation=invitation.organisation, user=user, role=invitation.role
+        )
+        _save(membership, user)
     invitation.accepted_at = now
     invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    _save(invitation, user, update_fields=["accepted_at", "accepted_by"])
     logger.info("%s accepted invitation %s", user.email, invitation.pk)
     return membership
 
 
 @transaction.atomic
-def accept_invitation(invitation: Invitation, user) -> Membership:
-    """The signed-in invitee joins. One-time: a used, revoked or expired invitation fails.
+def accept_invitation(invitation: Invitation, *, acting_user: User) -> Membership:
+    """The signed-in invitee (``acting_user``) joins. One-time: a used, revoked or expired
+    invitation fails.
 
     Someone who became a member by another route keeps the role they have.
     """
     invitation = _usable_invitation(invitation)
-    if normalise_email(user.email) != normalise_email(invitation.email):
-        raise WrongInvitee(f"This invitation is for {invitation.email}, not {user.email}.")
-    return _accept(invitation, user, timezone.now())
+    if normalise_email(acting_user.email) != normalise_email(invitation.email):
+        raise WrongInvitee(f"This invitation is for {invitation.email}, not {acting_user.email}.")
+    return _accept(invitation, acting_user, timezone.now())
 
 
 @transaction.atomic
-def register_and_accept(invitation: Invitation, full_name: str, password: str):
-    """Create the invitee's account with ``password`` and accept. Returns the new user."""
+def register_and_accept(invitation: Invitation, full_name: str, password: str) -> User:
+    """Create the invitee's account with ``password`` and accept. Returns the new user.
+
+    The one service without ``acting_user``: a visitor who is nobody yet does it, and the
+    history names the account it creates."""
     User = get_user_model()
     full_name = check_text(full_name.strip(), User, "full_name", "Your name")
     invitation = _usable_invitation(invitation)

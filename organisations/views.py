@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +11,7 @@ from evidence.reminders import due_for_review
 from organisations import services
 from organisations.decorators import require
 from organisations.forms import AcceptInvitationForm, InviteForm, RoleForm
-from organisations.models import Invitation, Membership, Role
+from organisations.models import Invitation, Membership, Role, role_phrase
 from organisations.permissions import Action, can
 
 DASHBOARD_DUE_LIMIT = 20
@@ -66,7 +66,7 @@ def members(request: HttpRequest) -> HttpResponse:
                 org,
                 form.cleaned_data["email"],
                 form.cleaned_data["role"],
-                request.user,
+                acting_user=request.user,
                 # The link names the host and port this page was served on.
                 base_url=request.build_absolute_uri("/"),
             )
@@ -81,7 +81,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 def _report_delivery(request: HttpRequest, invitation: Invitation) -> None:
     """Say whether the invitation email went: never "sent" when it was not."""
-    who = f"{invitation.email} as {invitation.get_role_display()}"
+    who = f"{invitation.email} as {role_phrase(invitation.role)}"
     replaced = " It replaces the earlier invitation." if invitation.replaced else ""
     if invitation.delivery.sent:
         messages.success(request, f"Invitation sent to {who}.{replaced}")
@@ -121,13 +121,15 @@ def member_role(request: HttpRequest, membership_pk: int) -> HttpResponse:
     form = RoleForm(request.POST)
     if form.is_valid():
         try:
-            membership = services.change_role(membership, form.cleaned_data["role"], request.user)
+            membership = services.change_role(
+                membership, form.cleaned_data["role"], acting_user=request.user
+            )
         except services.OrganisationError as error:
             messages.error(request, str(error))
         else:
             messages.success(
                 request,
-                f"{membership.user.email} is now {membership.get_role_display().lower()}.",
+                f"{membership.user.email} is now {role_phrase(membership.role)}.",
             )
             if membership.user_id == request.user.pk and membership.role != Role.ADMIN:
                 # They can no longer manage members: the members page would be a 403.
@@ -145,7 +147,7 @@ def member_remove(request: HttpRequest, membership_pk: int) -> HttpResponse:
     if request.method != "POST":
         return render(request, "organisations/member_remove.html", {"member": membership})
     try:
-        services.remove_member(membership, request.user)
+        services.remove_member(membership, acting_user=request.user)
     except services.OrganisationError as error:
         messages.error(request, str(error))
         return redirect("org:members", org_slug=org.slug)
@@ -161,7 +163,7 @@ def member_remove(request: HttpRequest, membership_pk: int) -> HttpResponse:
 def invitation_revoke(request: HttpRequest, invitation_pk: int) -> HttpResponse:
     org = request.organisation
     invitation = get_object_or_404(Invitation, pk=invitation_pk, organisation=org)
-    if services.revoke_invitation(invitation, request.user):
+    if services.revoke_invitation(invitation, acting_user=request.user):
         messages.success(
             request, f"The invitation to {invitation.email} was revoked: its link no longer works."
         )
@@ -198,14 +200,13 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         if request.method != "POST":
             return render(request, "invitations/join.html", context)
         try:
-            services.accept_invitation(invitation, user)
+            services.accept_invitation(invitation, acting_user=user)
         except services.InvitationUnusable:
             return _unusable(request, 410)
         messages.success(request, f"Welcome to {org.name}.")
         return redirect("org:dashboard", org_slug=org.slug)
 
-    User = get_user_model()
-    if User.objects.filter(email__iexact=invitation.email).exists():
+    if services.find_user(invitation.email) is not None:
         messages.info(request, f"Sign in as {invitation.email} to accept the invitation.")
         return redirect_to_login(request.get_full_path())
 

@@ -68,7 +68,7 @@ def test_add_member_creates_the_user(org):
     assert user.full_name == "Nia Admin"
     assert Membership.objects.get(user=user, organisation=org).role == Role.ADMIN
     assert "Created the account new.admin@example.test." in out
-    assert "Added new.admin@example.test to Acme Care as admin." in out
+    assert "Added new.admin@example.test to Acme Care as an admin." in out
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_add_member_existing_user_joins_with_password_unchanged(org, other_org):
     out = run("add_member", "acme", "KNOWN@example.test", "assessor", "--password", NEW_PASSWORD)
     assert "already has an account: its password is unchanged" in out
     assert "Created the account" not in out
-    assert "Added known@example.test to Acme Care as assessor." in out
+    assert "Added known@example.test to Acme Care as an assessor." in out
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
     assert Membership.objects.get(user=user, organisation=org).role == Role.ASSESSOR
@@ -145,7 +145,7 @@ def test_add_member_updates_the_role_of_a_member(org):
 def test_add_member_same_role_changes_nothing(org):
     membership = MembershipFactory(organisation=org, role=Role.ASSESSOR)
     out = run("add_member", "acme", membership.user.email, "assessor")
-    assert "is already assessor of Acme Care: nothing to change" in out
+    assert "is already an assessor in Acme Care: nothing to change" in out
 
 
 def test_add_member_will_not_demote_the_last_admin(org, org_admin):
@@ -191,17 +191,19 @@ def test_add_member_uses_the_real_stdin_by_default(org, monkeypatch):
 
 
 def test_services_without_password_give_an_unusable_one(org):
-    result = services.add_member(org, "script@example.test", "assessor")
+    result = services.add_member(org, "script@example.test", "assessor", acting_user=None)
     assert result.user_created and result.membership_created
     assert result.previous_role is None
     assert not result.membership.user.has_usable_password()
 
 
 def test_services_create_organisation_and_add_member_together(db):
-    organisation = services.create_organisation("demo", "Demo Trust")
-    result = services.add_member(organisation, "lead@example.test", "Quality lead", NEW_PASSWORD)
+    organisation = services.create_organisation("demo", "Demo Trust", acting_user=None)
+    result = services.add_member(
+        organisation, "lead@example.test", "Quality lead", acting_user=None, password=NEW_PASSWORD
+    )
     assert result.membership.role == Role.QUALITY_LEAD
-    again = services.add_member(organisation, "LEAD@example.test", "admin")
+    again = services.add_member(organisation, "LEAD@example.test", "admin", acting_user=None)
     assert not again.user_created and not again.membership_created
     assert again.previous_role == Role.QUALITY_LEAD
     assert again.membership.role == Role.ADMIN

@@ -55,4 +55,4 @@ def test_a_forbidden_action_explains_itself(client, org, member_of):
     response = client.get(reverse("org:evidence-add", args=[org.slug]))
     assert response.status_code == 403
     assert b"You can't do that here" in response.content
-    assert b"governing body of" in response.content
+    assert b"In Acme Care you are a member of the governing body." in response.content

@@ -61,7 +61,7 @@ def test_only_the_hash_of_the_token_is_stored(
     org, org_admin, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = services.invite(org, "someone@example.test", "assessor", org_admin)
+        invitation = services.invite(org, "someone@example.test", "assessor", acting_user=org_admin)
     token = mailoutbox[0].body.split("/invitations/")[1].split("/")[0]
     assert len(token) >= 40
     stored = Invitation.objects.filter(pk=invitation.pk).values().get()
@@ -79,7 +79,7 @@ def test_new_person_sees_the_registration_form(client, invitation):
     page = response.content.decode()
     assert "Join Acme Care" in page
     assert "invitee@example.test" in page
-    assert "as assessor" in page
+    assert "as an assessor" in page
     for field in ["full_name", "password1", "password2"]:
         assert f'name="{field}"' in page
     assert 'for="id_full_name"' in page  # a real <label>
@@ -243,7 +243,7 @@ def test_wrong_user_is_told_and_offered_sign_out(client, org, invitation, outsid
 
 def test_services_refuse_the_wrong_user(invitation, outsider):
     with pytest.raises(services.WrongInvitee):
-        services.accept_invitation(invitation, outsider)
+        services.accept_invitation(invitation, acting_user=outsider)
 
 
 # --- links that no longer work -------------------------------------------------------------
@@ -286,8 +286,8 @@ def test_expiry_is_checked_when_the_form_is_sent(client, org, invitation):
 
 
 def test_services_refuse_a_used_invitation(invitation, invitee):
-    services.accept_invitation(invitation, invitee)
+    services.accept_invitation(invitation, acting_user=invitee)
     with pytest.raises(services.InvitationUnusable):
-        services.accept_invitation(invitation, invitee)
+        services.accept_invitation(invitation, acting_user=invitee)
     with pytest.raises(services.InvitationUnusable):
         services.register_and_accept(invitation, "Ivy", NEW_PASSWORD)

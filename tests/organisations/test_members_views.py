@@ -251,7 +251,7 @@ def test_invite_message_and_listing(client, transactional_db, org, org_admin):
     response = client.post(
         members_url(org), {"email": "lead@example.test", "role": "quality_lead"}, follow=True
     )
-    assert "Invitation sent to lead@example.test as Quality lead." in messages_of(response)
+    assert "Invitation sent to lead@example.test as a quality lead." in messages_of(response)
     assert "lead@example.test" in response.content.decode()
 
 
@@ -344,7 +344,7 @@ def test_admin_changes_a_role(client, org, org_admin, colleague):
     assert response.redirect_chain[-1][0] == members_url(org)
     colleague.refresh_from_db()
     assert colleague.role == Role.ASSESSOR
-    assert "colleague@example.test is now assessor." in messages_of(response)
+    assert "colleague@example.test is now an assessor." in messages_of(response)
 
 
 def test_role_form_page(client, org, org_admin, colleague):

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cse_portal.text import printable
-from organisations.models import Role
+from organisations.models import Role, role_phrase
 from organisations.services import (
     OrganisationError,
     add_member,
@@ -71,14 +71,17 @@ class Command(BaseCommand):
             )
             password = None
 
-        result = add_member(organisation, email, role, password=password, full_name=full_name)
+        result = add_member(
+            organisation, email, role, acting_user=None, password=password, full_name=full_name
+        )
 
         label = Role(role).label.lower()
+        phrase = role_phrase(role)
         if result.user_created:
             self.stdout.write(f"Created the account {email}.")
         if result.membership_created:
             self.stdout.write(
-                self.style.SUCCESS(f"Added {email} to {printable(organisation.name)} as {label}.")
+                self.style.SUCCESS(f"Added {email} to {printable(organisation.name)} as {phrase}.")
             )
         elif result.previous_role != role:
             before = Role(result.previous_role).label.lower()
@@ -90,7 +93,7 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(
-                f"{email} is already {label} of {printable(organisation.name)}: nothing to change."
+                f"{email} is already {phrase} in {printable(organisation.name)}: nothing to change."
             )
 
     def _prompt_password(self, stdin) -> str:

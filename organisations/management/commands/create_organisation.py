@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, slug: str, name: str, **options):
         try:
-            organisation = create_organisation(slug, name)
+            organisation = create_organisation(slug, name, acting_user=None)
         except OrganisationError as error:
             # Whatever was typed is shown escaped: no terminal escape code is replayed.
             raise CommandError(printable(str(error))) from None
