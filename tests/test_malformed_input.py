@@ -688,3 +688,15 @@ def test_a_forged_session_cookie_signs_the_visitor_out(client, world):
     response = client.get(f"/o/{world.organisation.slug}/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_request_django_refuses_gets_the_same_page(client):
+    """Django's own 400 (here: more form fields than it reads) renders the same template,
+    without a request context."""
+    client.raise_request_exception = False
+    body = "&".join(f"field{i}=1" for i in range(1200))
+    response = client.post(
+        "/accounts/login/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert "That request could not be read" in response.content.decode()
