@@ -761,3 +761,80 @@ def test_the_django_admin_takes_years_by_the_same_rule(org, cse_standard, year, 
         assert form.errors["year"] == [
             f'"{year}" is not a year — use a year from 1990 to {NEXT_YEAR}'
         ]
+
+
+# --- real concurrency: two people open the organisation's first year at once -----------------
+
+
+def _retrying_on_sqlite(target):
+    """``target()``, again while SQLite's shared in-memory test database is locked by the other
+    thread (a database file would wait by itself; PostgreSQL waits on its row locks)."""
+    import time
+
+    from django.db import OperationalError, connection
+
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            return target()
+        except OperationalError as error:
+            if connection.vendor != "sqlite" or "locked" not in str(error):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _in_threads(*targets) -> list[object]:
+    import threading
+
+    from django.db import connections
+
+    results: list[object] = [None] * len(targets)
+    start = threading.Barrier(len(targets))
+
+    def run(index, target):
+        try:
+            start.wait()
+            results[index] = _retrying_on_sqlite(target)
+        except BaseException as error:  # noqa: BLE001 - handed back to the test
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=run, args=(i, t), daemon=True) for i, t in enumerate(targets)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+        assert not thread.is_alive(), "a thread is stuck (a deadlock?)"
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_first_years_opened_at_once_make_one(org, cse_standard, lead, member_of, monkeypatch):
+    """Each reads "no years yet" and would open its own first year; the organisation's lock
+    makes the second wait and then see the first: one year, and a clear refusal."""
+    import time
+
+    from assessments import services
+
+    other = member_of(org, Role.ADMIN)
+    slow = services.rules.opening_error
+
+    def opening_error_slowly(years, year, today=None):
+        time.sleep(0.2)  # both are between reading the years and writing theirs
+        return slow(years, year, today)
+
+    monkeypatch.setattr(services.rules, "opening_error", opening_error_slowly)
+    results = _in_threads(
+        lambda: open_year(org, THIS_YEAR - 1, lead, kind="initial"),
+        lambda: open_year(org, THIS_YEAR, other, kind="initial"),
+    )
+    opened = [r for r in results if isinstance(r, Assessment)]
+    refused = [r for r in results if isinstance(r, YearNotAllowed)]
+    assert len(opened) == 1 and len(refused) == 1, results
+    assert Assessment.objects.filter(organisation=org).count() == 1
+    assert "can be opened" in str(refused[0])
