@@ -68,6 +68,17 @@ def test_cleaning_keeps_what_users_entered(tmp_path, target):
         assert [p for p in removed if p.exists()] == []
 
 
+def test_make_install_shows_its_progress():
+    """The minute-long dependency install prints its steps and pip's lines, not silence."""
+    dry = subprocess.run(
+        ["make", "-n", "-B", "install"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert dry.returncode == 0, dry.stderr
+    [install] = [line for line in dry.stdout.splitlines() if "-r requirements.lock" in line]
+    assert "--quiet" not in install and " -q" not in install
+    assert sum(line.startswith("echo ") for line in dry.stdout.splitlines()) >= 3
+
+
 FRESH_CLONE_IGNORES = shutil.ignore_patterns(
     ".git", ".venv", "var", "staticfiles", "__pycache__", ".pytest_cache", ".ruff_cache", ".env"
 )
