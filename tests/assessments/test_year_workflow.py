@@ -566,6 +566,10 @@ def test_the_delete_page_says_why_a_year_cannot_be_deleted(client, y2019, org_ad
     org = y2019.organisation
     ElementResult.objects.filter(assessment=y2019, element__ref="2.1.4").update(sampled=True)
     client.force_login(org_admin)
+    # The grid does not offer what the rules refuse.
+    grid = body(client.get(url("year", org, 2019)))
+    assert f'href="{url("year-delete", org, 2019)}"' not in grid
+    assert f'href="{url("year-details", org, 2019)}"' in grid
     page = body(client.get(url("year-delete", org, 2019)))
     assert "2019 has 1 assessor mark (ratings, sampling or comments)" in page
     assert 'type="submit"' not in page.split('id="delete-year"')[-1]
