@@ -206,9 +206,10 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
     )
 
 
-def fill_new(route: Route) -> str:
-    """A route whose only parameter is the organisation, in the new organisation."""
-    return "/" + PARAMETER.sub("elsewhere", route.route)
+def fill_new(route: Route, world: World) -> str:
+    """A route whose only parameter is the organisation, in the newcomer's organisation."""
+    slug = world.newcomer.memberships.get().organisation.slug
+    return "/" + PARAMETER.sub(slug, route.route)
 
 
 def fill(route: Route, world: World, **override: str) -> str:
@@ -605,7 +606,7 @@ def test_no_malformed_input_makes_a_500(client, world, route, caplog):
     # The lead of a new organisation (no year yet) sees the forms of a first year too.
     visits = [(role, user, real) for role, user in world.users.items()]
     if [name for _, name in route.parameters] == ["org_slug"]:
-        visits.append(("lead of a new organisation", world.newcomer, fill_new(route)))
+        visits.append(("lead of a new organisation", world.newcomer, fill_new(route, world)))
     next_done = False
     for role, user, path in visits:
         client.logout()
