@@ -1,6 +1,10 @@
 """The demo organisations, people and Annex One history (``manage.py setup_demo``).
 
-Idempotent: running it again leaves the same data. Refused in production.
+Idempotent: running it again leaves the same data. Refused in production. Everything is made
+through the apps' own services (organisations, people and memberships through
+``organisations.services``, years through ``import_annex_one``, evidence through
+``evidence.services``), so the demo follows the same rules and leaves the same history as
+any other change; the demo writes no table of another app itself.
 """
 
 from dataclasses import dataclass
@@ -12,9 +16,9 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
 from assessments.models import Assessment
-from organisations.models import Membership, Organisation, Role
+from organisations import services as organisation_services
+from organisations.models import Organisation, Role
 
 DEMO_PASSWORD = "demo-password"
 DEMO_DIR = Path(settings.BASE_DIR) / "fixtures" / "demo"
@@ -97,19 +101,17 @@ def setup_demo(stdout=None) -> None:
         raise DemoRefused("Demo data is refused in production (DJANGO_ENV=production).")
     call_command("loaddata", "cse_standard", verbosity=0)
     with transaction.atomic():
-        orgs = {
-            spec.slug: Organisation.objects.update_or_create(
-                slug=spec.slug, defaults={"name": spec.name}
-            )[0]
-            for spec in ORGANISATIONS
-        }
+        orgs = {spec.slug: _organisation(spec) for spec in ORGANISATIONS}
         for email, full_name, slug, role in PEOPLE:
-            user, _ = User.objects.get_or_create(email=email, defaults={"full_name": full_name})
-            if not user.check_password(DEMO_PASSWORD):
-                user.set_password(DEMO_PASSWORD)
-                user.save()
-            Membership.objects.update_or_create(
-                user=user, organisation=orgs[slug], defaults={"role": role}
+            # A new account gets the demo password; an existing one keeps its password and
+            # name; a membership whose role was changed gets the demo role back.
+            organisation_services.add_member(
+                orgs[slug],
+                email,
+                role,
+                acting_user=None,
+                password=DEMO_PASSWORD,
+                full_name=full_name,
             )
     for spec in ORGANISATIONS:
         call_command(
@@ -119,13 +121,21 @@ def setup_demo(stdout=None) -> None:
     _add_evidence(orgs["demo"], ORGANISATIONS[0].open_year)
 
 
+def _organisation(spec: DemoOrganisation) -> Organisation:
+    """The demo organisation ``spec`` describes, created the first time."""
+    existing = organisation_services.find_organisation(spec.slug)
+    if existing is not None:
+        return existing
+    return organisation_services.create_organisation(spec.slug, spec.name, acting_user=None)
+
+
 def _add_evidence(organisation: Organisation, year: int) -> None:
     """The demo organisation's evidence library, linked into its open year (once)."""
     from evidence import services as evidence_services
     from evidence.models import Evidence
     from standards.models import Element
 
-    lead = User.objects.get(email="lead@demo.test")
+    lead = organisation_services.find_user("lead@demo.test")
     assessment = Assessment.objects.get(organisation=organisation, year=year)
     today = timezone.localdate()
     for title, kind, content, description, review_in, refs in DEMO_EVIDENCE:
@@ -138,9 +148,9 @@ def _add_evidence(organisation: Organisation, year: int) -> None:
             "evidence_date": date(year, 10, 1),
         }
         add = evidence_services.add_link if kind == "link" else evidence_services.add_note
-        item = add(organisation, content, lead, **details)
+        item = add(organisation, content, acting_user=lead, **details)
         for element in Element.objects.filter(standard=assessment.standard, ref__in=refs):
-            evidence_services.link(item, assessment, element, lead)
+            evidence_services.link(item, assessment, element, acting_user=lead)
 
 
 def _set_workflow(organisation: Organisation, spec: DemoOrganisation) -> None:

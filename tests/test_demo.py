@@ -1,14 +1,16 @@
 """setup_demo: the README's people, organisations and history; safe to run again."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from accounts.models import User
 from assessments.models import Assessment, ElementResult
+from demo import services as demo_services
 from evidence.models import Evidence, EvidenceLink
-from organisations.models import Membership
+from organisations.models import Invitation, Membership, Organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +27,10 @@ README_PEOPLE = {
 def counts() -> tuple[int, ...]:
     return tuple(
         model.objects.count()
-        for model in (User, Membership, Assessment, ElementResult, Evidence, EvidenceLink)
+        for model in (User, Organisation, Membership, Assessment, ElementResult, Evidence)
     ) + tuple(
-        model.history.count() for model in (Assessment, ElementResult, Evidence, EvidenceLink)
+        model.history.count()
+        for model in (Membership, Invitation, Assessment, ElementResult, Evidence, EvidenceLink)
     )
 
 
@@ -50,3 +53,36 @@ def test_setup_demo_creates_what_the_readme_promises_and_is_idempotent():
     before = counts()
     call_command("setup_demo", stdout=io.StringIO())
     assert counts() == before
+
+
+def test_setup_demo_names_each_organisation_once():
+    """The demo organisation's name ends in "(demo)", its slug is "demo": the import line
+    said "Scarborough and Ryedale CCG (demo) (demo)"."""
+    out = io.StringIO()
+    call_command("setup_demo", stdout=out)
+    text = out.getvalue()
+    assert "Imported " in text
+    assert "(demo) (demo)" not in text
+    assert "Scarborough and Ryedale CCG (demo):" in text
+    assert "Riverside Housing Association:" in text
+
+
+def test_setup_demo_goes_through_the_organisation_services():
+    """Organisations, people and memberships are made by organisations.services (which
+    check and record them), not written by the demo; so every membership has its history."""
+    source = Path(demo_services.__file__).read_text()
+    for table_write in ["Membership", "Organisation.objects", "User.objects", "set_password"]:
+        assert table_write not in source, table_write
+    call_command("setup_demo", stdout=io.StringIO())
+    for membership in Membership.objects.all():
+        assert membership.history.filter(history_type="+").exists()
+
+
+def test_setup_demo_restores_a_demo_role_changed_by_hand():
+    call_command("setup_demo", stdout=io.StringIO())
+    lead = Membership.objects.get(user__email="lead@demo.test", organisation__slug="demo")
+    lead.role = "assessor"
+    lead.save()
+    call_command("setup_demo", stdout=io.StringIO())
+    lead.refresh_from_db()
+    assert lead.role == "quality_lead"

@@ -126,7 +126,7 @@ def test_seed_import_creates_five_years_of_72_results(cse_standard, org):
 def test_seed_import_prints_each_years_figures(cse_standard, org):
     out = import_file(org, SEED).splitlines()
     assert out[0] == (
-        f"Imported {SEED} into Acme Care (acme): 5 assessments created, "
+        f"Imported {SEED} into Acme Care: 5 assessments created, "
         "360 results created, 0 results changed."
     )
     assert out[1:] == SEED_FIGURES
@@ -141,7 +141,7 @@ def test_reimport_changes_nothing(cse_standard, org):
     import_file(org, SEED)
     before = snapshot()
     out = import_file(org, SEED).splitlines()
-    assert out[0] == f"Nothing changed: Acme Care (acme) already matches {SEED}."
+    assert out[0] == f"Nothing changed: Acme Care already matches {SEED}."
     assert out[1:] == SEED_FIGURES
     assert snapshot() == before
 

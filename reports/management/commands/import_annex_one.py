@@ -71,15 +71,13 @@ class Command(BaseCommand):
         name = printable(organisation.name)
         if summary.changed_anything:
             self.stdout.write(
-                f"Imported {file} into {name} ({organisation.slug}): "
+                f"Imported {file} into {name}: "
                 f"{_plural(summary.assessments_created, 'assessment')} created, "
                 f"{_plural(summary.results_created, 'result')} created, "
                 f"{_plural(summary.results_changed, 'result')} changed."
             )
         else:
-            self.stdout.write(
-                f"Nothing changed: {name} ({organisation.slug}) already matches {file}."
-            )
+            self.stdout.write(f"Nothing changed: {name} already matches {file}.")
         figures = year_figures(summary.assessments)
         for assessment in summary.assessments:
             self.stdout.write(figures[assessment.pk].summary())
