@@ -68,14 +68,21 @@ def apply_annex_one(
     refs not in the table keep what they had. Only rows whose values change are written, with
     a history row naming ``acting_user``. A finalised year is read-only: if the file would
     change one, AnnexOneError is raised and nothing is written.
+
+    What it plans from is locked until it commits (the organisation, its years in the file,
+    their results), so a save or a finalising meanwhile waits, and every history row it
+    writes is the row as stored.
     """
     standard = current_standard()
     with transaction.atomic():
+        # Lock order, as in every service: the organisation (years are created or deleted
+        # under its lock), the assessment rows (here by year), then their results.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
         existing = {
             a.year: a
-            for a in Assessment.objects.select_for_update().filter(
-                organisation=organisation, year__in=table.years
-            )
+            for a in Assessment.objects.select_for_update()
+            .filter(organisation=organisation, year__in=table.years)
+            .order_by("year")
         }
         earliest = Assessment.objects.for_org(organisation).aggregate(year=Min("year"))["year"]
         assessments = [
@@ -117,9 +124,16 @@ def _elements_by_standard(standard_ids: set[int]) -> dict[int, list[Element]]:
 def _results_by_assessment(
     assessments: list[Assessment],
 ) -> dict[int, dict[int, ElementResult]]:
-    """Existing results of saved assessments: assessment id → element id → result."""
+    """Existing results of saved assessments, locked until the import commits: assessment
+    id → element id → result.
+
+    The import plans from these values and its history rows copy them, so no save may change
+    them in between. Rows are locked in primary-key order, the same order every time, so two
+    imports never wait for each other crosswise (a save locks one row only).
+    """
     results: dict[int, dict[int, ElementResult]] = {a.pk: {} for a in assessments}
-    for result in ElementResult.objects.filter(assessment__in=assessments):
+    rows = ElementResult.objects.select_for_update().filter(assessment__in=assessments)
+    for result in rows.order_by("pk"):
         results[result.assessment_id][result.element_id] = result
     return results
 
@@ -208,7 +222,6 @@ def _write(plans: list[_Plan], acting_user: AbstractBaseUser | None) -> ImportSu
 
 # --- Opening a year and the self-assessment -----------------------------------------------
 
-SELF_FIELDS = ["self_rating", "self_notes", "updated_by", "updated_at"]
 SELF_RATINGS = frozenset({"", *Rating.values})
 
 
@@ -232,7 +245,27 @@ class YearLocked(PermissionDenied):
 
 
 def check_open(assessment: Assessment) -> None:
-    """Refuse any change to a finalised year."""
+    """Refuse any change to a finalised year, judged by its stored status.
+
+    Called inside a service's transaction, it locks the assessment row until that transaction
+    ends (``select_for_update``), so the change it allows and finalising the year happen one
+    after the other: a year finalised after the caller read it refuses the change, and a
+    finalising that starts meanwhile waits for the change to commit. ``assessment.status`` is
+    refreshed from the row. Lock order for every service: the assessment row first, then the
+    rows of the year (results, links).
+
+    Outside a transaction it still reads the stored status (a view's early check); the lock
+    then ends with the query.
+    """
+    with transaction.atomic(savepoint=False):
+        status = (
+            Assessment.objects.select_for_update()
+            .filter(pk=assessment.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+    if status is not None:
+        assessment.status = status
     if assessment.is_finalised:
         raise YearLocked(assessment)
 
@@ -412,24 +445,42 @@ def delete_year(assessment: Assessment, acting_user: AbstractBaseUser | None) ->
 def set_self_assessment(
     result: ElementResult,
     acting_user: AbstractBaseUser | None,
-    self_rating: str,
-    self_notes: str,
+    self_rating: str | None = None,
+    self_notes: str | None = None,
 ) -> bool:
-    """Record the organisation's own rating and notes for an element; False if unchanged.
+    """Record the organisation's own rating and/or notes for an element; False if unchanged.
 
-    The result and its history row are written together. A rating that is not CP, C, PC, NC
-    or blank raises ValidationError; a finalised year raises YearLocked.
+    Only the fields given are changed (None: not sent, kept as stored; the grid sends the
+    rating alone). The row is locked and read again inside the transaction, so a save that
+    ran since the caller read ``result`` keeps what it wrote, and the history row written with
+    the change is the stored row. ``result`` is refreshed with the stored values, for the
+    answer to show. A rating that is not CP, C, PC, NC or blank raises ValidationError; a
+    finalised year (as stored now) raises YearLocked.
     """
-    check_open(result.assessment)
-    if self_rating not in SELF_RATINGS:
+    if self_rating is not None and self_rating not in SELF_RATINGS:
         raise ValidationError(
             f"“{self_rating}” is not a rating: choose CP, C, PC or NC, or leave it blank."
         )
-    if (result.self_rating, result.self_notes) == (self_rating, self_notes):
-        return False
-    result.self_rating = self_rating
-    result.self_notes = self_notes
-    result.updated_by = acting_user
-    result._history_user = acting_user
-    result.save(update_fields=SELF_FIELDS)
-    return True
+    check_open(result.assessment)  # locks the assessment row first
+    stored = ElementResult.objects.select_for_update().get(pk=result.pk)
+    stored.assessment = result.assessment
+    sent = {"self_rating": self_rating, "self_notes": self_notes}
+    changes = {
+        name: value
+        for name, value in sent.items()
+        if value is not None and getattr(stored, name) != value
+    }
+    if changes:
+        for name, value in changes.items():
+            setattr(stored, name, value)
+        stored.updated_by = acting_user
+        stored._history_user = acting_user
+        stored.save(update_fields=[*changes, "updated_by", "updated_at"])
+    _copy_fields(stored, result)
+    return bool(changes)
+
+
+def _copy_fields(source: ElementResult, target: ElementResult) -> None:
+    """The stored values of ``source`` into the caller's ``target`` (its relations kept)."""
+    for model_field in ElementResult._meta.concrete_fields:
+        setattr(target, model_field.attname, getattr(source, model_field.attname))

@@ -390,10 +390,15 @@ def self_assessment(request: HttpRequest, year: int, ref: str) -> HttpResponse:
         state = _self_form_context(request, result, "element", next_url, **submitted, error=error)
         return _element_page(request, assessment, ref, self_form=state)
 
-    rating = form.cleaned_data["self_rating"]
-    notes = form.cleaned_data["self_notes"] if "self_notes" in request.POST else result.self_notes
+    # Only the fields sent are changed (the grid sends the rating alone); the service reads
+    # the row again under a lock and refreshes ``result`` with what is stored.
+    sent = {
+        name: form.cleaned_data[name]
+        for name in ("self_rating", "self_notes")
+        if name in request.POST
+    }
     try:
-        changed = services.set_self_assessment(result, request.user, rating, notes)
+        changed = services.set_self_assessment(result, request.user, **sent)
     except YearLocked as error:  # finalised in the meantime
         context = _self_form_context(request, result, layout, next_url, **submitted)
         return _locked(request, assessment, error, template, context)
@@ -409,6 +414,8 @@ def self_assessment(request: HttpRequest, year: int, ref: str) -> HttpResponse:
             announce=f"Self-assessment of {ref} saved at {saved_at}.",
             attention_reasons=queries.result_reasons(result),
         )
+        if layout == "grid":  # the grid's progress box, swapped out of band
+            context["progress"] = queries.year_grid(assessment).progress
         return _partial(request, template, context)
     if changed:
         messages.success(request, f"The self-assessment of {ref} is saved.")
