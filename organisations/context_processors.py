@@ -1,5 +1,11 @@
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 
+# The navigation reads across the apps, as the dashboard does: it names the organisation's
+# current year (assessments sit above organisations; nothing of theirs imports this module).
+from assessments.models import Assessment
 from organisations.middleware import LAST_ORG_SESSION_KEY
 from organisations.models import Membership
 from organisations.permissions import Action, can
@@ -31,10 +37,28 @@ def nav_section(request: HttpRequest) -> str:
     return "assessments"
 
 
+@dataclass(frozen=True)
+class CurrentYear:
+    """An organisation's latest assessment year and the standard it is assessed on."""
+
+    year: int
+    standard_id: int
+
+
+def _latest_year(field: str) -> Subquery:
+    latest = Assessment.objects.filter(organisation=OuterRef("organisation")).order_by("-year")
+    return Subquery(latest.values(field)[:1])
+
+
 def tenant(request: HttpRequest) -> dict:
     """The current organisation and membership and what the member may do; the navigation's
     organisation (the current one, or on pages outside any organisation the one the user last
-    worked in), so that the navigation is the same on every page."""
+    worked in), so that the navigation is the same on every page.
+
+    On pages outside any organisation, ``nav_year`` is that organisation's current year (a
+    CurrentYear; None before its first year), read with the navigation's own query, so the
+    standard's element pages link into it at no cost. Tenant pages know their own year: there
+    it is None."""
     membership = getattr(request, "membership", None)
     organisation = getattr(request, "organisation", None)
     nav_membership = membership
@@ -44,10 +68,18 @@ def tenant(request: HttpRequest) -> dict:
         if slug:
             nav_membership = (
                 Membership.objects.with_organisation_count()
+                .annotate(
+                    latest_year=_latest_year("year"),
+                    latest_year_standard=_latest_year("standard_id"),
+                )
                 .select_related("organisation")
                 .filter(organisation__slug=slug, user=request.user)
                 .first()
             )
+    nav_year = None
+    if getattr(nav_membership, "latest_year", None) is not None:
+        nav_year = CurrentYear(nav_membership.latest_year, nav_membership.latest_year_standard)
+
     return {
         "organisation": organisation,
         "membership": membership,
@@ -55,5 +87,6 @@ def tenant(request: HttpRequest) -> dict:
         "nav_organisation": nav_membership.organisation if nav_membership else None,
         "nav_can": {action.value: can(nav_membership, action) for action in Action},
         "nav_organisation_count": getattr(nav_membership, "organisation_count", 0),
+        "nav_year": nav_year,
         "nav_section": nav_section(request),
     }
