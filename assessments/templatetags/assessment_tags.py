@@ -194,9 +194,13 @@ _FORM = Fragment(
     '<p class="save-status small mb-0" id="self-status-{anchor}" data-save-status>{status}</p>\n'
     "</form>"
 )
+# Saves of one form go one at a time, the last change made meanwhile queued behind the one in
+# flight (never dropped); static/js/assessments.js swaps in only the answer that matches what
+# the form shows, so the form ends showing what is stored. "settle:0ms": HTMX makes the new
+# form live at once (by default 20 ms later, and a change in those 20 ms was never sent).
 _HTMX = Fragment(
-    ' hx-post="{action}" hx-trigger="change, submit" hx-target="this" hx-swap="outerHTML"'
-    ' hx-sync="this:drop"'
+    ' hx-post="{action}" hx-trigger="change, submit" hx-target="this"'
+    ' hx-swap="outerHTML settle:0ms" hx-sync="this:queue last"'
 )
 _GRID_FIELDS = Fragment(
     '<label class="visually-hidden" for="self-rating-{anchor}">Self-rating for {ref}</label>\n'

@@ -9,6 +9,13 @@
  *   and says so in the form's status line and to screen readers.
  * - When evidence is linked from elsewhere on the page (the upload widget), the list of
  *   linked evidence is fetched again.
+ * - A form that saves itself in place (hx-target="this", hx-sync="this:queue last") sends its
+ *   saves one at a time: a change made while a save is in flight is sent when that save
+ *   ends. The earlier save's answer would redraw the form with what was stored then, over
+ *   the newer choice on screen, and the queued save would then be lost with the old form.
+ *   So an answer is swapped in only if the form still holds what that save sent; otherwise
+ *   the form stays as the user left it and says "Saving…", and the next save's answer (the
+ *   stored values after it) redraws it. After "Saved", the form shows what is stored.
  */
 (function () {
   "use strict";
@@ -34,11 +41,77 @@
     announce(text);
   }
 
+  // Changes and submits seen per form: a count that grew since a save was sent means HTMX
+  // holds another save of that form, queued behind it.
+  var triggers = new WeakMap();
+
+  function countTrigger(event) {
+    var form = event.target && event.target.closest ? event.target.closest("form") : null;
+    if (form && form.hasAttribute("hx-post")) {
+      triggers.set(form, (triggers.get(form) || 0) + 1);
+    }
+  }
+  // Capture: counted before HTMX's own listener on the form sends (or queues) the save.
+  document.addEventListener("change", countTrigger, true);
+  document.addEventListener("submit", countTrigger, true);
+
+  function fieldValues(formData) {
+    var values = [];
+    formData.forEach(function (value, name) {
+      if (typeof value === "string" && name !== "csrfmiddlewaretoken") {
+        values.push(name + "=" + value);
+      }
+    });
+    return values.sort().join("&");
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.tagName === "FORM") {
+      event.detail.portalTriggers = triggers.get(elt) || 0;
+    }
+  });
+
+  function setStatus(form, text, className) {
+    var status = form.querySelector("[data-save-status]");
+    if (status) {
+      status.textContent = "";
+      var span = document.createElement("span");
+      span.className = className;
+      span.textContent = text;
+      status.appendChild(span);
+    }
+  }
+
+  // The answer to a save of a form that was changed again since it was sent: keep the form.
+  function keepNewerChanges(event) {
+    var config = event.detail.requestConfig;
+    var form = config ? config.elt : null;
+    if (!form || form.tagName !== "FORM" || event.detail.target !== form) {
+      return;
+    }
+    if (!document.body.contains(form)) {
+      return;
+    }
+    if (fieldValues(new FormData(form)) === fieldValues(config.formData)) {
+      return; // the form shows what this save sent: its answer is the stored state
+    }
+    event.detail.shouldSwap = false;
+    if ((triggers.get(form) || 0) > config.portalTriggers) {
+      setStatus(form, "Saving…", "text-muted");
+    } else {
+      setStatus(form, "Changed since the last save: not saved yet.", "text-warning-emphasis");
+    }
+  }
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
     if (xhr.status >= 400 && xhr.getResponseHeader("X-Portal-Partial")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
+    }
+    if (event.detail.shouldSwap) {
+      keepNewerChanges(event);
     }
   });
 
