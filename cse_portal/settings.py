@@ -181,7 +181,6 @@ STORAGES = {
 # Evidence uploads: the largest file accepted, in megabytes (files are streamed to disk above
 # Django's in-memory limit, so this bounds disk use, not memory).
 EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=25)
-EVIDENCE_MAX_UPLOAD_BYTES = EVIDENCE_MAX_UPLOAD_MB * 1024 * 1024
 # Evidence due for review within this many days shows on the dashboard and in reminders.
 EVIDENCE_REVIEW_WINDOW_DAYS = 30
 

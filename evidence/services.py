@@ -144,16 +144,9 @@ class CheckedFile:
 MEGABYTE = 1024 * 1024
 
 
-def max_upload_mb() -> int:
-    return settings.EVIDENCE_MAX_UPLOAD_MB
-
-
 def max_upload_bytes() -> int:
-    """The largest file accepted. EVIDENCE_MAX_UPLOAD_BYTES is derived from
-    EVIDENCE_MAX_UPLOAD_MB when the settings load; whichever is smaller rules, so that
-    overriding either one (as tests do) changes the limit and its message alike."""
-    from_mb = settings.EVIDENCE_MAX_UPLOAD_MB * MEGABYTE
-    return min(from_mb, getattr(settings, "EVIDENCE_MAX_UPLOAD_BYTES", from_mb))
+    """The largest file accepted: the one setting EVIDENCE_MAX_UPLOAD_MB, in bytes."""
+    return settings.EVIDENCE_MAX_UPLOAD_MB * MEGABYTE
 
 
 def human_size(size: int, round_up: bool = False) -> str:

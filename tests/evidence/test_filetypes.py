@@ -125,11 +125,14 @@ def test_size_limit_from_the_megabytes_setting(settings):
     assert str(rejected.value) == "“big.pdf” is 1.1 MB: files may be at most 1 MB."
 
 
-def test_size_limit_from_the_bytes_setting(settings):
-    settings.EVIDENCE_MAX_UPLOAD_BYTES = 50
-    with pytest.raises(
-        UploadRejected, match=f"“a.pdf” is {len(samples.PDF)} bytes: files may be at most 50 bytes"
-    ):
-        check_upload(samples.upload("a.pdf", samples.PDF))
-    settings.EVIDENCE_MAX_UPLOAD_BYTES = 1000
-    assert check_upload(samples.upload("a.pdf", samples.PDF)).size == len(samples.PDF)
+def test_one_setting_sets_the_size_limit(settings):
+    """EVIDENCE_MAX_UPLOAD_MB is the only upload-limit setting: a file of exactly the limit
+    is accepted, one byte more is refused."""
+    from django.conf import settings as loaded
+
+    assert not hasattr(loaded, "EVIDENCE_MAX_UPLOAD_BYTES")
+    settings.EVIDENCE_MAX_UPLOAD_MB = 1
+    exact = samples.PDF + b"0" * (1024 * 1024 - len(samples.PDF))
+    assert check_upload(samples.upload("exact.pdf", exact)).size == 1024 * 1024
+    with pytest.raises(UploadRejected, match="files may be at most 1 MB"):
+        check_upload(samples.upload("over.pdf", exact + b"0"))
