@@ -7,7 +7,6 @@ only served by a permission-checked view.
 """
 
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -33,13 +32,6 @@ def evidence_upload_to(instance: "Evidence | EvidenceVersion", filename: str) ->
 class EvidenceQuerySet(models.QuerySet):
     def for_org(self, organisation: Organisation) -> "EvidenceQuerySet":
         return self.filter(organisation=organisation)
-
-    def due_for_review(self, within_days: int = 30) -> "EvidenceQuerySet":
-        today = timezone.localdate()
-        return self.filter(
-            review_by__isnull=False,
-            review_by__lte=today + timedelta(days=within_days),
-        )
 
     def overdue(self) -> "EvidenceQuerySet":
         return self.filter(review_by__lt=timezone.localdate())

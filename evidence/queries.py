@@ -1,4 +1,5 @@
-"""The read side of the evidence library: the filtered list, one item's page, and labels.
+"""The read side of the evidence library: the filtered list, one item's page, the items due
+for review, and labels.
 
 Every query starts from the organisation, so another tenant's ids are simply not found. The
 list page loads in a constant number of queries however many items there are: owners and
@@ -6,10 +7,13 @@ authors are joined, and the links of a whole page come in one more query.
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from assessments.models import Assessment
 from evidence import filetypes
@@ -142,6 +146,21 @@ def deletion(item: Evidence) -> Deletion:
             open_years.add(year)
             open_links += 1
     return Deletion(sorted(finalised), sorted(open_years), open_links, item.versions.count())
+
+
+def due_for_review(today: date | None = None, within_days: int | None = None) -> QuerySet[Evidence]:
+    """Items with a review-by date up to ``within_days`` ahead (overdue ones included), by
+    date: the one answer to "what is due for review", for the owners' reminder emails and the
+    organisation's dashboard alike. ``within_days`` defaults to EVIDENCE_REVIEW_WINDOW_DAYS."""
+    today = today or timezone.localdate()
+    within_days = settings.EVIDENCE_REVIEW_WINDOW_DAYS if within_days is None else within_days
+    return (
+        Evidence.objects.filter(
+            review_by__isnull=False, review_by__lte=today + timedelta(days=within_days)
+        )
+        .select_related("organisation", "owner")
+        .order_by("review_by", "title")
+    )
 
 
 # --- labels ----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Review reminders: each owner gets one email listing their evidence due for review."""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -10,20 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from evidence.models import Evidence
-
-
-def due_for_review(today: date | None = None, within_days: int | None = None):
-    """Items with a review-by date up to ``within_days`` ahead (overdue ones included)."""
-    today = today or timezone.localdate()
-    within_days = settings.EVIDENCE_REVIEW_WINDOW_DAYS if within_days is None else within_days
-    return (
-        Evidence.objects.filter(
-            review_by__isnull=False, review_by__lte=today + timedelta(days=within_days)
-        )
-        .select_related("organisation", "owner")
-        .order_by("review_by", "title")
-    )
+from evidence.queries import due_for_review
 
 
 def send_review_reminders(today: date | None = None) -> int:

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from assessments.queries import year_rows
-from evidence.reminders import due_for_review
+from evidence.queries import due_for_review
 from organisations import services
 from organisations.decorators import require
 from organisations.forms import AcceptInvitationForm, InviteForm, RoleForm

@@ -6,7 +6,10 @@ import pytest
 from django.conf import settings
 
 from cse_portal.celery import app
-from evidence.reminders import due_for_review, send_review_reminders
+from evidence import queries, reminders
+from evidence.models import Evidence
+from evidence.queries import due_for_review
+from evidence.reminders import send_review_reminders
 from organisations.models import Role
 from tests.factories import EvidenceFactory
 
@@ -65,3 +68,19 @@ def test_the_reminder_runs_daily_on_celery_beat():
     assert entry["task"] == "evidence.send_review_reminders"
     assert entry["task"] in app.tasks
     assert entry["schedule"].hour == {7}
+
+
+def test_one_due_for_review_query_for_the_reminders_and_the_dashboard():
+    """The reminder emails and the dashboard's list answer "what is due" with one function."""
+    from organisations import views as dashboard
+
+    assert reminders.due_for_review is queries.due_for_review
+    assert dashboard.due_for_review is queries.due_for_review
+    assert not hasattr(Evidence.objects, "due_for_review")  # no second way on the model
+
+
+def test_the_window_is_the_setting(org, settings):
+    settings.EVIDENCE_REVIEW_WINDOW_DAYS = 5
+    EvidenceFactory(organisation=org, title="Soon", review_by=TODAY + timedelta(days=5))
+    EvidenceFactory(organisation=org, title="Later", review_by=TODAY + timedelta(days=6))
+    assert [item.title for item in due_for_review(TODAY)] == ["Soon"]
