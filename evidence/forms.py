@@ -15,7 +15,7 @@ from cse_portal.text import multi_line, single_line
 from cse_portal.web import parse_int
 from evidence.models import Evidence
 from evidence.queries import LibraryFilters
-from evidence.services import review_dates_error
+from evidence.services import LINK_TARGET_NEEDED, review_dates_error
 
 # ASCII digits only: "١.١.١" is no ref of the standard.
 ELEMENT_REF = re.compile(r"^\d{1,2}(\.\d{1,2}){0,3}$", re.ASCII)
@@ -247,9 +247,6 @@ class ReplaceFileForm(forms.Form):
 
 
 # --- uploading ---------------------------------------------------------------------------------
-
-LINK_TARGET_NEEDED = "To link the files, give both a year and an element."
-
 
 class UploadForm(forms.Form):
     """What the uploader sends besides its files: where to link them (the element page) and

@@ -365,8 +365,9 @@ def _finalised_years_of(evidence: Evidence) -> list[int]:
 
 
 @transaction.atomic
-def delete_evidence(evidence: Evidence, acting_user) -> None:
-    """Delete the item and its links; the history keeps the record of it and of who did it.
+def delete_evidence(evidence: Evidence, acting_user) -> int:
+    """Delete the item and its links (returns how many links went with it); the history
+    keeps the record of it and of who did it.
 
     An item that is evidence in a finalised year is kept (InFinalisedYear): that year's
     record is read-only, its links too. The stored files are removed once the transaction
@@ -377,7 +378,8 @@ def delete_evidence(evidence: Evidence, acting_user) -> None:
         raise InFinalisedYear(evidence, finalised)
     names = [evidence.file.name] + [v.file.name for v in evidence.versions.all()]
     storage = evidence.file.storage
-    for evidence_link in evidence.links.all():
+    links = list(evidence.links.all())
+    for evidence_link in links:
         evidence_link._history_user = acting_user
         evidence_link.delete()
     evidence._history_user = acting_user
@@ -390,6 +392,7 @@ def delete_evidence(evidence: Evidence, acting_user) -> None:
 
     # robust: the item is gone whatever the storage says; a file left over is only litter.
     transaction.on_commit(delete_files, robust=True)
+    return len(links)
 
 
 @dataclass(frozen=True)
@@ -488,16 +491,89 @@ def unlink(evidence_link: EvidenceLink, acting_user) -> None:
     evidence_link.delete()
 
 
-def upload_target(
+# --- uploads ---------------------------------------------------------------------------------
+
+LINK_TARGET_NEEDED = "To link the files, give both a year and an element."
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What became of one uploaded file (or of the whole upload, when it was refused before
+    any file was looked at): the uploader shows one line per result."""
+
+    CREATED = "created"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"
+
+    status: str
+    message: str
+    # The new item (created), or the library's copy of the same file (duplicate).
+    item: Evidence | None = None
+
+
+def add_uploaded_files(
+    organisation: Organisation,
+    files: list[UploadedFile],
+    *,
+    acting_user,
+    year: int | None = None,
+    ref: str = "",
+    **details: Any,
+) -> list[UploadResult]:
+    """Check, store and (given ``year`` and ``ref``) link each uploaded file: one result per
+    file, in order.
+
+    Each file is added in a transaction of its own (``add_file``), so one refused file leaves
+    the others added, and a failed one stores nothing. A year and element that cannot take
+    links (``year`` and ``ref`` come parsed from evidence.forms.UploadForm) refuse the whole
+    upload in one result. ``details`` (the dates) go to every new item.
+    """
+    try:
+        target = _upload_target(organisation, year, ref)
+    except UploadRejected as refused:
+        return [UploadResult(UploadResult.REFUSED, str(refused))]
+    if not files:
+        return [UploadResult(UploadResult.REFUSED, "Choose at least one file to upload.")]
+    return [
+        _add_uploaded(organisation, uploaded, target, acting_user, details) for uploaded in files
+    ]
+
+
+def _add_uploaded(
+    organisation: Organisation,
+    uploaded: UploadedFile,
+    target: tuple[Assessment, Element] | None,
+    acting_user,
+    details: dict[str, Any],
+) -> UploadResult:
+    try:
+        checked = check_upload(uploaded)
+        item = add_file(organisation, checked, acting_user, link_to=target, **details)
+    except UploadRejected as refused:
+        return UploadResult(UploadResult.REFUSED, str(refused))
+    except DuplicateFile as duplicate:
+        return UploadResult(UploadResult.DUPLICATE, str(duplicate), duplicate.existing)
+    except (ValidationError, PermissionDenied) as error:
+        # A detail the model refuses, or the year finalised since the upload began.
+        message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        name = display_filename(uploaded.name or "file")
+        return UploadResult(UploadResult.REFUSED, f"“{name}”: {message}")
+    linked = f", linked to {target[1].ref} in {target[0].year}" if target else ""
+    return UploadResult(
+        UploadResult.CREATED, f"“{checked.name}” was added as “{item.title}”{linked}.", item
+    )
+
+
+def _upload_target(
     organisation: Organisation, year: int | None, ref: str
 ) -> tuple[Assessment, Element] | None:
     """The (year, element) new uploads are linked to, or None when neither is given;
-    UploadRejected when the pair cannot be used. ``year`` and ``ref`` come parsed (a year in
-    ASCII digits, a ref in the standard's form) from evidence.forms.UploadForm."""
+    UploadRejected when the pair cannot be used. A finalised year is refused here once for
+    all the files (``link`` asks check_open again for each, under its lock)."""
     if year is None and not ref:
         return None
     if year is None or not ref:
-        raise UploadRejected("To link the files, give both a year and an element.")
+        raise UploadRejected(LINK_TARGET_NEEDED)
     assessment = Assessment.objects.for_org(organisation).filter(year=year).first()
     if assessment is None:
         raise UploadRejected(f"There is no {year} assessment to link the files to.")

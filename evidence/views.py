@@ -8,14 +8,14 @@ render. Files are only ever sent by the two download views, as attachments.
 import logging
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
 
-from cse_portal.web import first_form_error, redirect_to, safe_next
+from cse_portal.web import first_form_error, redirect_to, safe_next, wants_json
 from evidence import filetypes, queries, services
 from evidence.forms import (
     LibraryFilterForm,
@@ -24,17 +24,25 @@ from evidence.forms import (
     details_form_class,
     initial_details,
 )
-from evidence.models import Evidence, EvidenceLink
+from evidence.models import Evidence
 from organisations.decorators import require
 from organisations.permissions import Action
 
 logger = logging.getLogger(__name__)
 
-JSON_STATUS = {"created": 201, "duplicate": 409, "refused": 400}
+JSON_STATUS = {
+    services.UploadResult.CREATED: 201,
+    services.UploadResult.DUPLICATE: 409,
+    services.UploadResult.REFUSED: 400,
+}
+ONE_FILE_PER_REQUEST = (
+    "Nothing was uploaded: send one file a request to get its answer, or post the form "
+    "without asking for JSON to upload several at once."
+)
 
 
-def _detail_url(item: Evidence) -> str:
-    return reverse("org:evidence-detail", args=[item.organisation.slug, item.pk])
+def _detail_url(org, item: Evidence) -> str:
+    return reverse("org:evidence-detail", args=[org.slug, item.pk])
 
 
 def _get_item(request: HttpRequest, evidence_pk: int, **conditions) -> Evidence:
@@ -115,7 +123,7 @@ def evidence_add(request: HttpRequest) -> HttpResponse:
                     form.apply_errors(error)
                 else:
                     messages.success(request, f"“{item.title}” was added to the library.")
-                    return redirect(_detail_url(item))
+                    return redirect(_detail_url(org, item))
             messages.error(request, "Nothing was saved yet: please correct the form below.")
         else:
             form = form_class(members=members, initial={"owner": request.user.pk})
@@ -132,48 +140,34 @@ def evidence_add(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
-
-
-def _upload_one(org, uploaded, target, user, dates: dict) -> dict:
-    """Check, store (and link) one uploaded file; the result the uploader shows for it."""
-    try:
-        checked = services.check_upload(uploaded)
-        item = services.add_file(org, checked, user, link_to=target, **dates)
-    except services.UploadRejected as refused:
-        return {"status": "refused", "message": str(refused)}
-    except services.DuplicateFile as duplicate:
-        existing = duplicate.existing
-        return {
-            "status": "duplicate",
-            "message": str(duplicate),
-            "existing": {"id": existing.pk, "title": existing.title, "url": _detail_url(existing)},
+def _upload_json(org, result: services.UploadResult) -> JsonResponse:
+    """The answer the uploader's script (static/js/evidence-upload.js) shows for its file."""
+    answer = {"status": result.status, "message": result.message}
+    if result.status == services.UploadResult.CREATED:
+        item = result.item
+        answer.update(id=item.pk, title=item.title, url=_detail_url(org, item))
+    elif result.status == services.UploadResult.DUPLICATE:
+        existing = result.item
+        answer["existing"] = {
+            "id": existing.pk,
+            "title": existing.title,
+            "url": _detail_url(org, existing),
         }
-    except (ValidationError, PermissionDenied) as error:
-        message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
-        name = services.display_filename(uploaded.name or "file")
-        return {"status": "refused", "message": f"“{name}”: {message}"}
-    target_text = f", linked to {target[1].ref} in {target[0].year}" if target else ""
-    return {
-        "status": "created",
-        "id": item.pk,
-        "title": item.title,
-        "url": _detail_url(item),
-        "message": f"“{checked.name}” was added as “{item.title}”{target_text}.",
-    }
+    return JsonResponse(answer, status=JSON_STATUS[result.status])
 
 
-def _message_for(request: HttpRequest, result: dict) -> None:
+def _message_for(request: HttpRequest, org, result: services.UploadResult) -> None:
     """One message per file of a plain post; a link to the new or the existing item."""
-    if result["status"] == "refused":
-        messages.error(request, result["message"])
+    if result.status == services.UploadResult.REFUSED:
+        messages.error(request, result.message)
         return
-    target = result["existing"] if result["status"] == "duplicate" else result
     text = format_html(
-        '{} <a href="{}">Open “{}”</a>.', result["message"], target["url"], target["title"]
+        '{} <a href="{}">Open “{}”</a>.',
+        result.message,
+        _detail_url(org, result.item),
+        result.item.title,
     )
-    if result["status"] == "duplicate":
+    if result.status == services.UploadResult.DUPLICATE:
         messages.warning(request, text)
     else:
         messages.success(request, text)
@@ -182,32 +176,31 @@ def _message_for(request: HttpRequest, result: dict) -> None:
 @require(Action.EDIT_EVIDENCE)
 @require_POST
 def evidence_upload(request: HttpRequest) -> HttpResponse:
-    """Files in ``files``: JSON per file for the script (one file a request), or one message
-    per file and a redirect to ``next`` for a plain form post."""
+    """Files in ``files``: the uploader's script sends one file a request and gets JSON for
+    it; a plain form post gets one message per file and a redirect to ``next``."""
     org = request.organisation
-    wants_json = _wants_json(request)
     files = request.FILES.getlist("files")
     form = UploadForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise services.UploadRejected(f"Nothing was uploaded. {first_form_error(form)}")
-        data = form.cleaned_data
-        target = services.upload_target(org, data["year"], data["ref"])
-    except services.UploadRejected as refused:
-        results = [{"status": "refused", "message": str(refused)}]
+    as_json = wants_json(request)
+    if not form.is_valid():
+        refused = f"Nothing was uploaded. {first_form_error(form)}"
+        results = [services.UploadResult(services.UploadResult.REFUSED, refused)]
+    elif as_json and len(files) > 1:
+        results = [services.UploadResult(services.UploadResult.REFUSED, ONE_FILE_PER_REQUEST)]
     else:
-        if files:
-            results = [
-                _upload_one(org, uploaded, target, request.user, form.dates()) for uploaded in files
-            ]
-        else:
-            results = [{"status": "refused", "message": "Choose at least one file to upload."}]
-    if wants_json:
-        if len(results) == 1:
-            return JsonResponse(results[0], status=JSON_STATUS[results[0]["status"]])
-        return JsonResponse({"results": results})
+        data = form.cleaned_data
+        results = services.add_uploaded_files(
+            org,
+            files,
+            acting_user=request.user,
+            year=data["year"],
+            ref=data["ref"],
+            **form.dates(),
+        )
+    if as_json:
+        return _upload_json(org, results[0])
     for result in results:
-        _message_for(request, result)
+        _message_for(request, org, result)
     return redirect_to(safe_next(request, reverse("org:evidence-list", args=[org.slug])))
 
 
@@ -236,7 +229,7 @@ def evidence_edit(request: HttpRequest, evidence_pk: int) -> HttpResponse:
             form.apply_errors(error)
         else:
             messages.success(request, f"“{item.title}” was saved.")
-            return redirect(_detail_url(item))
+            return redirect(_detail_url(org, item))
     messages.error(request, "Nothing was saved yet: please correct the form below.")
     return render(request, "evidence/edit.html", {"item": item, "title": title, "form": form})
 
@@ -244,6 +237,7 @@ def evidence_edit(request: HttpRequest, evidence_pk: int) -> HttpResponse:
 @require(Action.EDIT_EVIDENCE)
 def evidence_replace(request: HttpRequest, evidence_pk: int) -> HttpResponse:
     """A new file for a file item; the current one is kept as an earlier version."""
+    org = request.organisation
     item = _get_item(request, evidence_pk, kind=Evidence.Kind.FILE)
     duplicate = None
     if request.method != "POST":
@@ -265,7 +259,7 @@ def evidence_replace(request: HttpRequest, evidence_pk: int) -> HttpResponse:
                     f"The file of “{item.title}” was replaced by “{checked.name}”; the "
                     "earlier file is kept under Earlier versions.",
                 )
-                return redirect(_detail_url(item))
+                return redirect(_detail_url(org, item))
     return render(
         request,
         "evidence/replace.html",
@@ -290,9 +284,8 @@ def evidence_delete(request: HttpRequest, evidence_pk: int) -> HttpResponse:
         plan = queries.deletion(item)
         return render(request, "evidence/delete.html", {"item": item, "plan": plan})
     title = item.title
-    link_count = EvidenceLink.objects.filter(evidence=item).count()
     try:
-        services.delete_evidence(item, request.user)
+        link_count = services.delete_evidence(item, request.user)
     except services.InFinalisedYear as kept:
         messages.error(request, str(kept))
         return redirect("org:evidence-delete", org_slug=org.slug, evidence_pk=item.pk)
@@ -307,6 +300,7 @@ def evidence_delete(request: HttpRequest, evidence_pk: int) -> HttpResponse:
 @require_POST
 def evidence_withdraw(request: HttpRequest, evidence_pk: int) -> HttpResponse:
     """Remove the item from every open year; finalised years and the library keep it."""
+    org = request.organisation
     item = _get_item(request, evidence_pk)
     withdrawal = services.withdraw_from_open_years(item, request.user)
     kept = withdrawal.kept_years
@@ -325,7 +319,7 @@ def evidence_withdraw(request: HttpRequest, evidence_pk: int) -> HttpResponse:
         )
     else:
         messages.info(request, f"“{item.title}” had no links in open years.{kept_text}")
-    return redirect(_detail_url(item))
+    return redirect(_detail_url(org, item))
 
 
 # --- downloads -------------------------------------------------------------------------------

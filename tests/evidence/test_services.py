@@ -2,6 +2,7 @@
 history record, and the links between items and elements."""
 
 import hashlib
+from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -310,3 +311,94 @@ def test_an_element_of_another_standard_is_refused(org, lead, year):
 def test_file_factory_stores_a_file(org):
     item = FileEvidenceFactory(organisation=org)
     assert stored_bytes(item.file).startswith(b"%PDF")
+
+
+# --- uploads: one service adds a request's files to a target ----------------------------------
+
+
+def test_add_uploaded_files_answers_each_file_in_order(org, lead):
+    services.add_file(org, checked("old.pdf"), lead)
+    files = [
+        samples.upload("photo.png", samples.png()),
+        samples.upload("again.pdf", samples.PDF),
+        samples.upload("setup.pdf", samples.EXE),
+    ]
+    results = services.add_uploaded_files(org, files, acting_user=lead)
+    assert [r.status for r in results] == ["created", "duplicate", "refused"]
+    assert results[0].item == Evidence.objects.get(title="photo")
+    assert results[0].message == "“photo.png” was added as “photo”."
+    assert results[1].item == Evidence.objects.get(title="old")
+    assert "“setup.pdf” is a Windows program" in results[2].message
+    assert results[2].item is None
+
+
+def test_add_uploaded_files_links_each_to_the_target_with_the_dates(org, lead):
+    element = ElementFactory(ref="1.1.1")
+    year = AssessmentFactory(organisation=org, standard=element.standard, year=2018)
+    day = date(2025, 3, 31)
+    files = [samples.upload("a.pdf", samples.PDF), samples.upload("b.pdf", samples.unique_pdf(2))]
+    results = services.add_uploaded_files(
+        org, files, acting_user=lead, year=2018, ref="1.1.1", evidence_date=day, review_by=None
+    )
+    assert [r.message for r in results] == [
+        "“a.pdf” was added as “a”, linked to 1.1.1 in 2018.",
+        "“b.pdf” was added as “b”, linked to 1.1.1 in 2018.",
+    ]
+    for result in results:
+        link = EvidenceLink.objects.get(evidence=result.item)
+        assert (link.assessment, link.element, link.created_by) == (year, element, lead)
+        assert result.item.evidence_date == day and result.item.review_by is None
+
+
+@pytest.mark.parametrize(
+    ("year", "ref", "message"),
+    [
+        (2018, "", "To link the files, give both a year and an element."),
+        (None, "1.1.1", "To link the files, give both a year and an element."),
+        (2031, "1.1.1", "There is no 2031 assessment to link the files to."),
+        (2018, "9.9.9", "Element 9.9.9 is not part of the standard of 2018."),
+    ],
+)
+def test_an_unusable_target_refuses_the_whole_upload_once(org, lead, year, ref, message):
+    element = ElementFactory(ref="1.1.1")
+    AssessmentFactory(organisation=org, standard=element.standard, year=2018)
+    files = [samples.upload("a.pdf", samples.PDF), samples.upload("b.png", samples.png())]
+    results = services.add_uploaded_files(org, files, acting_user=lead, year=year, ref=ref)
+    assert [(r.status, r.message) for r in results] == [("refused", message)]
+    assert not Evidence.objects.exists()
+
+
+def test_a_year_finalised_meanwhile_refuses_each_file_and_stores_nothing(
+    org, lead, monkeypatch, media_root
+):
+    """The target was read open; link() asks check_open again, under its lock."""
+    element = ElementFactory(ref="1.1.1")
+    year = AssessmentFactory(organisation=org, standard=element.standard, year=2018)
+    real_target = services._upload_target
+
+    def finalised_after_reading(*args):
+        target = real_target(*args)
+        Assessment.objects.filter(pk=year.pk).update(status=Assessment.Status.FINALISED)
+        return target
+
+    monkeypatch.setattr(services, "_upload_target", finalised_after_reading)
+    results = services.add_uploaded_files(
+        org, [samples.upload("a.pdf", samples.PDF)], acting_user=lead, year=2018, ref="1.1.1"
+    )
+    assert [(r.status, r.message) for r in results] == [
+        ("refused", "“a.pdf”: 2018 is finalised: its record can no longer be changed.")
+    ]
+    assert not Evidence.objects.exists()
+    assert not [p for p in media_root.rglob("*") if p.is_file()]
+
+
+def test_no_files_is_refused(org, lead):
+    results = services.add_uploaded_files(org, [], acting_user=lead)
+    assert [(r.status, r.message) for r in results] == [
+        ("refused", "Choose at least one file to upload.")
+    ]
+
+
+def test_add_uploaded_files_takes_acting_user_by_keyword_only(org, lead):
+    with pytest.raises(TypeError):
+        services.add_uploaded_files(org, [], lead)

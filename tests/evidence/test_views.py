@@ -582,14 +582,15 @@ def test_json_upload_without_a_file(client, org, lead):
     assert json.loads(response.content)["status"] == "refused"
 
 
-def test_json_upload_of_several_files_answers_each(client, org, lead):
+def test_json_upload_takes_one_file_and_stores_nothing_else(client, org, lead):
+    """The uploader's script sends one file a request; the JSON answer is for one file."""
     client.force_login(lead)
-    files = [samples.upload("a.pdf", samples.PDF), samples.upload("b.exe", samples.EXE)]
+    files = [samples.upload("a.pdf", samples.PDF), samples.upload("b.png", samples.png())]
     response = client.post(url("evidence-upload", org), {"files": files}, **JSON)
-    assert [r["status"] for r in json.loads(response.content)["results"]] == [
-        "created",
-        "refused",
-    ]
+    assert response.status_code == 400
+    result = json.loads(response.content)
+    assert result["status"] == "refused" and "send one file a request" in result["message"]
+    assert not Evidence.objects.exists()
 
 
 def test_plain_upload_of_many_files_gives_a_message_each(client, org, lead):
