@@ -87,10 +87,11 @@ def test_admin_sees_members_and_pending_invitations(client, org, org_admin, coll
     assert "Cora Colleague" in page
     assert org_admin.email in page
     assert "Quality lead" in page
-    assert ">Joined</th>" in page
+    assert "Cora Colleague · joined <time" in page
     # The pending invitation: email, role, invited by, expiry.
     assert "pending@example.test" in page
-    assert "Assessor" in page
+    assert "as an assessor" in page
+    assert f"Invited by {org_admin.email} · expires <time" in page
     assert (
         invitation.expires_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d")
         in page
