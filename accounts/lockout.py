@@ -11,13 +11,10 @@ import hashlib
 from django.conf import settings
 from django.http import HttpRequest
 
+from accounts.models import normalise_email
+
 # axes.models.AccessBase.username (and AccessFailureLog's, AccessLog's).
 USERNAME_COLUMN_LENGTH = 255
-
-
-def normalise_sign_in_address(value: str) -> str:
-    """The address as the accounts store it: surrounding spaces dropped, lower-case."""
-    return value.strip().lower()
 
 
 def lockout_username(request: HttpRequest | None, credentials: dict | None) -> str | None:
@@ -37,7 +34,7 @@ def lockout_username(request: HttpRequest | None, credentials: dict | None) -> s
         value = data.get(field)
     if value is None:
         return None
-    key = normalise_sign_in_address(str(value)).replace("\x00", "")
+    key = normalise_email(str(value)).replace("\x00", "")
     if not key:
         return None
     if len(key) > USERNAME_COLUMN_LENGTH:

@@ -7,13 +7,20 @@ from django.utils import timezone
 from cse_portal.text import single_line
 
 
+def normalise_email(email: str) -> str:
+    """An address as accounts store and compare it: spaces around dropped, lower-case (so
+    "Lee@Example.org " and "lee@example.org" are one account). The one spelling of this rule:
+    sign-in, the lockout counter, invitations and the password reset limit all use it."""
+    return email.strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An email address is required")
-        user = self.model(email=self.normalize_email(email.strip()).lower(), **extra)
+        user = self.model(email=normalise_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -56,7 +63,7 @@ class User(AbstractUser):
         return self.full_name or self.email
 
     def save(self, *args, **kwargs):
-        self.email = self.email.lower()
+        self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
 
 

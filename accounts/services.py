@@ -7,8 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from accounts.lockout import normalise_sign_in_address
-from accounts.models import PasswordResetRequest
+from accounts.models import PasswordResetRequest, normalise_email
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +18,7 @@ def reset_window() -> timedelta:
 
 def address_key(email: str) -> str:
     """A keyed hash of the normalised address: the same for every spelling, not reversible."""
-    normalised = normalise_sign_in_address(email)
+    normalised = normalise_email(email)
     return salted_hmac("accounts.password-reset", normalised, algorithm="sha256").hexdigest()
 
 

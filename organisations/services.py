@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import normalise_email
 from cse_portal.text import describe, unsafe_characters
 from organisations.models import (
     INVITATION_LIFETIME,
@@ -72,11 +73,6 @@ class InvitationUnusable(OrganisationError):
 
 class WrongInvitee(OrganisationError):
     pass
-
-
-def normalise_email(email: str) -> str:
-    """Addresses are compared case-insensitively: keep them lower-case."""
-    return email.strip().lower()
 
 
 def check_text(value: str, model: type[models.Model], field_name: str, what: str) -> str:

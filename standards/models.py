@@ -89,10 +89,6 @@ class SubCriterion(_RefModel):
 
 
 class ElementQuerySet(models.QuerySet):
-    def top_level(self) -> "ElementQuerySet":
-        """The 57 elements, without their sub-elements."""
-        return self.filter(parent__isnull=True)
-
     def search(self, query: str) -> "ElementQuerySet":
         query = query.strip()
         if not query:
