@@ -121,11 +121,3 @@ class Element(_RefModel):
 
     def __str__(self) -> str:
         return f"{self.ref} {self.text[:60]}"
-
-    @property
-    def is_sub_element(self) -> bool:
-        return self.parent_id is not None
-
-    @property
-    def criterion_ref(self) -> str:
-        return self.ref.split(".", 1)[0]
