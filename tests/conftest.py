@@ -1,4 +1,5 @@
-"""Shared fixtures: the real CSE standard, and three standing users per organisation role.
+"""Shared fixtures: the real CSE standard, and one standing user of each role (lead, assessor,
+board, org_admin) in ``org``, with an outsider in ``other_org``.
 
 With ``REQUIRE_SERVICES=1`` (CI) the run refuses to start unless it is on PostgreSQL and Redis,
 and fails at the end if any end-to-end test was skipped (no Chromium, for instance): a green
@@ -69,6 +70,17 @@ def member_of(db):
 @pytest.fixture
 def lead(org, member_of):
     return member_of(org, Role.QUALITY_LEAD)
+
+
+@pytest.fixture
+def assessor(org, member_of):
+    return member_of(org, Role.ASSESSOR)
+
+
+@pytest.fixture
+def board(org, member_of):
+    """A governing-body member: reads everything, changes nothing, opens no evidence files."""
+    return member_of(org, Role.GOVERNING_BODY)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Assessment fixtures: an organisation with the real standard and its Annex One history
-(2014–2018 from the board paper; 2014–2017 finalised, 2018 with the assessor), and one
-standing user per role."""
+(2014–2018 from the board paper; 2014–2017 finalised, 2018 with the assessor); the standing
+users of each role are in tests/conftest.py."""
 
 import os
 
@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 
 from assessments.models import Assessment, ElementResult
-from organisations.models import Role
 from standards.models import Element
 
 SEED = "fixtures/demo/annex_one_2014_2018.csv"
@@ -47,14 +46,3 @@ def element(cse_standard):
 @pytest.fixture
 def result(y2018, element):
     return ElementResult.objects.get(assessment=y2018, element=element)
-
-
-@pytest.fixture
-def assessor(org, member_of):
-    return member_of(org, Role.ASSESSOR)
-
-
-@pytest.fixture
-def board(org, member_of):
-    """A governing-body member: reads everything, changes nothing, opens no evidence files."""
-    return member_of(org, Role.GOVERNING_BODY)
