@@ -60,15 +60,15 @@ class DateInput(forms.DateInput):
 
 # --- the library's filters (GET) ---------------------------------------------------------------
 
+ALL_YEARS = "all"
+
 
 class LibraryFilterForm(forms.Form):
     q = forms.CharField(
         label="Search",
         required=False,
         validators=[single_line],
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Words in title or description"}
-        ),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title or description"}),
     )
     element = forms.CharField(
         label="Element",
@@ -81,10 +81,28 @@ class LibraryFilterForm(forms.Form):
     )
     owner = forms.TypedChoiceField(label="Owner", required=False, coerce=int, empty_value=None)
     overdue = forms.BooleanField(label="Overdue for review", required=False)
+    year = forms.ChoiceField(
+        label="Year",
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the years listed."},
+    )
 
-    def __init__(self, *args, members: list, **kwargs):
+    def __init__(self, *args, members: list, years: list[int], **kwargs):
+        """``years``: the organisation's assessment years, latest (its current year) first.
+        The links shown are those of the current year unless another year, or all years,
+        is chosen."""
         super().__init__(*args, **kwargs)
         self.fields["owner"].choices = _owner_choices(members, "Anyone")
+        self.fields["year"].choices = [(str(year), str(year)) for year in years] + [
+            (ALL_YEARS, "All years")
+        ]
+        self.current_year = years[0] if years else None
+
+    def clean_year(self) -> int | None:
+        value = self.cleaned_data["year"]
+        if not value:
+            return self.current_year
+        return None if value == ALL_YEARS else int(value)
 
     def clean_q(self) -> str:
         return " ".join(self.cleaned_data["q"].split())[:200]
@@ -98,7 +116,7 @@ class LibraryFilterForm(forms.Form):
     def filters(self) -> LibraryFilters:
         """The filters that were valid; an invalid one is left out (and its error shown)."""
         if not self.is_bound:
-            return LibraryFilters()
+            return LibraryFilters(year=self.current_year)
         self.is_valid()
         data = self.cleaned_data
         return LibraryFilters(
@@ -107,6 +125,7 @@ class LibraryFilterForm(forms.Form):
             kind=data.get("kind") or "",
             owner_id=data.get("owner"),
             overdue=bool(data.get("overdue")),
+            year=data.get("year", self.current_year),
         )
 
 
@@ -247,6 +266,7 @@ class ReplaceFileForm(forms.Form):
 
 
 # --- uploading ---------------------------------------------------------------------------------
+
 
 class UploadForm(forms.Form):
     """What the uploader sends besides its files: where to link them (the element page) and

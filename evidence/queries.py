@@ -1,9 +1,10 @@
-"""The read side of the evidence library: the filtered list, one item's page, the items due
-for review, and labels.
+"""The read side of the evidence library: the filtered list and its years, one item's page,
+the items due for review, and labels.
 
 Every query starts from the organisation, so another tenant's ids are simply not found. The
 list page loads in a constant number of queries however many items there are: owners and
-authors are joined, and the links of a whole page come in one more query.
+authors are joined, the organisation's years come with their counts in one query, and the
+links of a whole page in one more.
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -28,17 +29,59 @@ MAX_SEARCH_WORDS = 10
 
 @dataclass(frozen=True)
 class LibraryFilters:
-    """What the library is narrowed to; the empty defaults mean "everything"."""
+    """What the library is narrowed to; the empty defaults mean "everything".
+
+    ``year`` does not narrow the items: it chooses which year's links are shown beside them
+    and which year the element filter looks in (None: every year).
+    """
 
     q: str = ""
-    element: str = ""  # a ref such as "1.1.1": items linked to it in any year
+    element: str = ""  # a ref such as "1.1.1": items linked to it (in ``year``, if given)
     kind: str = ""
     owner_id: int | None = None
     overdue: bool = False
+    year: int | None = None
 
     @property
     def active(self) -> bool:
+        """Whether the items are narrowed (the year alone only changes the links shown)."""
         return bool(self.q or self.element or self.kind or self.owner_id or self.overdue)
+
+
+@dataclass(frozen=True)
+class LibraryYear:
+    """One of the organisation's assessment years, as the library's year filter offers it."""
+
+    year: int
+    is_finalised: bool
+    to_reconfirm: int  # links carried forward into the year and not yet re-confirmed
+
+    @property
+    def may_reconfirm(self) -> bool:
+        return not self.is_finalised and self.to_reconfirm > 0
+
+
+def library_years(organisation: Organisation) -> list[LibraryYear]:
+    """The organisation's years, latest first (the first is its current year), each with the
+    number of carried-forward links still to re-confirm: one query."""
+    rows = (
+        Assessment.objects.for_org(organisation)
+        .annotate(
+            to_reconfirm=Count(
+                "evidence_links",
+                filter=Q(
+                    evidence_links__carried_forward=True,
+                    evidence_links__confirmed_at__isnull=True,
+                ),
+            )
+        )
+        .order_by("-year")
+        .values_list("year", "status", "to_reconfirm")
+    )
+    return [
+        LibraryYear(year, status == Assessment.Status.FINALISED, count)
+        for year, status, count in rows
+    ]
 
 
 def members(organisation: Organisation) -> list:
@@ -46,31 +89,38 @@ def members(organisation: Organisation) -> list:
     return [membership.user for membership in members_of(organisation)]
 
 
-def _links_of_a_page() -> Prefetch:
+def _links_in(year: int | None) -> QuerySet[EvidenceLink]:
+    """Evidence links, of one year when ``year`` is given; narrowed to an organisation by the
+    item they belong to."""
+    links = EvidenceLink.objects.all()
+    return links if year is None else links.filter(assessment__year=year)
+
+
+def _links_of_a_page(year: int | None) -> Prefetch:
     return Prefetch(
         "links",
-        queryset=EvidenceLink.objects.select_related("assessment", "element").order_by(
-            "assessment__year", "element__position"
-        ),
+        queryset=_links_in(year)
+        .select_related("assessment", "element")
+        .order_by("assessment__year", "element__position"),
     )
 
 
 def library(organisation: Organisation, filters: LibraryFilters) -> QuerySet[Evidence]:
-    """The organisation's items matching ``filters``, newest first, with what the list shows."""
+    """The organisation's items matching ``filters``, newest first, with what the list shows:
+    their links in ``filters.year`` (every year's when it is None)."""
     items = (
         Evidence.objects.for_org(organisation)
         .select_related("owner", "created_by")
-        .prefetch_related(_links_of_a_page())
+        .prefetch_related(_links_of_a_page(filters.year))
     )
     for word in filters.q.split()[:MAX_SEARCH_WORDS]:
         items = items.filter(Q(title__icontains=word) | Q(description__icontains=word))
     if filters.element:
         # Exists, not a join: an item linked to the ref in several years is listed once.
-        items = items.filter(
-            Exists(
-                EvidenceLink.objects.filter(evidence=OuterRef("pk"), element__ref=filters.element)
-            )
+        linked = _links_in(filters.year).filter(
+            evidence=OuterRef("pk"), element__ref=filters.element
         )
+        items = items.filter(Exists(linked))
     if filters.kind:
         items = items.filter(kind=filters.kind)
     if filters.owner_id is not None:
@@ -146,6 +196,18 @@ def deletion(item: Evidence) -> Deletion:
             open_years.add(year)
             open_links += 1
     return Deletion(sorted(finalised), sorted(open_years), open_links, item.versions.count())
+
+
+def reconfirmation(assessment: Assessment) -> list[EvidenceLink]:
+    """The year's carried-forward links not yet re-confirmed, with their items and elements,
+    by element then title (one query): what the bulk re-confirmation would confirm."""
+    return list(
+        EvidenceLink.objects.filter(
+            assessment=assessment, carried_forward=True, confirmed_at__isnull=True
+        )
+        .select_related("evidence", "element")
+        .order_by("element__position", "evidence__title", "pk")
+    )
 
 
 def due_for_review(today: date | None = None, within_days: int | None = None) -> QuerySet[Evidence]:

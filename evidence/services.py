@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from assessments.models import Assessment
 from assessments.services import YearLocked, check_open
@@ -472,6 +473,27 @@ def confirm_link(evidence_link: EvidenceLink, acting_user) -> EvidenceLink:
     check_open(evidence_link.assessment)
     _mark_confirmed(evidence_link, acting_user)
     return evidence_link
+
+
+@transaction.atomic
+def reconfirm_carried_forward(assessment: Assessment, *, acting_user) -> int:
+    """Re-confirm, for the year, every link carried forward into it and not yet re-confirmed
+    (each gets a history row naming ``acting_user``); returns how many. A finalised year is
+    refused (YearLocked) and nothing changes."""
+    check_open(assessment)  # locks the year's row first, as every change to its links does
+    pending = list(
+        EvidenceLink.objects.select_for_update()
+        .filter(assessment=assessment, carried_forward=True, confirmed_at__isnull=True)
+        .order_by("pk")
+    )
+    now = timezone.now()
+    for evidence_link in pending:
+        evidence_link.confirmed_at = now
+        evidence_link.confirmed_by = acting_user
+    bulk_update_with_history(
+        pending, EvidenceLink, ["confirmed_at", "confirmed_by"], default_user=acting_user
+    )
+    return len(pending)
 
 
 @transaction.atomic

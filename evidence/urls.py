@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.evidence_list, name="evidence-list"),
     path("new/", views.evidence_add, name="evidence-add"),
     path("upload/", views.evidence_upload, name="evidence-upload"),
+    path("reconfirm/<int:year>/", views.evidence_reconfirm, name="evidence-reconfirm"),
     path("<int:evidence_pk>/", views.evidence_detail, name="evidence-detail"),
     path("<int:evidence_pk>/edit/", views.evidence_edit, name="evidence-edit"),
     path("<int:evidence_pk>/replace/", views.evidence_replace, name="evidence-replace"),

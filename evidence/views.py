@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST, require_safe
 
+from assessments.models import Assessment
+from assessments.services import YearLocked
 from cse_portal.web import first_form_error, redirect_to, safe_next, wants_json
 from evidence import filetypes, queries, services
 from evidence.forms import (
@@ -60,15 +62,63 @@ def _get_item(request: HttpRequest, evidence_pk: int, **conditions) -> Evidence:
 
 @require(Action.VIEW)
 def evidence_list(request: HttpRequest) -> HttpResponse:
+    """The library: every item, with its links in the chosen year (the current year unless
+    another or all years are chosen)."""
     org = request.organisation
-    form = LibraryFilterForm(request.GET or None, members=queries.members(org))
+    years = queries.library_years(org)
+    form = LibraryFilterForm(
+        request.GET or None, members=queries.members(org), years=[y.year for y in years]
+    )
     filters = form.filters()
     page = queries.page_of(queries.library(org, filters), request.GET.get("page"))
     return render(
         request,
         "evidence/list.html",
-        {"form": form, "filters": filters, "page": page, "items": list(page.object_list)},
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "items": list(page.object_list),
+            "years": years,
+            "shown_year": next((y for y in years if y.year == filters.year), None),
+            "current_year": form.current_year,
+        },
     )
+
+
+def _library_url(org, year: int) -> str:
+    return f"{reverse('org:evidence-list', args=[org.slug])}?year={year}"
+
+
+@require(Action.EDIT_EVIDENCE)
+def evidence_reconfirm(request: HttpRequest, year: int) -> HttpResponse:
+    """GET lists the year's carried-forward links not yet re-confirmed and asks; POST
+    re-confirms them all and returns to the library's view of the year."""
+    org = request.organisation
+    assessment = get_object_or_404(Assessment, organisation=org, year=year)
+    if request.method != "POST":
+        return render(
+            request,
+            "evidence/reconfirm.html",
+            {
+                "assessment": assessment,
+                "links": queries.reconfirmation(assessment),
+                "library_url": _library_url(org, year),
+            },
+        )
+    try:
+        count = services.reconfirm_carried_forward(assessment, acting_user=request.user)
+    except YearLocked as locked:
+        messages.error(request, str(locked))
+    else:
+        if count:
+            links = f"{count} carried-forward link{'s' * (count != 1)}"
+            messages.success(request, f"Re-confirmed the {links} of {year}.")
+        else:
+            messages.info(
+                request, f"Every carried-forward link of {year} was re-confirmed already."
+            )
+    return redirect_to(_library_url(org, year))
 
 
 @require(Action.VIEW)

@@ -84,7 +84,7 @@ def test_the_forms_refuse_them_themselves(bad):
     assert not note.is_valid() and "body" in note.errors
     upload = evidence_forms.UploadForm({"year": f"20{bad}18", "ref": f"1.{bad}1"})
     assert not upload.is_valid() and {"year", "ref"} <= set(upload.errors)
-    filters = evidence_forms.LibraryFilterForm({"q": text, "element": text}, members=[])
+    filters = evidence_forms.LibraryFilterForm({"q": text, "element": text}, members=[], years=[])
     assert filters.filters() == evidence_forms.LibraryFilters()
     assert {"q", "element"} <= set(filters.errors)
 
