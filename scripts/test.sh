@@ -48,7 +48,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
     echo "== PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') started for this run on 127.0.0.1:$PG_PORT"
   else
     [ "${REQUIRE_SERVICES:-}" = 1 ] && { echo "REQUIRE_SERVICES=1 but no PostgreSQL server binary"; exit 1; }
-    echo "== PostgreSQL server not found: running on SQLite (tests marked 'postgres' are skipped)"
+    echo "== PostgreSQL server not found: running on SQLite (NUL bytes, column lengths and row locks behave differently there: CI runs on PostgreSQL)"
   fi
 else
   echo "== using DATABASE_URL from the environment"
