@@ -7,12 +7,10 @@ from django import forms
 from assessments import rules
 from assessments.models import RATING_ORDER, Assessment, Rating
 from assessments.queries import NOT_RATED, GridFilters
-from cse_portal.text import multi_line
 from cse_portal.web import parse_int
 from standards.models import Criterion
 
 NOTES_MAX_LENGTH = 5000
-SEARCH_MAX_LENGTH = 200
 
 # The self-rating select: blank first, then the ratings in the standard's order.
 SELF_RATING_CHOICES = [("", "Not rated")] + [
@@ -39,20 +37,6 @@ class SelfAssessmentForm(forms.Form):
         max_length=NOTES_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-    def first_error(self) -> str:
-        return next((str(e) for errors in self.errors.values() for e in errors), "")
-
-
-class LinkNoteForm(forms.Form):
-    note = forms.CharField(label="Note", required=False, max_length=2000, validators=[multi_line])
-
-
-class LinkEvidenceForm(forms.Form):
-    evidence_id = forms.IntegerField(
-        min_value=1, error_messages={"required": "Choose an evidence item to link."}
-    )
-    note = forms.CharField(label="Note", required=False, max_length=2000, validators=[multi_line])
 
 
 class GridFilterForm(forms.Form):

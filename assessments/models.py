@@ -23,6 +23,11 @@ class AssessmentQuerySet(models.QuerySet):
         return self.filter(organisation=organisation)
 
 
+class ElementResultQuerySet(models.QuerySet):
+    def for_org(self, organisation: Organisation) -> "ElementResultQuerySet":
+        return self.filter(assessment__organisation=organisation)
+
+
 class Assessment(models.Model):
     class Kind(models.TextChoices):
         INITIAL = "initial", "Initial assessment"
@@ -78,6 +83,7 @@ class ElementResult(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = ElementResultQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -6,13 +6,16 @@ is fixed whatever the amount of evidence: each function says which queries it ma
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 from urllib.parse import quote
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 
+from assessments import linked_evidence
+from assessments.figures import YearFigures, year_figures
 from assessments.models import RATING_ORDER, Assessment, ElementResult
 from assessments.rules import (
     Opening,
@@ -23,14 +26,11 @@ from assessments.rules import (
     deletion_error,
     next_opening,
 )
-from evidence.models import Evidence, EvidenceLink
 from organisations.models import Organisation
-from reports.progression import YearFigures, year_figures
 from standards.models import Criterion, Element
 
 NOT_RATED = "none"  # the filter value for "not rated"
 RATING_FILTER_VALUES = frozenset({NOT_RATED, *RATING_ORDER})
-SEARCH_LIMIT = 20
 
 
 def anchor(ref: str) -> str:
@@ -203,32 +203,12 @@ class Grid:
     total: int  # rows in the year
 
 
-def evidence_figures(
-    assessment: Assessment, today: date | None = None, element_id: int | None = None
-) -> dict[int, tuple[int, bool]]:
-    """Element id → (evidence items linked in this year, whether any is past its review date).
-
-    One grouped query over the year's links (a conditional count for the overdue ones); of
-    one element's links only, given ``element_id``.
-    """
-    today = today or timezone.localdate()
-    links = EvidenceLink.objects.filter(assessment=assessment)
-    if element_id is not None:
-        links = links.filter(element_id=element_id)
-    rows = (
-        links.values("element_id")
-        .annotate(
-            n=Count("id"),
-            overdue=Count("id", filter=Q(evidence__review_by__lt=today)),
-        )
-        .order_by()
-    )
-    return {row["element_id"]: (row["n"], row["overdue"] > 0) for row in rows}
-
-
 def result_reasons(result: ElementResult, today: date | None = None) -> list[str]:
     """Why one element of a year needs attention (one query, for the evidence figures)."""
-    figures = evidence_figures(result.assessment, today, element_id=result.element_id)
+    today = today or timezone.localdate()
+    figures = linked_evidence.provider().figures(
+        result.assessment, today, element_id=result.element_id
+    )
     count, overdue = figures.get(result.element_id, (0, False))
     return attention_reasons(result, count, overdue)
 
@@ -281,7 +261,7 @@ def year_grid(
             "element__sub_criterion__criterion__ref",
         )
     )
-    figures = evidence_figures(assessment, today)
+    figures = linked_evidence.provider().figures(assessment, today or timezone.localdate())
     grid_url = year_url(assessment)
     # A finalised year is the assessor's record: nothing in it needs the lead's attention.
     reasons_of = _no_reasons if assessment.is_finalised else attention_reasons
@@ -347,9 +327,10 @@ class ElementPage:
     assessment: Assessment
     result: ElementResult
     sub_results: list[ElementResult]  # an element's sub-elements in this year
-    links: list[EvidenceLink]
+    links: list[Any]  # the evidence app's links (assessments.linked_evidence), by title
     earlier: list[ElementResult]  # the same ref in every earlier year, latest first
     reasons: list[str]
+    to_confirm: int = 0  # links carried forward and not yet re-confirmed for the year
 
     @property
     def element(self) -> Element:
@@ -362,10 +343,6 @@ class ElementPage:
     @property
     def evidence_count(self) -> int:
         return len(self.links)
-
-    @property
-    def to_confirm(self) -> int:
-        return sum(link.needs_confirmation for link in self.links)
 
 
 def element_page(assessment: Assessment, ref: str, today: date | None = None) -> ElementPage | None:
@@ -391,14 +368,7 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
         .select_related("element")
         .order_by("element__position")
     )
-    links = list(
-        EvidenceLink.objects.filter(assessment=assessment, element=element)
-        .select_related("evidence", "confirmed_by")
-        .order_by("evidence__title", "pk")
-    )
-    for evidence_link in links:  # known already: no query per link
-        evidence_link.element = element
-        evidence_link.assessment = assessment
+    linked = linked_evidence.provider().element_links(assessment, element, today)
     earlier = list(
         ElementResult.objects.filter(
             assessment__organisation_id=assessment.organisation_id,
@@ -408,58 +378,16 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
         .select_related("assessment")
         .order_by("-assessment__year")
     )
-    overdue = any(
-        link.evidence.review_by is not None and link.evidence.review_by < today for link in links
-    )
+    reasons = attention_reasons(result, len(linked.links), linked.overdue)
     return ElementPage(
         assessment=assessment,
         result=result,
         sub_results=sub_results,
-        links=links,
+        links=linked.links,
         earlier=earlier,
-        reasons=[] if assessment.is_finalised else attention_reasons(result, len(links), overdue),
+        reasons=[] if assessment.is_finalised else reasons,
+        to_confirm=linked.to_confirm,
     )
-
-
-# --- Linking evidence from the library -------------------------------------------------------
-
-
-@dataclass
-class SearchHit:
-    evidence: Evidence
-    linked: bool  # already linked to this element in this year
-
-
-@dataclass
-class EvidenceSearch:
-    query: str
-    hits: list[SearchHit]
-    more: bool  # more items match than are shown
-
-
-def search_evidence(
-    organisation: Organisation,
-    assessment: Assessment,
-    element: Element,
-    query: str,
-    limit: int = SEARCH_LIMIT,
-) -> EvidenceSearch:
-    """The organisation's evidence items whose title contains ``query``, by title; one query
-    (each hit says whether it is linked to this element in this year already)."""
-    query = query.strip()
-    if not query:
-        return EvidenceSearch(query, [], False)
-    linked = EvidenceLink.objects.filter(
-        evidence=OuterRef("pk"), assessment=assessment, element=element
-    )
-    items = list(
-        Evidence.objects.for_org(organisation)
-        .filter(title__icontains=query)
-        .annotate(linked=Exists(linked))
-        .order_by("title", "pk")[: limit + 1]
-    )
-    hits = [SearchHit(item, item.linked) for item in items[:limit]]
-    return EvidenceSearch(query, hits, len(items) > limit)
 
 
 # --- The organisation's years ----------------------------------------------------------------
@@ -477,7 +405,7 @@ def year_rows(organisation: Organisation) -> list[YearRow]:
     """The organisation's years, latest first, with their CP/C/PC/NC counts and outcome, and
     a note on counts carried forward from the year before.
 
-    Four queries: the years, then reports.progression.year_figures' three.
+    Four queries: the years, then assessments.figures.year_figures' three.
     """
     assessments = list(Assessment.objects.for_org(organisation).order_by("-year"))
     figures = year_figures(assessments)
@@ -573,15 +501,13 @@ def deletion(assessment: Assessment) -> Deletion:
         self_rated=Count("id", filter=~Q(self_rating="") | ~Q(self_notes="")),
         marks=Count("id", filter=ASSESSOR_MARK),
     )
-    links = EvidenceLink.objects.filter(assessment=assessment).aggregate(
-        total=Count("id"), added=Count("id", filter=Q(carried_forward=False))
-    )
+    links = linked_evidence.provider().counts(assessment)
     return Deletion(
         assessment=assessment,
         results=results["total"],
         self_rated=results["self_rated"],
-        links=links["total"],
-        links_added=links["added"],
+        links=links.total,
+        links_added=links.added,
         marks=results["marks"],
         reason=deletion_error(assessment, latest or assessment.year, results["marks"]),
     )

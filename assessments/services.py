@@ -2,51 +2,22 @@
 the audit history (through django-simple-history's bulk helpers, never ``queryset.update()``).
 """
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Min
-from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
-from assessments import rules
+from assessments import linked_evidence, rules
 from assessments.models import Assessment, ElementResult, Rating
 from organisations.models import Organisation
-from reports.annex_one import AnnexOneError, AnnexOneTable, Cell
 from standards.models import Element, Standard
-
-IMPORTED_FIELDS = ["rating", "sampled", "carried_forward", "updated_by", "updated_at"]
-IMPORT_REASON = "Annex One import"
 
 
 class StandardNotLoaded(Exception):
     """No CSE standard is in the database, so there are no elements to rate."""
-
-
-@dataclass
-class ImportSummary:
-    """What an Annex One import did; all zero when the file matched the database already."""
-
-    assessments: list[Assessment] = field(default_factory=list)
-    assessments_created: int = 0
-    results_created: int = 0
-    results_changed: int = 0
-
-    @property
-    def changed_anything(self) -> bool:
-        return bool(self.assessments_created or self.results_created or self.results_changed)
-
-
-@dataclass
-class _Plan:
-    """The rows one assessment year needs: new results, and existing ones whose values change."""
-
-    assessment: Assessment
-    new: list[ElementResult] = field(default_factory=list)
-    changed: list[ElementResult] = field(default_factory=list)
 
 
 def current_standard() -> Standard:
@@ -56,168 +27,6 @@ def current_standard() -> Standard:
             "The CSE standard is not loaded: run `python manage.py loaddata cse_standard` first."
         )
     return standard
-
-
-def apply_annex_one(
-    organisation: Organisation, table: AnnexOneTable, acting_user: AbstractBaseUser | None = None
-) -> ImportSummary:
-    """Create or update one assessment per year of ``table`` and its element results.
-
-    Every year gets one result per element and sub-element of its standard. Refs in the table
-    take the file's rating and sampled mark (an assessor's mark, so no longer carried forward);
-    refs not in the table keep what they had. Only rows whose values change are written, with
-    a history row naming ``acting_user``. A finalised year is read-only: if the file would
-    change one, AnnexOneError is raised and nothing is written.
-
-    What it plans from is locked until it commits (the organisation, its years in the file,
-    their results), so a save or a finalising meanwhile waits, and every history row it
-    writes is the row as stored.
-    """
-    standard = current_standard()
-    with transaction.atomic():
-        # Lock order, as in every service: the organisation (years are created or deleted
-        # under its lock), the assessment rows (here by year), then their results.
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
-        existing = {
-            a.year: a
-            for a in Assessment.objects.select_for_update()
-            .filter(organisation=organisation, year__in=table.years)
-            .order_by("year")
-        }
-        earliest = Assessment.objects.for_org(organisation).aggregate(year=Min("year"))["year"]
-        assessments = [
-            existing.get(year) or _new_assessment(organisation, standard, year, table, earliest)
-            for year in sorted(table.years)
-        ]
-        elements = _elements_by_standard({a.standard_id for a in assessments})
-        results = _results_by_assessment([a for a in assessments if a.pk])
-        plans = [
-            _plan(a, table, elements[a.standard_id], results.get(a.pk, {}), acting_user)
-            for a in assessments
-        ]
-        _refuse_finalised_changes(plans, table)
-        return _write(plans, acting_user)
-
-
-def _new_assessment(
-    organisation: Organisation,
-    standard: Standard,
-    year: int,
-    table: AnnexOneTable,
-    earliest_existing: int | None,
-) -> Assessment:
-    """An unsaved assessment: the initial one if it opens the organisation's record."""
-    opens_record = year == min(table.years) and (
-        earliest_existing is None or year < earliest_existing
-    )
-    kind = Assessment.Kind.INITIAL if opens_record else Assessment.Kind.ANNUAL_REVIEW
-    return Assessment(organisation=organisation, standard=standard, year=year, kind=kind)
-
-
-def _elements_by_standard(standard_ids: set[int]) -> dict[int, list[Element]]:
-    elements: dict[int, list[Element]] = {pk: [] for pk in standard_ids}
-    for element in Element.objects.filter(standard_id__in=standard_ids).order_by("position"):
-        elements[element.standard_id].append(element)
-    return elements
-
-
-def _results_by_assessment(
-    assessments: list[Assessment],
-) -> dict[int, dict[int, ElementResult]]:
-    """Existing results of saved assessments, locked until the import commits: assessment
-    id → element id → result.
-
-    The import plans from these values and its history rows copy them, so no save may change
-    them in between. Rows are locked in primary-key order, the same order every time, so two
-    imports never wait for each other crosswise (a save locks one row only).
-    """
-    results: dict[int, dict[int, ElementResult]] = {a.pk: {} for a in assessments}
-    rows = ElementResult.objects.select_for_update().filter(assessment__in=assessments)
-    for result in rows.order_by("pk"):
-        results[result.assessment_id][result.element_id] = result
-    return results
-
-
-def _plan(
-    assessment: Assessment,
-    table: AnnexOneTable,
-    elements: list[Element],
-    results: dict[int, ElementResult],
-    acting_user: AbstractBaseUser | None,
-) -> _Plan:
-    plan = _Plan(assessment)
-    now = timezone.now()
-    for element in elements:
-        cell = table.cell(element.ref, assessment.year) if element.ref in table.rows else None
-        result = results.get(element.id)
-        if result is None:
-            result = ElementResult(assessment=assessment, element=element)
-            if cell is not None:
-                _set_marks(result, cell, acting_user, now)
-            plan.new.append(result)
-        elif cell is not None and _differs(result, cell):
-            _set_marks(result, cell, acting_user, now)
-            plan.changed.append(result)
-    return plan
-
-
-def _differs(result: ElementResult, cell: Cell) -> bool:
-    return (result.rating, result.sampled, result.carried_forward) != (
-        cell.rating,
-        cell.sampled,
-        False,
-    )
-
-
-def _set_marks(
-    result: ElementResult, cell: Cell, acting_user: AbstractBaseUser | None, now: datetime
-) -> None:
-    result.rating = cell.rating
-    result.sampled = cell.sampled
-    result.carried_forward = False
-    result.updated_by = acting_user
-    result.updated_at = now
-
-
-def _refuse_finalised_changes(plans: list[_Plan], table: AnnexOneTable) -> None:
-    errors = [
-        table.error_at_year(
-            plan.assessment.year,
-            f"the {plan.assessment.year} assessment is finalised, so its results are read-only "
-            f"— the file would change {len(plan.new) + len(plan.changed)} of them",
-        )
-        for plan in plans
-        if plan.assessment.is_finalised and (plan.new or plan.changed)
-    ]
-    if errors:
-        raise AnnexOneError(errors)
-
-
-def _write(plans: list[_Plan], acting_user: AbstractBaseUser | None) -> ImportSummary:
-    summary = ImportSummary(assessments=[plan.assessment for plan in plans])
-    for plan in plans:
-        if plan.assessment.pk is None:
-            plan.assessment._history_user = acting_user
-            plan.assessment._change_reason = IMPORT_REASON
-            plan.assessment.save()
-            summary.assessments_created += 1
-    new = [result for plan in plans for result in plan.new]
-    changed = [result for plan in plans for result in plan.changed]
-    if new:
-        bulk_create_with_history(
-            new, ElementResult, default_user=acting_user, default_change_reason=IMPORT_REASON
-        )
-    if changed:
-        bulk_update_with_history(
-            changed,
-            ElementResult,
-            IMPORTED_FIELDS,
-            default_user=acting_user,
-            default_change_reason=IMPORT_REASON,
-        )
-    summary.results_created = len(new)
-    summary.results_changed = len(changed)
-    return summary
 
 
 # --- Opening a year and the self-assessment -----------------------------------------------
@@ -284,6 +93,7 @@ def _lock_years(organisation: Organisation) -> list[Assessment]:
 def open_year(
     organisation: Organisation,
     year: int,
+    *,
     acting_user: AbstractBaseUser | None,
     kind: str | None = None,
     visit_date: date | None = None,
@@ -297,10 +107,9 @@ def open_year(
 
     Ratings, self-ratings and self-notes are copied and marked carried forward until someone
     sets them again; sampling and assessor comments belong to one visit and start empty.
-    Evidence links are copied, marked carried forward and not yet re-confirmed.
+    Evidence links are copied, marked carried forward and not yet re-confirmed (by the
+    evidence app, through ``linked_evidence``, in this transaction).
     """
-    from evidence.models import EvidenceLink
-
     standard = current_standard()
     with transaction.atomic():
         years = _lock_years(organisation)
@@ -347,25 +156,9 @@ def open_year(
             default_change_reason=f"Opened {year}",
         )  # fmt: skip
         if previous is not None:
-            by_ref = {e.ref: e for e in elements}
-            links = [
-                EvidenceLink(
-                    evidence_id=old.evidence_id,
-                    assessment=assessment,
-                    element=by_ref[old.element.ref],
-                    note=old.note,
-                    carried_forward=True,
-                    created_by=acting_user,
-                )
-                for old in EvidenceLink.objects.filter(assessment=previous).select_related(
-                    "element"
-                )
-                if old.element.ref in by_ref
-            ]
-            bulk_create_with_history(
-                links, EvidenceLink, default_user=acting_user,
-                default_change_reason=f"Carried forward into {year}",
-            )  # fmt: skip
+            linked_evidence.provider().carry_forward(
+                previous, assessment, elements, acting_user=acting_user
+            )
     return assessment
 
 
@@ -374,9 +167,10 @@ DETAIL_FIELDS = ["kind", "visit_date", "updated_at"]
 
 def update_year_details(
     assessment: Assessment,
-    acting_user: AbstractBaseUser | None,
     kind: str,
     visit_date: date | None,
+    *,
+    acting_user: AbstractBaseUser | None,
 ) -> bool:
     """Change the kind and the visit date of a year; False if they were so already.
 
@@ -413,7 +207,7 @@ class DeletedYear:
     links: int
 
 
-def delete_year(assessment: Assessment, acting_user: AbstractBaseUser | None) -> DeletedYear:
+def delete_year(assessment: Assessment, *, acting_user: AbstractBaseUser | None) -> DeletedYear:
     """Delete a year opened by mistake, with its results and evidence links (the evidence
     items stay in the library). Every row removed gets a history row naming ``acting_user``.
 
@@ -422,7 +216,6 @@ def delete_year(assessment: Assessment, acting_user: AbstractBaseUser | None) ->
     organisation's lock, so an assessor's mark made meanwhile stops it.
     """
     from assessments.queries import assessor_marks
-    from evidence.models import EvidenceLink
 
     reason = f"Deleted {assessment.year}"
     with transaction.atomic():
@@ -432,18 +225,21 @@ def delete_year(assessment: Assessment, acting_user: AbstractBaseUser | None) ->
         problem = rules.deletion_error(assessment, latest, assessor_marks(assessment))
         if problem:
             raise YearNotDeletable(problem)
-        links = list(EvidenceLink.objects.filter(assessment=assessment).order_by("pk"))
+        links = linked_evidence.provider().delete_links(
+            assessment, acting_user=acting_user, reason=reason
+        )
         results = list(ElementResult.objects.filter(assessment=assessment).order_by("pk"))
-        for row in [*links, *results, assessment]:
+        for row in [*results, assessment]:
             row._history_user = acting_user
             row._change_reason = reason
             row.delete()
-    return DeletedYear(assessment.year, len(results), len(links))
+    return DeletedYear(assessment.year, len(results), links)
 
 
 @transaction.atomic
 def set_self_assessment(
     result: ElementResult,
+    *,
     acting_user: AbstractBaseUser | None,
     self_rating: str | None = None,
     self_notes: str | None = None,

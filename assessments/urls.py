@@ -1,4 +1,5 @@
-"""Included by organisations.tenant_urls under /o/<org_slug>/ (names in the "org" namespace)."""
+"""Included by organisations.tenant_urls under /o/<org_slug>/ (names in the "org" namespace).
+The evidence of an element's page has its URLs under the same path in evidence.element_urls."""
 
 from django.urls import path
 
@@ -12,13 +13,4 @@ urlpatterns = [
     path("<int:year>/delete/", views.year_delete, name="year-delete"),
     path("<int:year>/elements/<str:ref>/", views.element_detail, name="element"),
     path("<int:year>/elements/<str:ref>/self/", views.self_assessment, name="self-assessment"),
-    path(
-        "<int:year>/elements/<str:ref>/evidence/search/",
-        views.element_evidence_search,
-        name="element-evidence-search",
-    ),
-    path("<int:year>/elements/<str:ref>/evidence/link/", views.element_link, name="element-link"),
-    path("<int:year>/links/<int:link_pk>/note/", views.link_note, name="link-note"),
-    path("<int:year>/links/<int:link_pk>/confirm/", views.link_confirm, name="link-confirm"),
-    path("<int:year>/links/<int:link_pk>/unlink/", views.link_unlink, name="link-unlink"),
 ]

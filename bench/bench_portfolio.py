@@ -32,7 +32,7 @@ def fill(slug: str, items: int, lead) -> None:
     per_year = items // len(YEARS)
     for index, year in enumerate(YEARS):
         kind = Assessment.Kind.INITIAL if index == 0 else Assessment.Kind.ANNUAL_REVIEW
-        assessment = open_year(org, year, lead, kind=kind)
+        assessment = open_year(org, year, acting_user=lead, kind=kind)
         ElementResult.objects.filter(assessment=assessment).update(self_rating="C", rating="C")
         if year != YEARS[-1]:  # the next year opens once this one is finalised
             Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.FINALISED)

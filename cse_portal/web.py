@@ -1,16 +1,42 @@
-"""Request and response helpers shared by every app's views: one way to answer HTMX, to read a
-``next`` parameter, to tell a JSON client, to read a form's first error, and to parse a number
-from a URL or a form. No business rules live here.
+"""Request and response helpers shared by every app's views: one way to look up a tenant's
+object, to answer HTMX (a partial, or a redirect to a plain post), to read a ``next``
+parameter, to tell a JSON client, to read a form's first error, and to parse a number from a
+URL or a form. No business rules live here, and no app is imported: every app may use it.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
+from django.contrib import messages
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 # Partials that static/js/assessments.js may swap in carry this header; any other answer
 # (a proxy's error page, a sign-in redirect) is shown as "Not saved" and the input is kept.
 PARTIAL_HEADER = "X-Portal-Partial"
+
+
+def get_for_org(model_or_queryset: type[Model] | QuerySet, organisation: Any, **lookup: Any) -> Any:
+    """The object matching ``lookup`` among ``organisation``'s, else 404: the one way a view
+    looks up a tenant's object, so that another tenant's id is simply not found (never
+    loaded by id and compared after).
+
+    Rows reach their organisation through an ``organisation`` field, or, where the path is
+    longer, through their queryset's ``for_org(organisation)`` (an evidence link through its
+    item, an element result through its year), which is used when the queryset has one.
+    """
+    if isinstance(model_or_queryset, QuerySet):
+        queryset = model_or_queryset
+    else:
+        queryset = model_or_queryset._default_manager.all()
+    if hasattr(queryset, "for_org"):
+        queryset = queryset.for_org(organisation)
+    else:
+        queryset = queryset.filter(organisation=organisation)
+    return get_object_or_404(queryset, **lookup)
 
 
 def is_htmx(request: HttpRequest) -> bool:
@@ -57,6 +83,28 @@ def partial(request: HttpRequest, template: str, context: dict, status: int = 20
     response = render(request, template, context, status=status)
     response[PARTIAL_HEADER] = "1"
     return response
+
+
+def partial_or_redirect(
+    request: HttpRequest,
+    template: str,
+    context: dict | Callable[[], dict],
+    url: str,
+    anchor: str = "",
+    *,
+    message: str = "",
+    level: int = messages.SUCCESS,
+) -> HttpResponse:
+    """The answer to a change made in place: HTMX gets the fragment ``template`` to swap in;
+    a plain form post gets ``message`` (when there is one) and a redirect to ``url#anchor``.
+
+    ``context`` may be a function, called for HTMX only, when making it costs queries.
+    """
+    if is_htmx(request):
+        return partial(request, template, context() if callable(context) else context)
+    if message:
+        messages.add_message(request, level, message)
+    return redirect_to(url, anchor)
 
 
 def first_form_error(form: forms.Form) -> str:

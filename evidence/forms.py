@@ -337,3 +337,23 @@ class UploadForm(forms.Form):
     def dates(self) -> dict:
         """The two dates as keyword arguments of evidence.services.add_file."""
         return {name: self.cleaned_data[name] for name in ("evidence_date", "review_by")}
+
+
+# --- linking from an element's page (evidence.element_views) ---------------------------------
+
+SEARCH_MAX_LENGTH = 200
+LINK_NOTE_MAX_LENGTH = 2000
+
+
+class LinkNoteForm(forms.Form):
+    note = forms.CharField(
+        label="Note", required=False, max_length=LINK_NOTE_MAX_LENGTH, validators=[multi_line]
+    )
+
+
+class LinkEvidenceForm(LinkNoteForm):
+    field_order = ["evidence_id", "note"]
+
+    evidence_id = forms.IntegerField(
+        min_value=1, error_messages={"required": "Choose an evidence item to link."}
+    )

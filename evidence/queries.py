@@ -1,5 +1,5 @@
 """The read side of the evidence library: the filtered list and its years, one item's page,
-the items due for review, and labels.
+the items due for review, the library search of an element's page, and labels.
 
 Every query starts from the organisation, so another tenant's ids are simply not found. The
 list page loads in a constant number of queries however many items there are: owners and
@@ -13,15 +13,16 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from assessments.models import Assessment
+from cse_portal.web import get_for_org
 from evidence import filetypes
 from evidence.models import Evidence, EvidenceLink, EvidenceVersion
 from evidence.services import human_size, max_upload_bytes, years_text
 from organisations.models import Organisation
 from organisations.services import members_of
+from standards.models import Element
 
 PAGE_SIZE = 25
 MAX_SEARCH_WORDS = 10
@@ -138,7 +139,7 @@ def page_of(items: QuerySet, number: str | None) -> Page:
 
 def item(organisation: Organisation, evidence_pk: int) -> Evidence:
     """One item of the organisation with its versions and links, or 404."""
-    return get_object_or_404(
+    return get_for_org(
         Evidence.objects.select_related("owner", "created_by", "file_uploaded_by").prefetch_related(
             Prefetch(
                 "versions",
@@ -153,8 +154,8 @@ def item(organisation: Organisation, evidence_pk: int) -> Evidence:
                 ).order_by("-assessment__year", "element__position"),
             ),
         ),
+        organisation,
         pk=evidence_pk,
-        organisation=organisation,
     )
 
 
@@ -223,6 +224,49 @@ def due_for_review(today: date | None = None, within_days: int | None = None) ->
         .select_related("organisation", "owner")
         .order_by("review_by", "title")
     )
+
+
+# --- linking from an element's page ----------------------------------------------------------
+
+SEARCH_LIMIT = 20
+
+
+@dataclass
+class SearchHit:
+    evidence: Evidence
+    linked: bool  # already linked to this element in this year
+
+
+@dataclass
+class EvidenceSearch:
+    query: str
+    hits: list[SearchHit]
+    more: bool  # more items match than are shown
+
+
+def search_evidence(
+    organisation: Organisation,
+    assessment: Assessment,
+    element: Element,
+    query: str,
+    limit: int = SEARCH_LIMIT,
+) -> EvidenceSearch:
+    """The organisation's evidence items whose title contains ``query``, by title; one query
+    (each hit says whether it is linked to this element in this year already)."""
+    query = query.strip()
+    if not query:
+        return EvidenceSearch(query, [], False)
+    linked = EvidenceLink.objects.filter(
+        evidence=OuterRef("pk"), assessment=assessment, element=element
+    )
+    items = list(
+        Evidence.objects.for_org(organisation)
+        .filter(title__icontains=query)
+        .annotate(linked=Exists(linked))
+        .order_by("title", "pk")[: limit + 1]
+    )
+    hits = [SearchHit(item, item.linked) for item in items[:limit]]
+    return EvidenceSearch(query, hits, len(items) > limit)
 
 
 # --- labels ----------------------------------------------------------------------------------

@@ -1,6 +1,9 @@
-"""Evidence actions. Each is atomic, takes the acting user, and leaves an audit trail
-(django-simple-history on Evidence and EvidenceLink records who changed what, deletions too).
-Views call these; they never write evidence rows themselves.
+"""Evidence actions. Each is atomic, takes the acting user (``acting_user``, keyword-only), and
+leaves an audit trail (django-simple-history on Evidence and EvidenceLink records who changed
+what, deletions too). Views call these; they never write evidence rows themselves.
+
+A change to a link locks the year first (``check_open``), then reads the link again under a
+lock and writes only the fields it changes, so two saves that meet never undo each other.
 
 Files are stored only through ``store_file`` inside ``storing_files()``: a transaction that
 rolls back takes the files it stored with it (Django has no on_rollback hook; see there).
@@ -17,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
@@ -243,7 +247,8 @@ def _validate(evidence: Evidence) -> None:
 def add_file(
     organisation: Organisation,
     checked: CheckedFile,
-    acting_user,
+    *,
+    acting_user: AbstractBaseUser | None,
     link_to: tuple[Assessment, Element] | None = None,
     **details: Any,
 ) -> Evidence:
@@ -284,21 +289,25 @@ def add_file(
             ) from None
         raise DuplicateFile(existing, checked.name) from None
     if link_to is not None:
-        link(evidence, *link_to, acting_user)
+        link(evidence, *link_to, acting_user=acting_user)
     return evidence
 
 
-def add_link(organisation: Organisation, url: str, acting_user, **details: Any) -> Evidence:
+def add_link(
+    organisation: Organisation, url: str, *, acting_user: AbstractBaseUser | None, **details: Any
+) -> Evidence:
     return _add_without_file(organisation, Evidence.Kind.LINK, acting_user, url=url, **details)
 
 
-def add_note(organisation: Organisation, body: str, acting_user, **details: Any) -> Evidence:
+def add_note(
+    organisation: Organisation, body: str, *, acting_user: AbstractBaseUser | None, **details: Any
+) -> Evidence:
     return _add_without_file(organisation, Evidence.Kind.NOTE, acting_user, body=body, **details)
 
 
 @transaction.atomic
 def _add_without_file(
-    organisation: Organisation, kind: str, acting_user, **details: Any
+    organisation: Organisation, kind: str, acting_user: AbstractBaseUser | None, **details: Any
 ) -> Evidence:
     details = _check_details(organisation, details)
     details.setdefault("owner", acting_user)
@@ -310,7 +319,9 @@ def _add_without_file(
 
 
 @transaction.atomic
-def update_details(evidence: Evidence, acting_user, **details: Any) -> Evidence:
+def update_details(
+    evidence: Evidence, *, acting_user: AbstractBaseUser | None, **details: Any
+) -> Evidence:
     details = _check_details(evidence.organisation, details)
     for name, value in details.items():
         setattr(evidence, name, value)
@@ -321,7 +332,9 @@ def update_details(evidence: Evidence, acting_user, **details: Any) -> Evidence:
 
 
 @storing_files()
-def replace_file(evidence: Evidence, checked: CheckedFile, acting_user) -> Evidence:
+def replace_file(
+    evidence: Evidence, checked: CheckedFile, *, acting_user: AbstractBaseUser | None
+) -> Evidence:
     """Keep the current file as a version and put the new one in its place."""
     if evidence.kind != Evidence.Kind.FILE:
         raise UploadRejected("Only a file item can have its file replaced.")
@@ -366,7 +379,7 @@ def _finalised_years_of(evidence: Evidence) -> list[int]:
 
 
 @transaction.atomic
-def delete_evidence(evidence: Evidence, acting_user) -> int:
+def delete_evidence(evidence: Evidence, *, acting_user: AbstractBaseUser | None) -> int:
     """Delete the item and its links (returns how many links went with it); the history
     keeps the record of it and of who did it.
 
@@ -404,7 +417,9 @@ class Withdrawal:
 
 
 @transaction.atomic
-def withdraw_from_open_years(evidence: Evidence, acting_user) -> Withdrawal:
+def withdraw_from_open_years(
+    evidence: Evidence, *, acting_user: AbstractBaseUser | None
+) -> Withdrawal:
     """Remove the item's links in every open year; a finalised year keeps its links, and the
     item stays in the library."""
     finalised = set(_finalised_years_of(evidence))
@@ -420,35 +435,51 @@ def withdraw_from_open_years(evidence: Evidence, acting_user) -> Withdrawal:
     return Withdrawal(sorted(years), removed, sorted(finalised))
 
 
+class LinkRemoved(Exception):
+    """The link was removed (unlinked, its item or year deleted) since the caller read it."""
+
+    def __init__(self) -> None:
+        super().__init__("This link was removed meanwhile: reload the page to see the evidence.")
+
+
 @transaction.atomic
 def link(
-    evidence: Evidence, assessment: Assessment, element: Element, acting_user, note: str = ""
-) -> EvidenceLink:
-    """Link an item to an element in a year; linking again updates the note and confirms."""
+    evidence: Evidence,
+    assessment: Assessment,
+    element: Element,
+    *,
+    acting_user: AbstractBaseUser | None,
+    note: str = "",
+) -> tuple[EvidenceLink, bool]:
+    """Link an item to an element in a year: (the link, whether it is new). Linking an item
+    that is linked already confirms the link (one carried forward) and, given a ``note``,
+    replaces its note; a link made by someone else a moment ago counts as linked already."""
     if evidence.organisation_id != assessment.organisation_id:
         raise PermissionDenied("Evidence and assessment belong to different organisations.")
     if element.standard_id != assessment.standard_id:
         raise ValidationError("That element is not part of this year's standard.")
-    check_open(assessment)
+    check_open(assessment)  # locks the year's row first
     _check_note(note)
-    existing = EvidenceLink.objects.filter(
-        evidence=evidence, assessment=assessment, element=element
-    ).first()
-    if existing is not None:
-        if note:
-            existing.note = note
-        _mark_confirmed(existing, acting_user)
-        return existing
-    new = EvidenceLink(
-        evidence=evidence,
-        assessment=assessment,
-        element=element,
-        note=note,
-        created_by=acting_user,
-    )
-    new._history_user = acting_user
-    new.save()
-    return new
+    key = {"evidence": evidence, "assessment": assessment, "element": element}
+    existing = EvidenceLink.objects.select_for_update().filter(**key).first()
+    if existing is None:
+        new = EvidenceLink(**key, note=note, created_by=acting_user)
+        new._history_user = acting_user
+        try:
+            with transaction.atomic():
+                new.save()
+        except IntegrityError:  # the same link, made by someone else a moment ago
+            existing = EvidenceLink.objects.select_for_update().filter(**key).first()
+            if existing is None:
+                raise
+        else:
+            return new, True
+    changed = _mark_confirmed(existing, acting_user)
+    if note and existing.note != note:
+        existing.note = note
+        changed.append("note")
+    _save_fields(existing, changed, acting_user)
+    return existing, False
 
 
 def _check_note(note: str) -> None:
@@ -459,24 +490,57 @@ def _check_note(note: str) -> None:
         raise ValidationError({"note": error.messages}) from None
 
 
-def _mark_confirmed(evidence_link: EvidenceLink, acting_user) -> None:
-    if evidence_link.carried_forward and evidence_link.confirmed_at is None:
-        evidence_link.confirmed_at = timezone.now()
-        evidence_link.confirmed_by = acting_user
-    evidence_link._history_user = acting_user
-    evidence_link.save()
+def _stored_link(evidence_link: EvidenceLink) -> EvidenceLink:
+    """The link as stored now, locked until the transaction ends (after check_open has
+    locked its year); LinkRemoved if it is gone. A change is made to this row, never to the
+    caller's copy, which may be older than what another save wrote since."""
+    stored = EvidenceLink.objects.select_for_update().filter(pk=evidence_link.pk).first()
+    if stored is None:
+        raise LinkRemoved()
+    return stored
+
+
+def _mark_confirmed(stored: EvidenceLink, acting_user: AbstractBaseUser | None) -> list[str]:
+    """Confirm a carried-forward link for its year; the fields that changed."""
+    if not stored.needs_confirmation:
+        return []
+    stored.confirmed_at = timezone.now()
+    stored.confirmed_by = acting_user
+    return ["confirmed_at", "confirmed_by"]
+
+
+def _save_fields(
+    stored: EvidenceLink, fields: list[str], acting_user: AbstractBaseUser | None
+) -> None:
+    """Write ``fields`` of the locked row alone (a history row with who), if any changed."""
+    if fields:
+        stored._history_user = acting_user
+        stored.save(update_fields=fields)
+
+
+def _copy_fields(source: EvidenceLink, target: EvidenceLink) -> None:
+    """The stored values of ``source`` into the caller's ``target`` (its relations kept)."""
+    for model_field in EvidenceLink._meta.concrete_fields:
+        setattr(target, model_field.attname, getattr(source, model_field.attname))
 
 
 @transaction.atomic
-def confirm_link(evidence_link: EvidenceLink, acting_user) -> EvidenceLink:
-    """The quality lead re-confirms a carried-forward link for the new year."""
+def confirm_link(
+    evidence_link: EvidenceLink, *, acting_user: AbstractBaseUser | None
+) -> EvidenceLink:
+    """The quality lead re-confirms a carried-forward link for the new year (no change if
+    it is confirmed already). ``evidence_link`` is refreshed with what is stored."""
     check_open(evidence_link.assessment)
-    _mark_confirmed(evidence_link, acting_user)
+    stored = _stored_link(evidence_link)
+    _save_fields(stored, _mark_confirmed(stored, acting_user), acting_user)
+    _copy_fields(stored, evidence_link)
     return evidence_link
 
 
 @transaction.atomic
-def reconfirm_carried_forward(assessment: Assessment, *, acting_user) -> int:
+def reconfirm_carried_forward(
+    assessment: Assessment, *, acting_user: AbstractBaseUser | None
+) -> int:
     """Re-confirm, for the year, every link carried forward into it and not yet re-confirmed
     (each gets a history row naming ``acting_user``); returns how many. A finalised year is
     refused (YearLocked) and nothing changes."""
@@ -497,20 +561,32 @@ def reconfirm_carried_forward(assessment: Assessment, *, acting_user) -> int:
 
 
 @transaction.atomic
-def update_link_note(evidence_link: EvidenceLink, note: str, acting_user) -> EvidenceLink:
+def update_link_note(
+    evidence_link: EvidenceLink, note: str, *, acting_user: AbstractBaseUser | None
+) -> EvidenceLink:
+    """Save the note of a link (its confirmation, saved meanwhile or not, is kept).
+    ``evidence_link`` is refreshed with what is stored."""
     check_open(evidence_link.assessment)
     _check_note(note)
-    evidence_link.note = note
-    evidence_link._history_user = acting_user
-    evidence_link.save()
+    stored = _stored_link(evidence_link)
+    if stored.note != note:
+        stored.note = note
+        _save_fields(stored, ["note"], acting_user)
+    _copy_fields(stored, evidence_link)
     return evidence_link
 
 
 @transaction.atomic
-def unlink(evidence_link: EvidenceLink, acting_user) -> None:
+def unlink(evidence_link: EvidenceLink, *, acting_user: AbstractBaseUser | None) -> bool:
+    """Remove the link (the item stays in the library); False if it was gone already."""
     check_open(evidence_link.assessment)
-    evidence_link._history_user = acting_user
-    evidence_link.delete()
+    try:
+        stored = _stored_link(evidence_link)
+    except LinkRemoved:
+        return False
+    stored._history_user = acting_user
+    stored.delete()
+    return True
 
 
 # --- uploads ---------------------------------------------------------------------------------
@@ -570,7 +646,7 @@ def _add_uploaded(
 ) -> UploadResult:
     try:
         checked = check_upload(uploaded)
-        item = add_file(organisation, checked, acting_user, link_to=target, **details)
+        item = add_file(organisation, checked, acting_user=acting_user, link_to=target, **details)
     except UploadRejected as refused:
         return UploadResult(UploadResult.REFUSED, str(refused))
     except DuplicateFile as duplicate:

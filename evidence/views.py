@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from assessments.models import Assessment
 from assessments.services import YearLocked
-from cse_portal.web import first_form_error, redirect_to, safe_next, wants_json
+from cse_portal.web import first_form_error, get_for_org, redirect_to, safe_next, wants_json
 from evidence import filetypes, queries, services
 from evidence.forms import (
     LibraryFilterForm,
@@ -48,11 +48,10 @@ def _detail_url(org, item: Evidence) -> str:
 
 
 def _get_item(request: HttpRequest, evidence_pk: int, **conditions) -> Evidence:
-    # Through the organisation: another tenant's id is simply not found.
-    return get_object_or_404(
+    return get_for_org(
         Evidence.objects.select_related("owner"),
+        request.organisation,
         pk=evidence_pk,
-        organisation=request.organisation,
         **conditions,
     )
 
@@ -95,7 +94,7 @@ def evidence_reconfirm(request: HttpRequest, year: int) -> HttpResponse:
     """GET lists the year's carried-forward links not yet re-confirmed and asks; POST
     re-confirms them all and returns to the library's view of the year."""
     org = request.organisation
-    assessment = get_object_or_404(Assessment, organisation=org, year=year)
+    assessment = get_for_org(Assessment, org, year=year)
     if request.method != "POST":
         return render(
             request,
@@ -168,7 +167,7 @@ def evidence_add(request: HttpRequest) -> HttpResponse:
                 content = details.pop("url" if kind == Evidence.Kind.LINK else "body")
                 add = services.add_link if kind == Evidence.Kind.LINK else services.add_note
                 try:
-                    item = add(org, content, request.user, **details)
+                    item = add(org, content, acting_user=request.user, **details)
                 except ValidationError as error:
                     form.apply_errors(error)
                 else:
@@ -274,7 +273,7 @@ def evidence_edit(request: HttpRequest, evidence_pk: int) -> HttpResponse:
             # Unchanged: keeps an owner who has since left rather than refusing the edit.
             del details["owner"]
         try:
-            services.update_details(item, request.user, **details)
+            services.update_details(item, acting_user=request.user, **details)
         except ValidationError as error:
             form.apply_errors(error)
         else:
@@ -297,7 +296,7 @@ def evidence_replace(request: HttpRequest, evidence_pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 checked = services.check_upload(form.cleaned_data["file"])
-                services.replace_file(item, checked, request.user)
+                services.replace_file(item, checked, acting_user=request.user)
             except services.UploadRejected as refused:
                 form.add_error("file", str(refused))
             except services.DuplicateFile as error:
@@ -335,7 +334,7 @@ def evidence_delete(request: HttpRequest, evidence_pk: int) -> HttpResponse:
         return render(request, "evidence/delete.html", {"item": item, "plan": plan})
     title = item.title
     try:
-        link_count = services.delete_evidence(item, request.user)
+        link_count = services.delete_evidence(item, acting_user=request.user)
     except services.InFinalisedYear as kept:
         messages.error(request, str(kept))
         return redirect("org:evidence-delete", org_slug=org.slug, evidence_pk=item.pk)
@@ -352,7 +351,7 @@ def evidence_withdraw(request: HttpRequest, evidence_pk: int) -> HttpResponse:
     """Remove the item from every open year; finalised years and the library keep it."""
     org = request.organisation
     item = _get_item(request, evidence_pk)
-    withdrawal = services.withdraw_from_open_years(item, request.user)
+    withdrawal = services.withdraw_from_open_years(item, acting_user=request.user)
     kept = withdrawal.kept_years
     kept_text = (
         f" {services.years_text(kept)} {'keeps' if len(kept) == 1 else 'keep'} it, as "
@@ -451,9 +450,7 @@ def _attachment(field_file, name: str, content_type: str) -> FileResponse:
 @require(Action.DOWNLOAD_EVIDENCE)
 @require_safe
 def evidence_download(request: HttpRequest, evidence_pk: int) -> HttpResponse:
-    item = get_object_or_404(
-        Evidence, pk=evidence_pk, organisation=request.organisation, kind=Evidence.Kind.FILE
-    )
+    item = get_for_org(Evidence, request.organisation, pk=evidence_pk, kind=Evidence.Kind.FILE)
     if not item.file:
         raise Http404("This item has no file.")
     return _attachment(item.file, item.original_filename, item.content_type)
@@ -462,6 +459,6 @@ def evidence_download(request: HttpRequest, evidence_pk: int) -> HttpResponse:
 @require(Action.DOWNLOAD_EVIDENCE)
 @require_safe
 def evidence_version_download(request: HttpRequest, evidence_pk: int, version_pk: int):
-    item = get_object_or_404(Evidence, pk=evidence_pk, organisation=request.organisation)
-    version = get_object_or_404(item.versions, pk=version_pk)
+    item = get_for_org(Evidence, request.organisation, pk=evidence_pk)
+    version = get_object_or_404(item.versions, pk=version_pk)  # through the item
     return _attachment(version.file, version.original_filename, version.content_type)

@@ -17,5 +17,6 @@ urlpatterns = [
         name="invitation-revoke",
     ),
     path("assessments/", include("assessments.urls")),
+    path("assessments/", include("evidence.element_urls")),  # the element page's evidence
     path("evidence/", include("evidence.urls")),
 ]

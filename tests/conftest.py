@@ -1,5 +1,7 @@
-"""Shared fixtures: the real CSE standard, and one standing user of each role (lead, assessor,
-board, org_admin) in ``org``, with an outsider in ``other_org``.
+"""Shared fixtures: the real CSE standard; one standing user of each role (lead, assessor,
+board, org_admin) in ``org``, with an outsider in ``other_org``; and ``org``'s Annex One
+history (``seeded``: 2014–2018 from the board paper, 2014–2017 finalised, 2018 with the
+assessor) with its years ``y2018``, ``y2017``, element 1.1.1 and its 2018 ``result``.
 
 With ``REQUIRE_SERVICES=1`` (CI) the run refuses to start unless it is on PostgreSQL and Redis,
 and fails at the end if any end-to-end test was skipped (no Chromium, for instance): a green
@@ -11,8 +13,9 @@ import os
 import pytest
 from django.core.management import call_command
 
+from assessments.models import Assessment, ElementResult
 from organisations.models import Role
-from standards.models import Standard
+from standards.models import Element, Standard
 from tests.factories import MembershipFactory, OrganisationFactory
 
 
@@ -87,6 +90,46 @@ def board(org, member_of):
 def outsider(other_org, member_of):
     """A quality lead of another organisation."""
     return member_of(other_org, Role.QUALITY_LEAD)
+
+
+# --- an organisation's years ----------------------------------------------------------------
+
+SEED = "fixtures/demo/annex_one_2014_2018.csv"
+
+
+@pytest.fixture
+def seeded(org, cse_standard):
+    """``org`` with the real years 2014–2018: 72 results a year, 2014–2017 finalised."""
+    with open(os.devnull, "w") as quiet:
+        call_command("import_annex_one", "--org", org.slug, SEED, stdout=quiet)
+    Assessment.objects.filter(organisation=org, year__lt=2018).update(
+        status=Assessment.Status.FINALISED
+    )
+    Assessment.objects.filter(organisation=org, year=2018).update(
+        status=Assessment.Status.ASSESSOR_REVIEW
+    )
+    return org
+
+
+@pytest.fixture
+def y2018(seeded):
+    return Assessment.objects.get(organisation=seeded, year=2018)
+
+
+@pytest.fixture
+def y2017(seeded):
+    return Assessment.objects.get(organisation=seeded, year=2017)
+
+
+@pytest.fixture
+def element(cse_standard):
+    """Element 1.1.1 of the real standard."""
+    return Element.objects.get(standard=cse_standard, ref="1.1.1")
+
+
+@pytest.fixture
+def result(y2018, element):
+    return ElementResult.objects.get(assessment=y2018, element=element)
 
 
 def services_required() -> bool:

@@ -38,7 +38,6 @@ from django.utils.http import urlsafe_base64_encode
 from assessments.models import Assessment
 from organisations.models import Role
 from standards.models import Element
-from tests.assessments.conftest import seeded  # noqa: F401 - a fixture
 from tests.evidence.samples import PDF
 from tests.factories import (
     EvidenceLinkFactory,

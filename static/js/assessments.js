@@ -7,8 +7,6 @@
  *   are not errors.
  * - Any other failure (another error code, no connection) leaves what was typed in place
  *   and says so in the form's status line and to screen readers.
- * - When evidence is linked from elsewhere on the page (the upload widget), the list of
- *   linked evidence is fetched again.
  * - A form that saves itself in place (hx-target="this", hx-sync="this:queue last") sends its
  *   saves one at a time: a change made while a save is in flight is sent when that save
  *   ends. The earlier save's answer would redraw the form with what was stored then, over
@@ -133,18 +131,5 @@
 
   document.addEventListener("htmx:timeout", function (event) {
     sayNotSaved(event.detail.elt, "Not saved: the server took too long. Try again.");
-  });
-
-  document.body.addEventListener("evidence-linked", function (event) {
-    var list = document.getElementById("linked-evidence");
-    var source = event.target;
-    var fromSearch = source && source.closest && source.closest("#evidence-search-results");
-    if (list && !fromSearch && window.htmx) {
-      window.htmx.ajax("GET", window.location.pathname, {
-        target: "#linked-evidence",
-        select: "#linked-evidence",
-        swap: "outerHTML"
-      });
-    }
   });
 })();

@@ -31,10 +31,12 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.models import Assessment, ElementResult
-from assessments.services import YearLocked, apply_annex_one, check_open, set_self_assessment
+from assessments.services import YearLocked, check_open, set_self_assessment
 from evidence import services as evidence_services
 from evidence.models import EvidenceLink
+from reports import services as annex_one_services
 from reports.annex_one import parse_annex_one
+from reports.services import apply_annex_one
 from standards.models import Element
 from tests.factories import EvidenceFactory
 
@@ -60,7 +62,9 @@ def copy_of(assessment: Assessment, ref: str) -> ElementResult:
 
 def import_2018(organisation, lines: str, acting_user=None):
     refs = set(Element.objects.values_list("ref", flat=True))
-    return apply_annex_one(organisation, parse_annex_one(f"ref,2018\n{lines}", refs), acting_user)
+    return apply_annex_one(
+        organisation, parse_annex_one(f"ref,2018\n{lines}", refs), acting_user=acting_user
+    )
 
 
 def assert_history_matches_every_stored_row(assessment: Assessment) -> None:
@@ -79,9 +83,11 @@ def assert_history_matches_every_stored_row(assessment: Assessment) -> None:
 class TestStaleCopies:
     def test_a_grid_save_keeps_the_notes_saved_since_it_read_the_row(self, y2018, lead):
         grid_copy, page_copy = copy_of(y2018, "1.1.1"), copy_of(y2018, "1.1.1")
-        assert set_self_assessment(page_copy, lead, "C", "Notes from the element page")
+        assert set_self_assessment(
+            page_copy, acting_user=lead, self_rating="C", self_notes="Notes from the element page"
+        )
         # The grid read the row before that save, and sends the rating alone.
-        assert set_self_assessment(grid_copy, lead, self_rating="PC")
+        assert set_self_assessment(grid_copy, acting_user=lead, self_rating="PC")
         result = copy_of(y2018, "1.1.1")
         assert (result.self_rating, result.self_notes) == ("PC", "Notes from the element page")
         # The caller's copy now holds what is stored, for the answer to show.
@@ -93,26 +99,26 @@ class TestStaleCopies:
 
     def test_a_save_of_the_notes_alone_keeps_the_rating(self, y2018, lead):
         first, second = copy_of(y2018, "1.1.2"), copy_of(y2018, "1.1.2")
-        set_self_assessment(first, lead, self_rating="CP")
-        assert set_self_assessment(second, lead, self_notes="Only the notes")
+        set_self_assessment(first, acting_user=lead, self_rating="CP")
+        assert set_self_assessment(second, acting_user=lead, self_notes="Only the notes")
         result = copy_of(y2018, "1.1.2")
         assert (result.self_rating, result.self_notes) == ("CP", "Only the notes")
         assert latest_history(result) == stored(result)
 
     def test_a_save_that_sends_what_is_stored_writes_nothing(self, y2018, lead):
         first, second = copy_of(y2018, "1.1.3"), copy_of(y2018, "1.1.3")
-        set_self_assessment(first, lead, "C", "Same")
+        set_self_assessment(first, acting_user=lead, self_rating="C", self_notes="Same")
         history = ElementResult.history.count()
         # The stale copy still says blank, but the stored row already has these values.
-        assert not set_self_assessment(second, lead, "C", "Same")
-        assert not set_self_assessment(second, lead)
+        assert not set_self_assessment(second, acting_user=lead, self_rating="C", self_notes="Same")
+        assert not set_self_assessment(second, acting_user=lead)
         assert ElementResult.history.count() == history
 
     def test_the_save_history_carries_the_stored_assessor_rating(self, y2018, seeded, lead):
         stale = copy_of(y2018, "1.1.1")
         assert stale.rating == "CP"
         import_2018(seeded, "1.1.1,NC\n")  # the assessor's mark changes after the lead read
-        set_self_assessment(stale, lead, self_rating="C")
+        set_self_assessment(stale, acting_user=lead, self_rating="C")
         result = copy_of(y2018, "1.1.1")
         assert (result.rating, result.self_rating) == ("NC", "C")
         assert latest_history(result) == stored(result)
@@ -122,7 +128,7 @@ class TestStaleCopies:
         Assessment.objects.filter(pk=y2018.pk).update(status=Assessment.Status.FINALISED)
         history = ElementResult.history.count()
         with pytest.raises(YearLocked, match="2018 is finalised"):
-            set_self_assessment(stale, lead, "C", "Too late")
+            set_self_assessment(stale, acting_user=lead, self_rating="C", self_notes="Too late")
         assert stale.assessment.is_finalised  # the status was read again
         assert (copy_of(y2018, "1.1.1").self_notes, ElementResult.history.count()) == (
             "",
@@ -148,10 +154,10 @@ class TestStaleCopies:
         Assessment.objects.filter(pk=y2018.pk).update(status=Assessment.Status.FINALISED)
         other = EvidenceFactory(organisation=seeded, title="Survey")
         attempts: list[Callable[[], object]] = [
-            lambda: evidence_services.link(other, y2018, element, lead),
-            lambda: evidence_services.update_link_note(existing, "Changed", lead),
-            lambda: evidence_services.confirm_link(existing, lead),
-            lambda: evidence_services.unlink(existing, lead),
+            lambda: evidence_services.link(other, y2018, element, acting_user=lead),
+            lambda: evidence_services.update_link_note(existing, "Changed", acting_user=lead),
+            lambda: evidence_services.confirm_link(existing, acting_user=lead),
+            lambda: evidence_services.unlink(existing, acting_user=lead),
         ]
         for attempt in attempts:
             y2018.status = Assessment.Status.ASSESSOR_REVIEW  # the caller's stale copy
@@ -205,7 +211,12 @@ class TestTheAnswerOfAGridSave:
         real = services.set_self_assessment
 
         def other_save_first(result, *args, **kwargs):
-            real(copy_of(y2018, "1.1.1"), lead, "CP", "Written by the element page")
+            real(
+                copy_of(y2018, "1.1.1"),
+                acting_user=lead,
+                self_rating="CP",
+                self_notes="Written by the element page",
+            )
             return real(result, *args, **kwargs)
 
         monkeypatch.setattr(services, "set_self_assessment", other_save_first)
@@ -297,7 +308,7 @@ def test_a_grid_save_and_an_element_save_at_the_same_moment_keep_both(y2018, lea
         if not getattr(this_thread, "waited", False):  # not again if SQLite makes it retry
             this_thread.waited = True
             barrier.wait()
-        rating = kwargs.get("self_rating", args[1] if len(args) > 1 else None)
+        rating = kwargs.get("self_rating")
         if rating == "PC":  # the grid's save: a moment later
             time.sleep(0.05)
         return real(result, *args, **kwargs)
@@ -339,7 +350,7 @@ def test_saves_during_an_import_leave_history_that_matches_every_stored_row(
     plans. Every result's latest history row must be the stored row."""
     refs = ["1.1.1", "1.1.2", "1.1.3", "1.2.1"]
     planned, saving = threading.Event(), threading.Event()
-    real_refuse = services._refuse_finalised_changes
+    real_refuse = annex_one_services._refuse_finalised_changes
 
     def slow_after_planning(plans, table):
         planned.set()
@@ -347,7 +358,7 @@ def test_saves_during_an_import_leave_history_that_matches_every_stored_row(
         time.sleep(0.3)  # the saves reach their locks (or, unfixed, commit) meanwhile
         return real_refuse(plans, table)
 
-    monkeypatch.setattr(services, "_refuse_finalised_changes", slow_after_planning)
+    monkeypatch.setattr(annex_one_services, "_refuse_finalised_changes", slow_after_planning)
 
     def do_import():
         return import_2018(seeded, "".join(f"{ref},NC\n" for ref in refs), lead)
@@ -357,7 +368,12 @@ def test_saves_during_an_import_leave_history_that_matches_every_stored_row(
         copies = [copy_of(y2018, ref) for ref in refs]  # read before the import writes
         saving.set()
         for copy in copies:
-            set_self_assessment(copy, lead, "C", f"Saved during the import ({copy.element.ref})")
+            set_self_assessment(
+                copy,
+                acting_user=lead,
+                self_rating="C",
+                self_notes=f"Saved during the import ({copy.element.ref})",
+            )
 
     summary, saves = run_threads(do_import, do_saves)
     assert not raised([summary, saves]), (summary, saves)
@@ -384,7 +400,9 @@ def test_a_year_finalised_while_a_save_waits_refuses_the_save(y2018, lead):
 
     def save():
         locked.wait(5)
-        return set_self_assessment(stale, lead, "C", "Saved as the year closed")
+        return set_self_assessment(
+            stale, acting_user=lead, self_rating="C", self_notes="Saved as the year closed"
+        )
 
     _done, outcome = run_threads(finalise, save)
     assert isinstance(outcome, YearLocked), outcome
@@ -406,7 +424,7 @@ def test_a_year_finalised_while_a_link_waits_refuses_the_link(y2018, seeded, ele
 
     def link():
         locked.wait(5)
-        return evidence_services.link(item, y2018, element, lead)
+        return evidence_services.link(item, y2018, element, acting_user=lead)
 
     _done, outcome = run_threads(finalise, link)
     assert isinstance(outcome, YearLocked), outcome

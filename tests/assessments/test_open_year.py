@@ -25,14 +25,16 @@ def test_opening_a_year_carries_ratings_and_evidence_forward(history, lead):
     org = history
     y2018 = Assessment.objects.get(organisation=org, year=2018)
     r111 = ElementResult.objects.get(assessment=y2018, element__ref="1.1.1")
-    set_self_assessment(r111, lead, "CP", "Profile refreshed in October.")
+    set_self_assessment(
+        r111, acting_user=lead, self_rating="CP", self_notes="Profile refreshed in October."
+    )
     item = EvidenceFactory(organisation=org)
     EvidenceLink.objects.create(
         evidence=item, assessment=y2018, element=r111.element, note="Customer profile"
     )
     Assessment.objects.filter(pk=y2018.pk).update(status=Assessment.Status.FINALISED)
 
-    y2019 = open_year(org, 2019, lead)
+    y2019 = open_year(org, 2019, acting_user=lead)
 
     results = ElementResult.objects.filter(assessment=y2019)
     assert results.count() == Element.objects.count() == 72
@@ -55,7 +57,7 @@ def test_opening_a_year_carries_ratings_and_evidence_forward(history, lead):
 
 
 def test_the_first_year_starts_empty(org, cse_standard, lead):
-    first = open_year(org, 2025, lead, kind=Assessment.Kind.INITIAL)
+    first = open_year(org, 2025, acting_user=lead, kind=Assessment.Kind.INITIAL)
     assert first.kind == "initial"
     assert not ElementResult.objects.filter(assessment=first).exclude(rating="").exists()
     assert not ElementResult.objects.filter(assessment=first, carried_forward=True).exists()
@@ -63,13 +65,17 @@ def test_the_first_year_starts_empty(org, cse_standard, lead):
 
 def test_a_year_opens_once(history, lead):
     with pytest.raises(YearExists):
-        open_year(history, 2018, lead)
+        open_year(history, 2018, acting_user=lead)
 
 
 def test_self_assessment_keeps_who_and_when(history, lead):
     result = ElementResult.objects.get(assessment__year=2018, element__ref="1.2.3")
-    assert set_self_assessment(result, lead, "C", "Reviewed the engagement strategy.")
-    assert not set_self_assessment(result, lead, "C", "Reviewed the engagement strategy.")
+    assert set_self_assessment(
+        result, acting_user=lead, self_rating="C", self_notes="Reviewed the engagement strategy."
+    )
+    assert not set_self_assessment(
+        result, acting_user=lead, self_rating="C", self_notes="Reviewed the engagement strategy."
+    )
     result.refresh_from_db()
     assert (result.self_rating, result.updated_by) == ("C", lead)
     assert result.history.latest().history_user == lead
@@ -83,7 +89,7 @@ def test_a_finalised_year_is_read_only(history):
     year.save()
     result = ElementResult.objects.get(assessment=year, element__ref="1.1.1")
     with pytest.raises(YearLocked, match="2017 is finalised"):
-        set_self_assessment(result, UserFactory(), "NC", "")
+        set_self_assessment(result, acting_user=UserFactory(), self_rating="NC", self_notes="")
 
 
 @pytest.mark.parametrize(

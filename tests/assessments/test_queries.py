@@ -1,5 +1,6 @@
-"""The read side of a year: the grid's assembly, its filters and progress, one element's page,
-the library search and the list of years."""
+"""The read side of a year: the grid's assembly, its filters and progress, one element's page
+and the list of years. (The evidence figures and the library search are the evidence app's:
+tests/evidence/test_year_links.py.)"""
 
 from datetime import date, timedelta
 
@@ -14,8 +15,6 @@ from assessments.queries import (
     anchor,
     criteria_of,
     element_page,
-    evidence_figures,
-    search_evidence,
     year_grid,
     year_rows,
 )
@@ -63,19 +62,6 @@ def test_the_grid_nests_every_element_under_its_criterion_and_sub_criterion(y201
     row = rows_of(grid)[position + 1]
     assert row.is_sub_element and row.anchor == "el-1-3-3-1"
     assert [c.ref for c in grid.criteria] == ["1", "2", "3", "4", "5"]
-
-
-def test_evidence_counts_and_overdue_per_element(y2018):
-    link(y2018, "1.1.1", review_by=NEXT_YEAR)
-    link(y2018, "1.1.1", review_by=YESTERDAY)
-    link(y2018, "1.2.1")
-    figures = evidence_figures(y2018)
-    e111 = Element.objects.get(ref="1.1.1").pk
-    e121 = Element.objects.get(ref="1.2.1").pk
-    assert figures == {e111: (2, True), e121: (1, False)}
-    assert evidence_figures(y2018, element_id=e121) == {e121: (1, False)}
-    # Review due today is not yet overdue.
-    assert evidence_figures(y2018, today=YESTERDAY)[e111] == (2, False)
 
 
 def test_attention_and_progress(y2018):
@@ -189,33 +175,9 @@ def test_element_page_of_an_unknown_ref(y2018):
 def test_earlier_years_stay_within_the_organisation(y2018, other_org, cse_standard):
     from assessments.services import open_year
 
-    open_year(other_org, 2017, None)
+    open_year(other_org, 2017, acting_user=None)
     page = element_page(y2018, "1.1.1")
     assert all(r.assessment.organisation_id == y2018.organisation_id for r in page.earlier)
-
-
-# --- the library search ----------------------------------------------------------------------
-
-
-def test_search_finds_titles_of_this_organisation_only(y2018, other_org, element):
-    mine = EvidenceFactory(organisation=y2018.organisation, title="Customer survey 2018")
-    linked = EvidenceFactory(organisation=y2018.organisation, title="Survey method")
-    EvidenceLink.objects.create(evidence=linked, assessment=y2018, element=element)
-    EvidenceFactory(organisation=y2018.organisation, title="Complaints log")
-    EvidenceFactory(organisation=other_org, title="Their survey")
-
-    search = search_evidence(y2018.organisation, y2018, element, "  SURVEY ")
-    assert search.query == "SURVEY"
-    assert [(hit.evidence, hit.linked) for hit in search.hits] == [(mine, False), (linked, True)]
-    assert not search.more
-    assert search_evidence(y2018.organisation, y2018, element, "   ").hits == []
-
-
-def test_search_says_when_there_are_more(y2018, element):
-    for n in range(5):
-        EvidenceFactory(organisation=y2018.organisation, title=f"Policy {n}")
-    search = search_evidence(y2018.organisation, y2018, element, "policy", limit=3)
-    assert len(search.hits) == 3 and search.more
 
 
 # --- the years -------------------------------------------------------------------------------

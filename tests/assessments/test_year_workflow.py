@@ -254,7 +254,7 @@ def y2019(seeded, lead):
     EvidenceLink.objects.create(
         evidence=item, assessment=y2018, element=Element.objects.get(ref="1.1.1")
     )
-    return open_year(seeded, 2019, lead)
+    return open_year(seeded, 2019, acting_user=lead)
 
 
 @pytest.mark.django_db
@@ -262,33 +262,33 @@ def y2019(seeded, lead):
 def test_open_year_refuses_any_but_the_next_year(seeded, lead, wanted):
     finalise(seeded, 2018)
     with pytest.raises(YearNotAllowed, match="Only 2019 can be opened"):
-        open_year(seeded, wanted, lead)
+        open_year(seeded, wanted, acting_user=lead)
     assert not Assessment.objects.filter(organisation=seeded, year__gt=2018).exists()
 
 
 @pytest.mark.django_db
 def test_open_year_refuses_while_the_latest_is_with_the_assessor(seeded, lead):
     with pytest.raises(YearNotAllowed, match="2018 is still in assessor review"):
-        open_year(seeded, 2019, lead)
+        open_year(seeded, 2019, acting_user=lead)
     assert not Assessment.objects.filter(organisation=seeded, year=2019).exists()
 
 
 @pytest.mark.django_db
 def test_open_year_refuses_a_year_that_exists(seeded, lead):
     with pytest.raises(YearExists):
-        open_year(seeded, 2018, lead)
+        open_year(seeded, 2018, acting_user=lead)
 
 
 @pytest.mark.django_db
 def test_open_year_refuses_a_first_year_outside_the_rule(org, cse_standard, lead):
     with pytest.raises(YearNotAllowed, match="is not a year"):
-        open_year(org, 2040, lead)
+        open_year(org, 2040, acting_user=lead)
 
 
 @pytest.mark.django_db
 def test_the_details_of_a_year_are_kept_with_who_changed_them(y2019, lead):
-    assert update_year_details(y2019, lead, "reassessment", date(2019, 11, 20))
-    assert not update_year_details(y2019, lead, "reassessment", date(2019, 11, 20))
+    assert update_year_details(y2019, "reassessment", date(2019, 11, 20), acting_user=lead)
+    assert not update_year_details(y2019, "reassessment", date(2019, 11, 20), acting_user=lead)
     y2019.refresh_from_db()
     assert (y2019.kind, y2019.visit_date) == ("reassessment", date(2019, 11, 20))
     latest = y2019.history.latest()
@@ -299,7 +299,7 @@ def test_the_details_of_a_year_are_kept_with_who_changed_them(y2019, lead):
 def test_the_details_of_a_finalised_year_are_read_only(seeded, lead):
     y2017 = Assessment.objects.get(organisation=seeded, year=2017)
     with pytest.raises(YearLocked, match="2017 is finalised"):
-        update_year_details(y2017, lead, "annual_review", date(2017, 10, 1))
+        update_year_details(y2017, "annual_review", date(2017, 10, 1), acting_user=lead)
     y2017.refresh_from_db()
     assert y2017.visit_date is None
 
@@ -307,7 +307,7 @@ def test_the_details_of_a_finalised_year_are_read_only(seeded, lead):
 @pytest.mark.django_db
 def test_the_details_refuse_a_visit_far_from_the_year(y2019, lead):
     with pytest.raises(ValueError, match="The visit for 2019 must fall between"):
-        update_year_details(y2019, lead, "annual_review", date(2091, 11, 20))
+        update_year_details(y2019, "annual_review", date(2091, 11, 20), acting_user=lead)
 
 
 @pytest.mark.django_db
@@ -315,7 +315,7 @@ def test_deleting_a_year_removes_it_and_keeps_the_record(y2019, org_admin):
     org, pk = y2019.organisation, y2019.pk
     results = list(ElementResult.objects.filter(assessment=y2019).values_list("pk", flat=True))
     [link] = EvidenceLink.objects.filter(assessment=y2019)
-    deleted = delete_year(y2019, org_admin)
+    deleted = delete_year(y2019, acting_user=org_admin)
     assert (deleted.year, deleted.results, deleted.links) == (2019, 72, 1)
     assert not Assessment.objects.filter(organisation=org, year=2019).exists()
     assert not ElementResult.objects.filter(pk__in=results).exists()
@@ -334,8 +334,8 @@ def test_deleting_a_year_removes_it_and_keeps_the_record(y2019, org_admin):
 
 @pytest.mark.django_db
 def test_a_deleted_year_can_be_opened_again(y2019, org_admin, lead):
-    delete_year(y2019, org_admin)
-    again = open_year(y2019.organisation, 2019, lead)
+    delete_year(y2019, acting_user=org_admin)
+    again = open_year(y2019.organisation, 2019, acting_user=lead)
     assert ElementResult.objects.filter(assessment=again, carried_forward=True).exists()
 
 
@@ -344,7 +344,7 @@ def test_self_assessment_does_not_stop_a_deletion(y2019, org_admin):
     ElementResult.objects.filter(assessment=y2019, element__ref="1.1.1").update(
         self_rating="CP", self_notes="Ours"
     )
-    delete_year(y2019, org_admin)
+    delete_year(y2019, acting_user=org_admin)
     assert not Assessment.objects.filter(pk=y2019.pk).exists()
 
 
@@ -361,7 +361,7 @@ def test_self_assessment_does_not_stop_a_deletion(y2019, org_admin):
 def test_a_year_with_an_assessor_mark_is_not_deleted(y2019, org_admin, mark):
     ElementResult.objects.filter(assessment=y2019, element__ref="2.1.4").update(**mark)
     with pytest.raises(YearNotDeletable, match="2019 has 1 assessor mark "):
-        delete_year(y2019, org_admin)
+        delete_year(y2019, acting_user=org_admin)
     assert Assessment.objects.filter(pk=y2019.pk).exists()
     assert ElementResult.objects.filter(assessment=y2019).count() == 72
 
@@ -370,7 +370,7 @@ def test_a_year_with_an_assessor_mark_is_not_deleted(y2019, org_admin, mark):
 def test_a_finalised_year_is_not_deleted(seeded, org_admin):
     y2017 = Assessment.objects.get(organisation=seeded, year=2017)
     with pytest.raises(YearLocked):
-        delete_year(y2017, org_admin)
+        delete_year(y2017, acting_user=org_admin)
 
 
 # --- the pages -------------------------------------------------------------------------------
@@ -622,7 +622,7 @@ def test_a_partly_assessed_year_says_how_much(client, y2019, board):
 
 @pytest.mark.django_db
 def test_the_import_summary_labels_carried_forward_ratings(y2019):
-    from reports.progression import year_figures
+    from assessments.figures import year_figures
 
     [figures] = year_figures([y2019]).values()
     assert figures.summary().startswith(
@@ -834,8 +834,8 @@ def test_two_first_years_opened_at_once_make_one(org, cse_standard, lead, member
 
     monkeypatch.setattr(services.rules, "opening_error", opening_error_slowly)
     results = _in_threads(
-        lambda: open_year(org, THIS_YEAR - 1, lead, kind="initial"),
-        lambda: open_year(org, THIS_YEAR, other, kind="initial"),
+        lambda: open_year(org, THIS_YEAR - 1, acting_user=lead, kind="initial"),
+        lambda: open_year(org, THIS_YEAR, acting_user=other, kind="initial"),
     )
     opened = [r for r in results if isinstance(r, Assessment)]
     refused = [r for r in results if isinstance(r, YearNotAllowed)]

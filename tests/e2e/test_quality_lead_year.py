@@ -96,7 +96,7 @@ def test_governing_body_cannot_download_evidence_files(browser, demo_site, tmp_p
     settings.MEDIA_ROOT = tmp_path / "media"
     org = Organisation.objects.get(slug="demo")
     checked = services.check_upload(SimpleUploadedFile("minutes.pdf", PDF))
-    item = services.add_file(org, checked, User.objects.get(email="lead@demo.test"))
+    item = services.add_file(org, checked, acting_user=User.objects.get(email="lead@demo.test"))
 
     context = browser.new_context()
     page = context.new_page()

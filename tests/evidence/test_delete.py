@@ -49,7 +49,9 @@ def years(org, element):
 def item(org, lead, element, years):
     """A file item linked to 1.1.1 in 2017, 2018 (finalised) and 2019 (open)."""
     item = services.add_file(
-        org, services.check_upload(samples.upload("Complaints policy.pdf", samples.PDF)), lead
+        org,
+        services.check_upload(samples.upload("Complaints policy.pdf", samples.PDF)),
+        acting_user=lead,
     )
     for assessment in years.values():
         EvidenceLink.objects.create(evidence=item, assessment=assessment, element=element)
@@ -58,7 +60,7 @@ def item(org, lead, element, years):
 
 def test_deleting_an_item_of_a_finalised_year_is_refused_naming_the_years(org, lead, item):
     with pytest.raises(services.InFinalisedYear) as refused:
-        services.delete_evidence(item, lead)
+        services.delete_evidence(item, acting_user=lead)
     assert refused.value.years == [2017, 2018]
     assert "2017 and 2018" in str(refused.value)
     assert "finalised" in str(refused.value)
@@ -67,7 +69,7 @@ def test_deleting_an_item_of_a_finalised_year_is_refused_naming_the_years(org, l
 
 
 def test_withdraw_from_open_years_keeps_the_finalised_links_and_the_item(org, lead, item, years):
-    withdrawal = services.withdraw_from_open_years(item, lead)
+    withdrawal = services.withdraw_from_open_years(item, acting_user=lead)
     assert (withdrawal.years, withdrawal.links) == ([2019], 1)
     kept = EvidenceLink.objects.filter(evidence=item)
     assert sorted(kept.values_list("assessment__year", flat=True)) == [2017, 2018]
@@ -82,7 +84,7 @@ def test_an_item_of_open_years_only_is_deleted_with_its_links(
     item = EvidenceFactory(organisation=org)
     EvidenceLink.objects.create(evidence=item, assessment=years[2019], element=element)
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_evidence(item, lead)
+        services.delete_evidence(item, acting_user=lead)
     assert not Evidence.objects.filter(pk=item.pk).exists()
     assert not EvidenceLink.objects.exists()
 
@@ -138,7 +140,7 @@ def test_withdraw_takes_only_post_and_only_editors(client, org, lead, item, memb
 
 
 def test_nothing_to_withdraw_says_so(client, org, lead, item, years):
-    services.withdraw_from_open_years(item, lead)
+    services.withdraw_from_open_years(item, acting_user=lead)
     client.force_login(lead)
     page = client.get(url("evidence-delete", org, item.pk)).content.decode()
     assert "cannot be deleted" in page

@@ -87,7 +87,9 @@ def test_the_upload_refuses_them_with_a_clear_message(client, org, lead, mimetyp
 def test_an_accepted_opendocument_upload_downloads_with_its_type(client, org, lead):
     client.force_login(lead)
     data = opendocument(b"application/vnd.oasis.opendocument.spreadsheet")
-    item = services.add_file(org, services.check_upload(samples.upload("budget", data)), lead)
+    item = services.add_file(
+        org, services.check_upload(samples.upload("budget", data)), acting_user=lead
+    )
     response = client.get(reverse("org:evidence-download", args=[org.slug, item.pk]))
     assert response["Content-Type"] == "application/vnd.oasis.opendocument.spreadsheet"
     assert response["Content-Disposition"] == 'attachment; filename="budget.ods"'

@@ -38,14 +38,14 @@ def fail_on_save(monkeypatch, model):
 def test_add_file_whose_row_fails_leaves_no_file(org, lead, media_root, monkeypatch):
     fail_on_save(monkeypatch, Evidence)
     with pytest.raises(DatabaseError):
-        services.add_file(org, checked(), lead)
+        services.add_file(org, checked(), acting_user=lead)
     assert stored_files(media_root) == set()
 
 
 def test_a_duplicate_caught_by_the_unique_constraint_leaves_no_file(
     org, lead, media_root, monkeypatch
 ):
-    first = services.add_file(org, checked("a.pdf"), lead)
+    first = services.add_file(org, checked("a.pdf"), acting_user=lead)
     before = stored_files(media_root)
     # Someone else's upload of the same bytes committed between the check and the insert.
     real_find_duplicate = services.find_duplicate
@@ -57,23 +57,23 @@ def test_a_duplicate_caught_by_the_unique_constraint_leaves_no_file(
 
     monkeypatch.setattr(services, "find_duplicate", misses_once)
     with pytest.raises(services.DuplicateFile):
-        services.add_file(org, checked("b.pdf"), lead)
+        services.add_file(org, checked("b.pdf"), acting_user=lead)
     assert stored_files(media_root) == before == {first.file.name}
 
 
 def test_replace_file_whose_row_fails_keeps_only_the_old_file(org, lead, media_root, monkeypatch):
-    item = services.add_file(org, checked("v1.pdf"), lead)
+    item = services.add_file(org, checked("v1.pdf"), acting_user=lead)
     before = stored_files(media_root)
     fail_on_save(monkeypatch, Evidence)
     with pytest.raises(DatabaseError):
-        services.replace_file(item, checked("v2.pdf", samples.unique_pdf(2)), lead)
+        services.replace_file(item, checked("v2.pdf", samples.unique_pdf(2)), acting_user=lead)
     assert stored_files(media_root) == before
     assert not EvidenceVersion.objects.exists()
 
 
 def test_a_rollback_after_the_service_returned_removes_the_file(org, lead, media_root):
     with pytest.raises(RuntimeError), services.storing_files():
-        services.add_file(org, checked(), lead)
+        services.add_file(org, checked(), acting_user=lead)
         assert len(stored_files(media_root)) == 1  # stored, not yet committed
         raise RuntimeError("a later step of the same request failed")
     assert stored_files(media_root) == set()
@@ -82,9 +82,9 @@ def test_a_rollback_after_the_service_returned_removes_the_file(org, lead, media
 
 def test_a_rolled_back_inner_block_removes_only_its_own_file(org, lead, media_root):
     with services.storing_files():
-        kept = services.add_file(org, checked("kept.pdf"), lead)
+        kept = services.add_file(org, checked("kept.pdf"), acting_user=lead)
         with pytest.raises(RuntimeError), services.storing_files():
-            services.add_file(org, checked("lost.pdf", samples.unique_pdf(2)), lead)
+            services.add_file(org, checked("lost.pdf", samples.unique_pdf(2)), acting_user=lead)
             raise RuntimeError("the inner step failed")
     assert stored_files(media_root) == {kept.file.name}
 
@@ -134,7 +134,7 @@ def test_an_upload_whose_row_fails_leaves_no_file(client, org, lead, media_root,
 def test_a_replace_whose_row_fails_leaves_only_the_old_file(
     client, org, lead, media_root, monkeypatch
 ):
-    item = services.add_file(org, checked("v1.pdf"), lead)
+    item = services.add_file(org, checked("v1.pdf"), acting_user=lead)
     before = stored_files(media_root)
     fail_on_save(monkeypatch, Evidence)
     client.force_login(lead)

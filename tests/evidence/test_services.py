@@ -38,7 +38,7 @@ def stored_bytes(field_file) -> bytes:
 
 
 def test_add_file_records_hash_size_type_and_owner(org, lead):
-    item = services.add_file(org, checked(), lead)
+    item = services.add_file(org, checked(), acting_user=lead)
     item.refresh_from_db()
     assert item.kind == Evidence.Kind.FILE
     assert item.sha256 == hashlib.sha256(samples.PDF).hexdigest()
@@ -53,7 +53,7 @@ def test_add_file_records_hash_size_type_and_owner(org, lead):
 
 
 def test_the_stored_name_never_contains_the_uploaded_name(org, lead):
-    item = services.add_file(org, checked("../../etc/evil name.pdf"), lead)
+    item = services.add_file(org, checked("../../etc/evil name.pdf"), acting_user=lead)
     assert item.file.name.startswith(f"evidence/{org.pk}/")
     assert "evil" not in item.file.name and ".." not in item.file.name
     assert item.original_filename == "evil name.pdf"
@@ -61,29 +61,29 @@ def test_the_stored_name_never_contains_the_uploaded_name(org, lead):
 
 def test_add_file_takes_details(org, lead, member_of):
     owner = member_of(org, Role.ADMIN)
-    item = services.add_file(org, checked(), lead, title="Policy", owner=owner)
+    item = services.add_file(org, checked(), acting_user=lead, title="Policy", owner=owner)
     assert (item.title, item.owner) == ("Policy", owner)
 
 
 def test_the_same_file_twice_in_one_org_is_a_duplicate(org, lead):
-    first = services.add_file(org, checked("a.pdf"), lead)
+    first = services.add_file(org, checked("a.pdf"), acting_user=lead)
     with pytest.raises(services.DuplicateFile) as duplicate:
-        services.add_file(org, checked("copy of a.pdf"), lead)
+        services.add_file(org, checked("copy of a.pdf"), acting_user=lead)
     assert duplicate.value.existing == first
     assert "“copy of a.pdf” is already in the library as “a”" in str(duplicate.value)
     assert Evidence.objects.for_org(org).count() == 1
 
 
 def test_another_org_may_hold_the_same_file(org, other_org, lead, outsider):
-    mine = services.add_file(org, checked(), lead)
-    theirs = services.add_file(other_org, checked(), outsider)
+    mine = services.add_file(org, checked(), acting_user=lead)
+    theirs = services.add_file(other_org, checked(), acting_user=outsider)
     assert mine.sha256 == theirs.sha256
     assert mine.file.name != theirs.file.name
 
 
 def test_owner_must_be_a_member(org, lead, outsider):
     with pytest.raises(ValidationError) as error:
-        services.add_file(org, checked(), lead, owner=outsider)
+        services.add_file(org, checked(), acting_user=lead, owner=outsider)
     assert "member of this organisation" in str(error.value.message_dict["owner"])
     assert not Evidence.objects.exists()
 
@@ -92,7 +92,9 @@ def test_owner_must_be_a_member(org, lead, outsider):
 
 
 def test_add_link(org, lead):
-    item = services.add_link(org, "https://intranet.example.org/policy", lead, title="Policy")
+    item = services.add_link(
+        org, "https://intranet.example.org/policy", acting_user=lead, title="Policy"
+    )
     assert (item.kind, item.url, item.owner) == (Evidence.Kind.LINK, item.url, lead)
     assert item.history.first().history_user == lead
 
@@ -110,31 +112,33 @@ def test_add_link(org, lead):
 )
 def test_add_link_needs_a_web_address(org, lead, url, message):
     with pytest.raises(ValidationError) as error:
-        services.add_link(org, url, lead, title="Policy")
+        services.add_link(org, url, acting_user=lead, title="Policy")
     assert message in " ".join(error.value.message_dict["url"])
     assert not Evidence.objects.exists()
 
 
 def test_add_link_needs_a_title(org, lead):
     with pytest.raises(ValidationError) as error:
-        services.add_link(org, "https://example.org/", lead, title="  ")
+        services.add_link(org, "https://example.org/", acting_user=lead, title="  ")
     assert error.value.message_dict["title"] == ["Give the item a title."]
 
 
 def test_add_note(org, lead):
-    item = services.add_note(org, "We phone back within a day.", lead, title="Call-backs")
+    item = services.add_note(
+        org, "We phone back within a day.", acting_user=lead, title="Call-backs"
+    )
     assert (item.kind, item.body) == (Evidence.Kind.NOTE, "We phone back within a day.")
 
 
 def test_add_note_needs_its_text(org, lead):
     with pytest.raises(ValidationError) as error:
-        services.add_note(org, "  ", lead, title="Call-backs")
+        services.add_note(org, "  ", acting_user=lead, title="Call-backs")
     assert "body" in error.value.message_dict
 
 
 def test_unknown_details_are_a_programming_error(org, lead):
     with pytest.raises(TypeError):
-        services.add_note(org, "x", lead, title="t", organisation=org)
+        services.add_note(org, "x", acting_user=lead, title="t", organisation=org)
 
 
 # --- changing ----------------------------------------------------------------------------------
@@ -142,8 +146,8 @@ def test_unknown_details_are_a_programming_error(org, lead):
 
 def test_update_details_keeps_a_history_with_the_user(org, lead, member_of):
     admin = member_of(org, Role.ADMIN)
-    item = services.add_link(org, "https://example.org/a", lead, title="Old")
-    services.update_details(item, admin, title="New", owner=admin, description="Better")
+    item = services.add_link(org, "https://example.org/a", acting_user=lead, title="Old")
+    services.update_details(item, acting_user=admin, title="New", owner=admin, description="Better")
     item.refresh_from_db()
     assert (item.title, item.owner, item.description) == ("New", admin, "Better")
     latest = item.history.first()
@@ -151,17 +155,17 @@ def test_update_details_keeps_a_history_with_the_user(org, lead, member_of):
 
 
 def test_update_details_owner_must_be_a_member(org, lead, outsider):
-    item = services.add_note(org, "text", lead, title="Note")
+    item = services.add_note(org, "text", acting_user=lead, title="Note")
     with pytest.raises(ValidationError):
-        services.update_details(item, lead, owner=outsider)
+        services.update_details(item, acting_user=lead, owner=outsider)
     item.refresh_from_db()
     assert item.owner == lead
 
 
 def test_update_details_validates_like_adding(org, lead):
-    item = services.add_link(org, "https://example.org/a", lead, title="Link")
+    item = services.add_link(org, "https://example.org/a", acting_user=lead, title="Link")
     with pytest.raises(ValidationError) as error:
-        services.update_details(item, lead, url="javascript:alert(1)")
+        services.update_details(item, acting_user=lead, url="javascript:alert(1)")
     assert "url" in error.value.message_dict
     item.refresh_from_db()
     assert item.url == "https://example.org/a"
@@ -169,10 +173,10 @@ def test_update_details_validates_like_adding(org, lead):
 
 def test_replace_file_keeps_the_old_file_as_a_version(org, lead, member_of):
     admin = member_of(org, Role.ADMIN)
-    item = services.add_file(org, checked("policy v1.pdf"), lead)
+    item = services.add_file(org, checked("policy v1.pdf"), acting_user=lead)
     old_name, old_sha = item.file.name, item.sha256
     new_data = samples.unique_pdf(2)
-    services.replace_file(item, checked("policy v2.pdf", new_data), admin)
+    services.replace_file(item, checked("policy v2.pdf", new_data), acting_user=admin)
     item.refresh_from_db()
     assert (item.original_filename, item.file_uploaded_by) == ("policy v2.pdf", admin)
     assert item.sha256 == hashlib.sha256(new_data).hexdigest()
@@ -188,20 +192,20 @@ def test_replace_file_keeps_the_old_file_as_a_version(org, lead, member_of):
 
 
 def test_replace_with_the_same_file_or_another_items_file_is_refused(org, lead):
-    item = services.add_file(org, checked("a.pdf"), lead)
-    other = services.add_file(org, checked("b.pdf", samples.unique_pdf(1)), lead)
+    item = services.add_file(org, checked("a.pdf"), acting_user=lead)
+    other = services.add_file(org, checked("b.pdf", samples.unique_pdf(1)), acting_user=lead)
     with pytest.raises(services.UploadRejected, match="same file as the current one"):
-        services.replace_file(item, checked("a again.pdf"), lead)
+        services.replace_file(item, checked("a again.pdf"), acting_user=lead)
     with pytest.raises(services.DuplicateFile) as duplicate:
-        services.replace_file(item, checked("b.pdf", samples.unique_pdf(1)), lead)
+        services.replace_file(item, checked("b.pdf", samples.unique_pdf(1)), acting_user=lead)
     assert duplicate.value.existing == other
     assert not EvidenceVersion.objects.exists()
 
 
 def test_only_a_file_item_has_its_file_replaced(org, lead):
-    note = services.add_note(org, "text", lead, title="Note")
+    note = services.add_note(org, "text", acting_user=lead, title="Note")
     with pytest.raises(services.UploadRejected):
-        services.replace_file(note, checked(), lead)
+        services.replace_file(note, checked(), acting_user=lead)
 
 
 # --- deleting ----------------------------------------------------------------------------------
@@ -210,15 +214,15 @@ def test_only_a_file_item_has_its_file_replaced(org, lead):
 def test_delete_removes_links_and_files_and_keeps_a_history_record(
     org, lead, django_capture_on_commit_callbacks
 ):
-    item = services.add_file(org, checked("v1.pdf"), lead)
-    services.replace_file(item, checked("v2.pdf", samples.unique_pdf(2)), lead)
+    item = services.add_file(org, checked("v1.pdf"), acting_user=lead)
+    services.replace_file(item, checked("v2.pdf", samples.unique_pdf(2)), acting_user=lead)
     names = [item.file.name, item.versions.get().file.name]
     link = EvidenceLinkFactory(evidence=item)
     pk = item.pk
     assert all(default_storage.exists(name) for name in names)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_evidence(item, lead)
+        services.delete_evidence(item, acting_user=lead)
 
     assert not Evidence.objects.filter(pk=pk).exists()
     assert not EvidenceLink.objects.filter(pk=link.pk).exists()
@@ -232,7 +236,7 @@ def test_delete_removes_links_and_files_and_keeps_a_history_record(
 def test_delete_of_a_link_item(org, lead, django_capture_on_commit_callbacks):
     item = EvidenceFactory(organisation=org)
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_evidence(item, lead)
+        services.delete_evidence(item, acting_user=lead)
     assert not Evidence.objects.exists()
 
 
@@ -251,11 +255,12 @@ def year(org, element):
 
 def test_link_unlink_and_link_again(org, lead, element, year):
     item = EvidenceFactory(organisation=org)
-    made = services.link(item, year, element, lead, note="Shows the profile")
+    made, created = services.link(item, year, element, acting_user=lead, note="Shows the profile")
     assert (made.note, made.created_by, made.carried_forward) == ("Shows the profile", lead, False)
-    again = services.link(item, year, element, lead, note="Updated")
-    assert again.pk == made.pk and again.note == "Updated"
-    services.unlink(again, lead)
+    assert created
+    again, created = services.link(item, year, element, acting_user=lead, note="Updated")
+    assert again.pk == made.pk and again.note == "Updated" and not created
+    services.unlink(again, acting_user=lead)
     assert not EvidenceLink.objects.exists()
     assert EvidenceLink.history.filter(history_type="-").get().history_user == lead
 
@@ -268,7 +273,7 @@ def test_confirm_a_carried_forward_link(org, lead, element, year):
         carried_forward=True,
     )
     assert link.needs_confirmation
-    services.confirm_link(link, lead)
+    services.confirm_link(link, acting_user=lead)
     link.refresh_from_db()
     assert link.confirmed_by == lead and link.confirmed_at is not None
     assert not link.needs_confirmation
@@ -277,35 +282,35 @@ def test_confirm_a_carried_forward_link(org, lead, element, year):
 def test_linking_again_confirms_a_carried_forward_link(org, lead, element, year):
     item = EvidenceFactory(organisation=org)
     EvidenceLinkFactory(evidence=item, assessment=year, element=element, carried_forward=True)
-    link = services.link(item, year, element, lead)
-    assert not link.needs_confirmation
+    link, created = services.link(item, year, element, acting_user=lead)
+    assert not link.needs_confirmation and not created
 
 
 def test_a_finalised_year_is_read_only(org, lead, element, year):
     item = EvidenceFactory(organisation=org)
-    link = services.link(item, year, element, lead)
+    link, _ = services.link(item, year, element, acting_user=lead)
     year.status = Assessment.Status.FINALISED
     year.save()
     with pytest.raises(YearLocked):
-        services.link(EvidenceFactory(organisation=org), year, element, lead)
+        services.link(EvidenceFactory(organisation=org), year, element, acting_user=lead)
     with pytest.raises(YearLocked):
-        services.unlink(link, lead)
+        services.unlink(link, acting_user=lead)
     with pytest.raises(YearLocked):
-        services.confirm_link(link, lead)
+        services.confirm_link(link, acting_user=lead)
     with pytest.raises(YearLocked):
-        services.update_link_note(link, "new", lead)
+        services.update_link_note(link, "new", acting_user=lead)
 
 
 def test_linking_across_organisations_is_refused(org, other_org, lead, element, year):
     theirs = EvidenceFactory(organisation=other_org)
     with pytest.raises(PermissionDenied):
-        services.link(theirs, year, element, lead)
+        services.link(theirs, year, element, acting_user=lead)
     assert not EvidenceLink.objects.exists()
 
 
 def test_an_element_of_another_standard_is_refused(org, lead, year):
     with pytest.raises(ValidationError):
-        services.link(EvidenceFactory(organisation=org), year, ElementFactory(), lead)
+        services.link(EvidenceFactory(organisation=org), year, ElementFactory(), acting_user=lead)
 
 
 def test_file_factory_stores_a_file(org):
@@ -317,7 +322,7 @@ def test_file_factory_stores_a_file(org):
 
 
 def test_add_uploaded_files_answers_each_file_in_order(org, lead):
-    services.add_file(org, checked("old.pdf"), lead)
+    services.add_file(org, checked("old.pdf"), acting_user=lead)
     files = [
         samples.upload("photo.png", samples.png()),
         samples.upload("again.pdf", samples.PDF),

@@ -220,5 +220,7 @@ def test_the_add_page_and_the_element_page_carry_the_dates(client, org, lead, ye
 
 
 def test_no_date_when_a_service_caller_gives_none(org, lead):
-    item = services.add_file(org, services.check_upload(samples.upload("a.pdf", samples.PDF)), lead)
+    item = services.add_file(
+        org, services.check_upload(samples.upload("a.pdf", samples.PDF)), acting_user=lead
+    )
     assert (item.evidence_date, item.review_by) == (None, None)

@@ -48,10 +48,10 @@ def messages_of(response) -> list[str]:
 def item(org, lead):
     """A file item with an earlier version (so both downloads have something to send)."""
     first = services.add_file(
-        org, services.check_upload(samples.upload("policy v1.pdf", samples.PDF)), lead
+        org, services.check_upload(samples.upload("policy v1.pdf", samples.PDF)), acting_user=lead
     )
     new = services.check_upload(samples.upload("policy v2.pdf", samples.unique_pdf(2)))
-    return services.replace_file(first, new, lead)
+    return services.replace_file(first, new, acting_user=lead)
 
 
 @pytest.fixture
@@ -115,10 +115,12 @@ def test_outsiders_get_404_everywhere(client, org, other_org, item, version, rol
 
 def test_another_orgs_ids_under_my_org_are_404(client, org, other_org, lead, outsider):
     theirs = services.add_file(
-        other_org, services.check_upload(samples.upload("x.pdf", samples.PDF)), outsider
+        other_org, services.check_upload(samples.upload("x.pdf", samples.PDF)), acting_user=outsider
     )
     services.replace_file(
-        theirs, services.check_upload(samples.upload("y.pdf", samples.unique_pdf(1))), outsider
+        theirs,
+        services.check_upload(samples.upload("y.pdf", samples.unique_pdf(1))),
+        acting_user=outsider,
     )
     their_version = theirs.versions.get()
     client.force_login(lead)
@@ -462,7 +464,7 @@ def test_download_headers(client, org, lead):
     item = services.add_file(
         org,
         services.check_upload(samples.upload('../../etc/passwd"; x.pdf', samples.PDF)),
-        lead,
+        acting_user=lead,
     )
     client.force_login(lead)
     response = client.get(url("evidence-download", org, item.pk))
@@ -478,7 +480,7 @@ def test_download_headers(client, org, lead):
 
 def test_a_download_name_always_ends_with_the_real_type(client, org, lead):
     item = services.add_file(
-        org, services.check_upload(samples.upload("minutes.html", samples.PDF)), lead
+        org, services.check_upload(samples.upload("minutes.html", samples.PDF)), acting_user=lead
     )
     client.force_login(lead)
     response = client.get(url("evidence-download", org, item.pk))
@@ -487,7 +489,9 @@ def test_a_download_name_always_ends_with_the_real_type(client, org, lead):
 
 def test_a_non_ascii_name_is_encoded(client, org, lead):
     item = services.add_file(
-        org, services.check_upload(samples.upload("Résumé – été.pdf", samples.PDF)), lead
+        org,
+        services.check_upload(samples.upload("Résumé – été.pdf", samples.PDF)),
+        acting_user=lead,
     )
     client.force_login(lead)
     response = client.get(url("evidence-download", org, item.pk))
@@ -613,7 +617,9 @@ def test_json_upload_takes_one_file_and_stores_nothing_else(client, org, lead):
 
 def test_plain_upload_of_many_files_gives_a_message_each(client, org, lead):
     client.force_login(lead)
-    services.add_file(org, services.check_upload(samples.upload("old.pdf", samples.PDF)), lead)
+    services.add_file(
+        org, services.check_upload(samples.upload("old.pdf", samples.PDF)), acting_user=lead
+    )
     files = [
         samples.upload("photo.png", samples.png()),
         samples.upload("letter.eml", samples.EML),
@@ -886,7 +892,9 @@ def test_replace_the_file(client, org, lead, item):
 
 def test_replace_refusals_stay_on_the_page(client, org, lead, item):
     other = services.add_file(
-        org, services.check_upload(samples.upload("other.pdf", samples.unique_pdf(7))), lead
+        org,
+        services.check_upload(samples.upload("other.pdf", samples.unique_pdf(7))),
+        acting_user=lead,
     )
     client.force_login(lead)
     path = url("evidence-replace", org, item.pk)

@@ -12,10 +12,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from assessments.figures import year_figures
 from assessments.models import Assessment, ElementResult
-from assessments.services import apply_annex_one
 from reports.annex_one import Cell, parse_annex_one
-from reports.progression import annex_one_rows, year_figures
+from reports.progression import annex_one_rows
+from reports.services import apply_annex_one
 from standards.models import Element
 from tests.factories import AssessmentFactory, UserFactory
 

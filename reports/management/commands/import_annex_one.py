@@ -12,12 +12,13 @@ from typing import NoReturn
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.services import ImportSummary, StandardNotLoaded, apply_annex_one, current_standard
+from assessments.figures import year_figures
+from assessments.services import StandardNotLoaded, current_standard
 from cse_portal.text import printable
 from organisations.models import Organisation
 from organisations.services import find_organisation, find_user
 from reports.annex_one import AnnexOneError, AnnexOneTable, decode_annex_one, parse_annex_one
-from reports.progression import year_figures
+from reports.services import ImportSummary, apply_annex_one
 from standards.models import Element
 
 

@@ -1,0 +1,114 @@
+"""The evidence app's answers to what an assessment year asks of its links
+(``assessments.linked_evidence.LinkedEvidence``), registered in ``EvidenceConfig.ready()``.
+
+Assessments may not import evidence, so the grid's evidence counts, the element page's links,
+carrying links into a new year and deleting a year's links are done here, called through that
+interface. The writes run inside the caller's transaction, after its locks.
+"""
+
+from datetime import date
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Count, Q
+from simple_history.utils import bulk_create_with_history
+
+from assessments.linked_evidence import ElementLinks, LinkCounts
+from assessments.models import Assessment
+from evidence.forms import SEARCH_MAX_LENGTH
+from evidence.models import EvidenceLink
+from evidence.queries import EvidenceSearch, search_evidence
+from organisations.models import Organisation
+from standards.models import Element
+
+
+class YearLinks:
+    def figures(
+        self, assessment: Assessment, today: date, element_id: int | None = None
+    ) -> dict[int, tuple[int, bool]]:
+        """One grouped query over the year's links (a conditional count for the overdue)."""
+        links = EvidenceLink.objects.filter(assessment=assessment)
+        if element_id is not None:
+            links = links.filter(element_id=element_id)
+        rows = (
+            links.values("element_id")
+            .annotate(
+                n=Count("id"),
+                overdue=Count("id", filter=Q(evidence__review_by__lt=today)),
+            )
+            .order_by()
+        )
+        return {row["element_id"]: (row["n"], row["overdue"] > 0) for row in rows}
+
+    def element_links(self, assessment: Assessment, element: Element, today: date) -> ElementLinks:
+        """One query: the links with their items and who confirmed them."""
+        links = list(
+            EvidenceLink.objects.filter(assessment=assessment, element=element)
+            .select_related("evidence", "confirmed_by")
+            .order_by("evidence__title", "pk")
+        )
+        for evidence_link in links:  # known already: no query per link
+            evidence_link.element = element
+            evidence_link.assessment = assessment
+        return ElementLinks(
+            links=links,
+            overdue=any(
+                link.evidence.review_by is not None and link.evidence.review_by < today
+                for link in links
+            ),
+            to_confirm=sum(link.needs_confirmation for link in links),
+        )
+
+    def search(
+        self, organisation: Organisation, assessment: Assessment, element: Element, query: str
+    ) -> EvidenceSearch:
+        return search_evidence(organisation, assessment, element, query[:SEARCH_MAX_LENGTH])
+
+    def counts(self, assessment: Assessment) -> LinkCounts:
+        counts = EvidenceLink.objects.filter(assessment=assessment).aggregate(
+            total=Count("id"), added=Count("id", filter=Q(carried_forward=False))
+        )
+        return LinkCounts(total=counts["total"], added=counts["added"])
+
+    def carry_forward(
+        self,
+        previous: Assessment,
+        assessment: Assessment,
+        elements: list[Element],
+        *,
+        acting_user: AbstractBaseUser | None,
+    ) -> int:
+        """The links of ``previous`` whose ref the new year's standard has, copied with their
+        notes, marked carried forward and not yet re-confirmed, each with a history row."""
+        by_ref = {element.ref: element for element in elements}
+        links = [
+            EvidenceLink(
+                evidence_id=old.evidence_id,
+                assessment=assessment,
+                element=by_ref[old.element.ref],
+                note=old.note,
+                carried_forward=True,
+                created_by=acting_user,
+            )
+            for old in EvidenceLink.objects.filter(assessment=previous)
+            .select_related("element")
+            .order_by("pk")
+            if old.element.ref in by_ref
+        ]
+        bulk_create_with_history(
+            links,
+            EvidenceLink,
+            default_user=acting_user,
+            default_change_reason=f"Carried forward into {assessment.year}",
+        )
+        return len(links)
+
+    def delete_links(
+        self, assessment: Assessment, *, acting_user: AbstractBaseUser | None, reason: str
+    ) -> int:
+        """Row by row, so that each gets its history row."""
+        links = list(EvidenceLink.objects.filter(assessment=assessment).order_by("pk"))
+        for evidence_link in links:
+            evidence_link._history_user = acting_user
+            evidence_link._change_reason = reason
+            evidence_link.delete()
+        return len(links)

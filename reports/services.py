@@ -1,0 +1,210 @@
+"""Writing Annex One charts into the database: ``apply_annex_one``, used by the
+``import_annex_one`` command and the demo.
+
+It sits in reports, beside the CSV rules of ``reports.annex_one``, because it needs them and
+reports may read and write the apps below it (standards ← organisations ← assessments ←
+evidence ← reports); assessments knows nothing of Annex One files.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from assessments.models import Assessment, ElementResult
+from assessments.services import current_standard
+from organisations.models import Organisation
+from reports.annex_one import AnnexOneError, AnnexOneTable, Cell
+from standards.models import Element, Standard
+
+IMPORTED_FIELDS = ["rating", "sampled", "carried_forward", "updated_by", "updated_at"]
+IMPORT_REASON = "Annex One import"
+
+
+@dataclass
+class ImportSummary:
+    """What an Annex One import did; all zero when the file matched the database already."""
+
+    assessments: list[Assessment] = field(default_factory=list)
+    assessments_created: int = 0
+    results_created: int = 0
+    results_changed: int = 0
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.assessments_created or self.results_created or self.results_changed)
+
+
+@dataclass
+class _Plan:
+    """The rows one assessment year needs: new results, and existing ones whose values change."""
+
+    assessment: Assessment
+    new: list[ElementResult] = field(default_factory=list)
+    changed: list[ElementResult] = field(default_factory=list)
+
+
+def apply_annex_one(
+    organisation: Organisation, table: AnnexOneTable, *, acting_user: AbstractBaseUser | None
+) -> ImportSummary:
+    """Create or update one assessment per year of ``table`` and its element results.
+
+    Every year gets one result per element and sub-element of its standard. Refs in the table
+    take the file's rating and sampled mark (an assessor's mark, so no longer carried forward);
+    refs not in the table keep what they had. Only rows whose values change are written, with
+    a history row naming ``acting_user``. A finalised year is read-only: if the file would
+    change one, AnnexOneError is raised and nothing is written.
+
+    What it plans from is locked until it commits (the organisation, its years in the file,
+    their results), so a save or a finalising meanwhile waits, and every history row it
+    writes is the row as stored.
+    """
+    standard = current_standard()
+    with transaction.atomic():
+        # Lock order, as in every service: the organisation (years are created or deleted
+        # under its lock), the assessment rows (here by year), then their results.
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        existing = {
+            a.year: a
+            for a in Assessment.objects.select_for_update()
+            .filter(organisation=organisation, year__in=table.years)
+            .order_by("year")
+        }
+        earliest = Assessment.objects.for_org(organisation).aggregate(year=Min("year"))["year"]
+        assessments = [
+            existing.get(year) or _new_assessment(organisation, standard, year, table, earliest)
+            for year in sorted(table.years)
+        ]
+        elements = _elements_by_standard({a.standard_id for a in assessments})
+        results = _results_by_assessment([a for a in assessments if a.pk])
+        plans = [
+            _plan(a, table, elements[a.standard_id], results.get(a.pk, {}), acting_user)
+            for a in assessments
+        ]
+        _refuse_finalised_changes(plans, table)
+        return _write(plans, acting_user)
+
+
+def _new_assessment(
+    organisation: Organisation,
+    standard: Standard,
+    year: int,
+    table: AnnexOneTable,
+    earliest_existing: int | None,
+) -> Assessment:
+    """An unsaved assessment: the initial one if it opens the organisation's record."""
+    opens_record = year == min(table.years) and (
+        earliest_existing is None or year < earliest_existing
+    )
+    kind = Assessment.Kind.INITIAL if opens_record else Assessment.Kind.ANNUAL_REVIEW
+    return Assessment(organisation=organisation, standard=standard, year=year, kind=kind)
+
+
+def _elements_by_standard(standard_ids: set[int]) -> dict[int, list[Element]]:
+    elements: dict[int, list[Element]] = {pk: [] for pk in standard_ids}
+    for element in Element.objects.filter(standard_id__in=standard_ids).order_by("position"):
+        elements[element.standard_id].append(element)
+    return elements
+
+
+def _results_by_assessment(
+    assessments: list[Assessment],
+) -> dict[int, dict[int, ElementResult]]:
+    """Existing results of saved assessments, locked until the import commits: assessment
+    id → element id → result.
+
+    The import plans from these values and its history rows copy them, so no save may change
+    them in between. Rows are locked in primary-key order, the same order every time, so two
+    imports never wait for each other crosswise (a save locks one row only).
+    """
+    results: dict[int, dict[int, ElementResult]] = {a.pk: {} for a in assessments}
+    rows = ElementResult.objects.select_for_update().filter(assessment__in=assessments)
+    for result in rows.order_by("pk"):
+        results[result.assessment_id][result.element_id] = result
+    return results
+
+
+def _plan(
+    assessment: Assessment,
+    table: AnnexOneTable,
+    elements: list[Element],
+    results: dict[int, ElementResult],
+    acting_user: AbstractBaseUser | None,
+) -> _Plan:
+    plan = _Plan(assessment)
+    now = timezone.now()
+    for element in elements:
+        cell = table.cell(element.ref, assessment.year) if element.ref in table.rows else None
+        result = results.get(element.id)
+        if result is None:
+            result = ElementResult(assessment=assessment, element=element)
+            if cell is not None:
+                _set_marks(result, cell, acting_user, now)
+            plan.new.append(result)
+        elif cell is not None and _differs(result, cell):
+            _set_marks(result, cell, acting_user, now)
+            plan.changed.append(result)
+    return plan
+
+
+def _differs(result: ElementResult, cell: Cell) -> bool:
+    return (result.rating, result.sampled, result.carried_forward) != (
+        cell.rating,
+        cell.sampled,
+        False,
+    )
+
+
+def _set_marks(
+    result: ElementResult, cell: Cell, acting_user: AbstractBaseUser | None, now: datetime
+) -> None:
+    result.rating = cell.rating
+    result.sampled = cell.sampled
+    result.carried_forward = False
+    result.updated_by = acting_user
+    result.updated_at = now
+
+
+def _refuse_finalised_changes(plans: list[_Plan], table: AnnexOneTable) -> None:
+    errors = [
+        table.error_at_year(
+            plan.assessment.year,
+            f"the {plan.assessment.year} assessment is finalised, so its results are read-only "
+            f"— the file would change {len(plan.new) + len(plan.changed)} of them",
+        )
+        for plan in plans
+        if plan.assessment.is_finalised and (plan.new or plan.changed)
+    ]
+    if errors:
+        raise AnnexOneError(errors)
+
+
+def _write(plans: list[_Plan], acting_user: AbstractBaseUser | None) -> ImportSummary:
+    summary = ImportSummary(assessments=[plan.assessment for plan in plans])
+    for plan in plans:
+        if plan.assessment.pk is None:
+            plan.assessment._history_user = acting_user
+            plan.assessment._change_reason = IMPORT_REASON
+            plan.assessment.save()
+            summary.assessments_created += 1
+    new = [result for plan in plans for result in plan.new]
+    changed = [result for plan in plans for result in plan.changed]
+    if new:
+        bulk_create_with_history(
+            new, ElementResult, default_user=acting_user, default_change_reason=IMPORT_REASON
+        )
+    if changed:
+        bulk_update_with_history(
+            changed,
+            ElementResult,
+            IMPORTED_FIELDS,
+            default_user=acting_user,
+            default_change_reason=IMPORT_REASON,
+        )
+    summary.results_created = len(new)
+    summary.results_changed = len(changed)
+    return summary
