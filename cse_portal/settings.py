@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "assessments",
     "evidence",
     "reports",
+    "dashboard",
     "demo",
 ]
 
@@ -96,7 +97,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "organisations.context_processors.tenant",
+                "dashboard.context_processors.tenant",
             ],
         },
     },

@@ -7,7 +7,7 @@ from organisations import views
 app_name = "org"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
+    path("", include("dashboard.urls")),
     path("members/", views.members, name="members"),
     path("members/<int:membership_pk>/role/", views.member_role, name="member-role"),
     path("members/<int:membership_pk>/remove/", views.member_remove, name="member-remove"),

@@ -1,40 +1,16 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from assessments.queries import year_rows
-from evidence.queries import due_for_review
+from cse_portal.web import get_for_org
 from organisations import services
 from organisations.decorators import require
 from organisations.forms import AcceptInvitationForm, InviteForm, RoleForm
 from organisations.models import Invitation, Membership, Role, role_phrase
-from organisations.permissions import Action, can
-
-DASHBOARD_DUE_LIMIT = 20
-
-
-@require(Action.VIEW)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    org = request.organisation
-    rows = year_rows(org)  # counts carried forward from the year before say so
-    due = None
-    if can(request.membership, Action.EDIT_EVIDENCE):
-        due = list(due_for_review().filter(organisation=org)[: DASHBOARD_DUE_LIMIT + 1])
-    return render(
-        request,
-        "organisations/dashboard.html",
-        {
-            "assessments": rows,
-            "due_for_review": due[:DASHBOARD_DUE_LIMIT] if due is not None else None,
-            "more_due": due is not None and len(due) > DASHBOARD_DUE_LIMIT,
-            "review_window_days": settings.EVIDENCE_REVIEW_WINDOW_DAYS,
-        },
-    )
-
+from organisations.permissions import Action
 
 # --- members (admins only) -----------------------------------------------------------------
 
@@ -100,11 +76,8 @@ def _report_delivery(request: HttpRequest, invitation: Invitation) -> None:
 
 
 def _membership(request: HttpRequest, membership_pk: int) -> Membership:
-    # Through the organisation: another tenant's membership id is simply not found.
-    return get_object_or_404(
-        Membership.objects.select_related("user"),
-        pk=membership_pk,
-        organisation=request.organisation,
+    return get_for_org(
+        Membership.objects.select_related("user"), request.organisation, pk=membership_pk
     )
 
 
@@ -162,7 +135,7 @@ def member_remove(request: HttpRequest, membership_pk: int) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, invitation_pk: int) -> HttpResponse:
     org = request.organisation
-    invitation = get_object_or_404(Invitation, pk=invitation_pk, organisation=org)
+    invitation = get_for_org(Invitation, org, pk=invitation_pk)
     if services.revoke_invitation(invitation, acting_user=request.user):
         messages.success(
             request, f"The invitation to {invitation.email} was revoked: its link no longer works."

@@ -1,10 +1,12 @@
+"""The main navigation, on every page: the organisation it is for, what the member may do
+there, its current year and the section the page is in. It reads organisations and
+assessments, so it lives here, above them, beside the dashboard."""
+
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 
-# The navigation reads across the apps, as the dashboard does: it names the organisation's
-# current year (assessments sit above organisations; nothing of theirs imports this module).
 from assessments.models import Assessment
 from organisations.middleware import LAST_ORG_SESSION_KEY
 from organisations.models import Membership

@@ -1,0 +1,32 @@
+"""The organisation's dashboard: its years with their figures, and for those who edit evidence
+the items due for review. It reads assessments and evidence, so it sits above them."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from assessments.queries import year_rows
+from evidence.queries import due_for_review
+from organisations.decorators import require
+from organisations.permissions import Action, can
+
+DASHBOARD_DUE_LIMIT = 20
+
+
+@require(Action.VIEW)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    org = request.organisation
+    rows = year_rows(org)  # counts carried forward from the year before say so
+    due = None
+    if can(request.membership, Action.EDIT_EVIDENCE):
+        due = list(due_for_review().filter(organisation=org)[: DASHBOARD_DUE_LIMIT + 1])
+    return render(
+        request,
+        "organisations/dashboard.html",
+        {
+            "assessments": rows,
+            "due_for_review": due[:DASHBOARD_DUE_LIMIT] if due is not None else None,
+            "more_due": due is not None and len(due) > DASHBOARD_DUE_LIMIT,
+            "review_window_days": settings.EVIDENCE_REVIEW_WINDOW_DAYS,
+        },
+    )
