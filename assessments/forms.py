@@ -7,6 +7,7 @@ from django import forms
 from assessments import rules
 from assessments.models import RATING_ORDER, Assessment, Rating
 from assessments.queries import NOT_RATED, GridFilters
+from cse_portal.text import multi_line
 from cse_portal.web import parse_int
 from standards.models import Criterion
 
@@ -35,6 +36,7 @@ class SelfAssessmentForm(forms.Form):
         label="Notes",
         required=False,
         max_length=NOTES_MAX_LENGTH,
+        validators=[multi_line],
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
@@ -118,6 +118,7 @@ class GridResult:
     rating: str
     sampled: bool
     carried_forward: bool
+    self_notes: str = ""
 
 
 @dataclass(slots=True)
@@ -249,6 +250,7 @@ def year_grid(
             "rating",
             "sampled",
             "carried_forward",
+            "self_notes",
             "element_id",
             "element__ref",
             "element__text",
@@ -276,6 +278,7 @@ def year_grid(
         rating,
         sampled,
         carried_forward,
+        self_notes,
         element_id,
         ref,
         text,
@@ -294,7 +297,7 @@ def year_grid(
         element = GridElement(
             element_id, ref, text, guidance, parent_id, sub_criterion, criterion_ref
         )
-        result = GridResult(result_id, self_rating, rating, sampled, carried_forward)
+        result = GridResult(result_id, self_rating, rating, sampled, carried_forward, self_notes)
         count, overdue = figures.get(element_id, (0, False))
         row = GridRow(
             result,
@@ -322,15 +325,28 @@ def year_grid(
 # --- One element of a year -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ElementRef:
+    """Another element of the year as the page links to it."""
+
+    ref: str
+    text: str
+    url: str
+    is_sub_element: bool = False
+
+
 @dataclass
 class ElementPage:
     assessment: Assessment
-    result: ElementResult
-    sub_results: list[ElementResult]  # an element's sub-elements in this year
+    result: ElementResult  # with ``changed_in_year`` (see element_page)
+    sub_results: list[ElementResult]  # an element's sub-elements in this year, each with url
     links: list[Any]  # the evidence app's links (assessments.linked_evidence), by title
-    earlier: list[ElementResult]  # the same ref in every earlier year, latest first
+    earlier: list[ElementResult]  # the same ref in every earlier year, latest first, with url
     reasons: list[str]
     to_confirm: int = 0  # links carried forward and not yet re-confirmed for the year
+    previous: ElementRef | None = None  # in the standard's order, sub-elements included
+    next: ElementRef | None = None
+    parent_url: str = ""  # a sub-element's element
 
     @property
     def element(self) -> Element:
@@ -344,30 +360,78 @@ class ElementPage:
     def evidence_count(self) -> int:
         return len(self.links)
 
+    @property
+    def changed_in_year(self) -> bool:
+        """Whether anyone changed the result since the year was opened (or it was imported)."""
+        return self.result.changed_in_year
+
+    @property
+    def carried_from(self) -> int | None:
+        """The year the result was carried forward from, while nobody has changed it since the
+        year was opened; None once someone has (then it has a "last changed")."""
+        if self.result.changed_in_year or not self.result.carried_forward or not self.earlier:
+            return None
+        return self.earlier[0].assessment.year
+
+
+def _element_ref(result: ElementResult | None, grid_url: str) -> ElementRef | None:
+    if result is None:
+        return None
+    element = result.element
+    return ElementRef(
+        element.ref, element.text, element_url(grid_url, element.ref), element.parent_id is not None
+    )
+
 
 def element_page(assessment: Assessment, ref: str, today: date | None = None) -> ElementPage | None:
     """The element ``ref`` of the year, or None when the year has no such element.
 
-    Four queries: the result (with its element, parent, sub-criterion, criterion and who
-    changed it last), its sub-elements' results, the evidence links with their items, and
-    the results of the same ref in the organisation's earlier years.
+    Four queries: the result (with its element, parent, sub-criterion, criterion, who changed
+    it last, and whether anyone changed it in the year: a history row other than its
+    creation); its sub-elements' results together with the elements before and after it in
+    the standard's order (the page's "previous" and "next"); the evidence links with their
+    items; and the results of the same ref in the organisation's earlier years.
     """
     today = today or timezone.localdate()
+    changes = ElementResult.history.model.objects.filter(id=OuterRef("pk")).exclude(
+        history_type="+"
+    )
     result = (
         ElementResult.objects.filter(assessment=assessment, element__ref=ref)
         .select_related(
             "element__sub_criterion__criterion", "element__parent", "updated_by", "assessment"
         )
+        .annotate(changed_in_year=Exists(changes))
         .first()
     )
     if result is None:
         return None
     element = result.element
-    sub_results = list(
-        ElementResult.objects.filter(assessment=assessment, element__parent=element)
+    grid_url = year_url(assessment)
+    year_results = ElementResult.objects.filter(assessment=assessment)
+    position = element.position
+    before = (
+        year_results.filter(element__position__lt=position)
+        .order_by("-element__position")
+        .values("element__position")[:1]
+    )
+    after = (
+        year_results.filter(element__position__gt=position)
+        .order_by("element__position")
+        .values("element__position")[:1]
+    )
+    around = list(
+        year_results.filter(
+            Q(element__parent=element)
+            | Q(element__position=Subquery(before))
+            | Q(element__position=Subquery(after))
+        )
         .select_related("element")
         .order_by("element__position")
     )
+    sub_results = [row for row in around if row.element.parent_id == element.pk]
+    for sub in sub_results:
+        sub.url = element_url(grid_url, sub.element.ref)
     linked = linked_evidence.provider().element_links(assessment, element, today)
     earlier = list(
         ElementResult.objects.filter(
@@ -378,6 +442,9 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
         .select_related("assessment")
         .order_by("-assessment__year")
     )
+    slug = assessment.organisation.slug
+    for old in earlier:
+        old.url = element_url(reverse("org:year", args=[slug, old.assessment.year]), ref)
     reasons = attention_reasons(result, len(linked.links), linked.overdue)
     return ElementPage(
         assessment=assessment,
@@ -387,6 +454,14 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
         earlier=earlier,
         reasons=[] if assessment.is_finalised else reasons,
         to_confirm=linked.to_confirm,
+        previous=_element_ref(
+            next((row for row in reversed(around) if row.element.position < position), None),
+            grid_url,
+        ),
+        next=_element_ref(
+            next((row for row in around if row.element.position > position), None), grid_url
+        ),
+        parent_url=element_url(grid_url, element.parent.ref) if element.parent else "",
     )
 
 

@@ -21,6 +21,8 @@ from django.views.decorators.http import require_POST
 
 from assessments import linked_evidence, queries, services
 from assessments.forms import (
+    NOTES_MAX_LENGTH,
+    SELF_RATING_CHOICES,
     GridFilterForm,
     OpenYearForm,
     SelfAssessmentForm,
@@ -32,6 +34,11 @@ from assessments.services import YearLocked
 from cse_portal.web import first_form_error, get_for_org, is_htmx, partial, redirect_to, safe_next
 from organisations.decorators import require
 from organisations.permissions import Action, can
+
+# What a self-assessment save answers with: the element page's form, a grid row's self-rating
+# form, or a grid row's notes.
+LAYOUTS = frozenset({"element", "grid", "notes"})
+SELF_RATINGS = frozenset(value for value, _label in SELF_RATING_CHOICES)
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -263,9 +270,11 @@ def _self_form_context(
     notes: str | None = None,
     **extra,
 ) -> dict:
-    """What ``{% self_form %}`` draws: the saved values, or those submitted (``rating``,
-    ``notes``); ``extra`` adds saved_at, error, locked, announce, attention_reasons."""
+    """What _self_form.html draws in ``layout`` (the element page's form, or a grid row's
+    self-rating or notes): the saved values, or those submitted (``rating``, ``notes``);
+    ``extra`` adds saved_at, error, locked, announce, attention_reasons."""
     assessment = result.assessment
+    rating_value = result.self_rating if rating is None else rating
     return {
         "result": result,
         "assessment": assessment,
@@ -275,8 +284,11 @@ def _self_form_context(
             "org:self-assessment",
             args=[request.organisation.slug, assessment.year, result.element.ref],
         ),
-        "rating_value": result.self_rating if rating is None else rating,
+        "rating_value": rating_value,
+        "rating_choices": SELF_RATING_CHOICES,
+        "rating_unknown": rating_value not in SELF_RATINGS,  # a refused post, kept as sent
         "notes_value": result.self_notes if notes is None else notes,
+        "notes_max_length": NOTES_MAX_LENGTH,
         "next_url": next_url,
         **extra,
     }
@@ -285,14 +297,18 @@ def _self_form_context(
 @require(Action.EDIT_EVIDENCE)
 @require_POST
 def self_assessment(request: HttpRequest, year: int, ref: str) -> HttpResponse:
-    """Save the self-rating and notes of one element (the grid posts the rating alone)."""
+    """Save the self-rating and notes of one element: from its page both, from a grid row
+    the rating alone (``layout=grid``) or the notes alone (``layout=notes``). Only the fields
+    sent are written; the answer redraws the form that was sent."""
     assessment = _assessment(request, year)
     result = _result(request, assessment, ref)
-    layout = "grid" if request.POST.get("layout") == "grid" else "element"
+    layout = request.POST.get("layout")
+    if layout not in LAYOUTS:
+        layout = "element"
     default_next = (
-        reverse("org:year", args=[assessment.organisation.slug, year])
-        if layout == "grid"
-        else _element_url(assessment, ref)
+        _element_url(assessment, ref)
+        if layout == "element"
+        else reverse("org:year", args=[assessment.organisation.slug, year])
     )
     next_url = safe_next(request, default_next)
     anchor = queries.anchor(result.element.ref)
@@ -333,15 +349,17 @@ def self_assessment(request: HttpRequest, year: int, ref: str) -> HttpResponse:
 
     if is_htmx(request):
         saved_at = saved_now()
+        what = "Notes on" if layout == "notes" else "Self-assessment of"
         context = _self_form_context(
             request,
             result,
             layout,
             next_url,
             saved_at=saved_at,
-            announce=f"Self-assessment of {ref} saved at {saved_at}.",
-            attention_reasons=queries.result_reasons(result),
+            announce=f"{what} {ref} saved at {saved_at}.",
         )
+        if layout != "notes":  # the notes change neither the reasons nor the progress
+            context["attention_reasons"] = queries.result_reasons(result)
         if layout == "grid":  # the grid's progress box, swapped out of band
             context["progress"] = queries.year_grid(assessment).progress
         return partial(request, template, context)

@@ -1,23 +1,28 @@
-"""The small fragments of the assessment pages, drawn in Python: a rating badge, why an
-element needs attention, the self-rating form, a select's options, and the tables of a year's
-grid.
+"""The small fragments of the assessment pages drawn in Python: a rating's letters and badge,
+the legend of the rating letters, and the rows of a year's grid (with their self-rating form,
+their notes and why each needs attention).
 
-Each fragment has ONE drawing, used by every page and partial that shows it: the grid's row
-form and the HTMX answer that replaces it after a save are the same function's output.
+Each fragment has ONE drawing, used by every page and partial that shows it: the grid row's
+forms and the HTMX answers that replace them after a save are the same function's output, and
+a rating is drawn by ``rating_badge`` wherever it appears (the grid, the element page, the
+years list, the dashboard), its letters explained by ``rating_legend``.
 
-Why Python and not template includes: a year's grid has 72 rows, each with a form, and
-Django's template engine costs microseconds per tag and variable — the rows took ~35 ms as
-includes and still ~12 ms as one flat template loop; with ``format_html`` ~8 ms (its lazy-string
-checks and ``str.format``'s parsing of the format string on every call cost more than the
-escaping). A :class:`Fragment` is ``format_html`` with the format string parsed once: the rows
-take ~1.5 ms. Nothing here decides anything: the rows arrive from ``assessments.queries`` with
-their figures, reasons and URLs; this module only draws them.
+Why Python and not template includes, for the grid rows only: a year's grid has 72 rows, each
+with two forms, and Django's template engine costs microseconds per tag and variable — the
+rows took ~35 ms as includes and still ~12 ms as one flat template loop; with ``format_html``
+~8 ms (its lazy-string checks and ``str.format``'s parsing of the format string on every call
+cost more than the escaping). A :class:`Fragment` is ``format_html`` with the format string
+parsed once: the rows take ~2 ms. Every other part of the pages (the element page, its
+self-assessment form) is a template. Nothing here decides anything: the rows arrive from
+``assessments.queries`` with their figures, reasons and URLs; this module only draws them.
 
     {% load assessment_tags %}
-    {% rating_badge result.rating %}
-    {% attention page.reasons page.anchor "element" %}
-    {% self_form %}                 (reads the context made by views._self_form_context)
-    {% grid_table group %}          (reads can_edit, request and csrf_token from the context)
+    {% rating_badge result.rating %}    CP, C, PC or NC in its colour, its name for screen readers
+    {% rating_letters "CP" %}           the letters alone (a table's column heading)
+    {% rating_legend %}                 what the letters mean, shown on every page that has them
+    {% grid_self_form %}  {% grid_notes %}   a grid row's forms, as the answer to a save
+                                        (read the context made by views._self_form_context)
+    {% grid_table group %}              (reads can_edit, request and csrf_token from the context)
     {% select_options form.fields.rating.choices selected_value %}
 """
 
@@ -34,8 +39,6 @@ from assessments.queries import CriterionGroup, GridRow
 
 register = template.Library()
 
-GRID = "grid"
-ELEMENT = "element"
 EMPTY = mark_safe("")
 
 
@@ -92,62 +95,64 @@ _CSRF = Fragment('<input type="hidden" name="csrfmiddlewaretoken" value="{token}
 
 
 # --- a rating --------------------------------------------------------------------------------
+#
+# The letters are seen; their meaning is what a screen reader says (the letters themselves are
+# hidden from it: "C P" means nothing read aloud). The ``title`` is only a pointer's extra: on
+# a touch screen nobody sees it, so every page that shows letters shows ``rating_legend`` too.
 
-_BADGE = Fragment('<span class="rating rating-{value}" title="{label}">{value}</span>')
-_BADGES = {value: _BADGE(value=value, label=Rating(value).label) for value in RATING_ORDER}
-_NOT_RATED = mark_safe('<span class="text-muted" title="Not rated">–</span>')
-_NOT_A_RATING = Fragment('<span class="rating" title="{value}">{value}</span>')
+_LETTERS = Fragment(
+    '<abbr title="{label}" aria-hidden="true">{value}</abbr>'
+    '<span class="visually-hidden">{label}</span>'
+)
+_LETTERS_OF = {value: _LETTERS(value=value, label=Rating(value).label) for value in RATING_ORDER}
+_BADGE = Fragment('<span class="rating rating-{value}">{letters}</span>')
+_BADGES = {value: _BADGE(value=value, letters=_LETTERS_OF[value]) for value in RATING_ORDER}
+_NOT_RATED = mark_safe(
+    '<span class="text-muted not-rated"><span aria-hidden="true">–</span>'
+    '<span class="visually-hidden">Not rated</span></span>'
+)
+_NOT_A_RATING = Fragment('<span class="rating">{value}</span>')
 
 
 @register.simple_tag
 def rating_badge(rating: str | None) -> SafeString:
-    """CP, C, PC or NC in its colour, with the rating's name as a title; a dash if none."""
+    """CP, C, PC or NC in its colour, read out as the rating's name; "Not rated" (a dash on
+    screen) if none. A value that is not a rating is shown as it is, never as one."""
     if not rating:
         return _NOT_RATED
     badge = _BADGES.get(rating)
-    if badge is None:  # not a rating: shown as it is, never as one
+    if badge is None:
         return _NOT_A_RATING(value=rating)
     return badge
 
 
-# --- why an element needs attention ----------------------------------------------------------
+@register.simple_tag
+def rating_letters(rating: str) -> SafeString:
+    """The letters of a rating without its colour (a column heading), read out as its name."""
+    return _LETTERS_OF.get(rating) or SafeString(escape(rating))
 
-_ATTENTION = Fragment('<div id="attention-{anchor}" class="attention{small}"{oob}>{inner}</div>')
-_GRID_REASONS = Fragment('<ul class="list-unstyled mb-0 small">{items}</ul>')
-_GRID_REASON = Fragment('<li><span aria-hidden="true">⚠ </span>{reason}</li>')
-_GRID_NOTHING = mark_safe(
-    '<span class="text-success small"><span aria-hidden="true">✓ </span>Nothing</span>'
+
+_LEGEND_ITEM = Fragment(
+    '<li class="list-inline-item text-nowrap"><span class="rating rating-{value}">{value}</span>'
+    " {label}</li>"
 )
-_REASONS = Fragment(
-    '<span class="fw-semibold">Needs attention:</span>\n<ul class="mb-0">{items}</ul>'
+_LEGEND = SafeString(
+    '<div class="rating-legend small">'
+    '<span class="rating-legend-title">Rating letters:</span>\n'
+    '<ul class="list-inline d-inline mb-0">'
+    + "".join(_LEGEND_ITEM(value=value, label=Rating(value).label) for value in RATING_ORDER)
+    + "</ul></div>"
 )
-_REASON = Fragment("<li>{reason}</li>")
-_SMALL = mark_safe(" mt-2 small")
-_OOB = mark_safe(' hx-swap-oob="true"')
 
 
 @register.simple_tag
-def attention(
-    reasons: Sequence[str], anchor: str, layout: str = ELEMENT, oob: bool = False
-) -> SafeString:
-    """The reasons, in words: a short list in a grid row (or "Nothing"), a titled list on the
-    element page. ``oob`` marks it to be swapped out of band by HTMX after a save."""
-    grid = layout == GRID
-    if grid:
-        inner = _GRID_REASONS(items=_GRID_REASON.join(reasons)) if reasons else _GRID_NOTHING
-    else:
-        inner = _REASONS(items=_REASON.join(reasons)) if reasons else EMPTY
-    return _ATTENTION(
-        anchor=anchor,
-        small=EMPTY if grid else _SMALL,
-        oob=_OOB if oob else EMPTY,
-        inner=inner,
-    )
+def rating_legend() -> SafeString:
+    """What CP, C, PC and NC mean, in words on the page (for touch screens too)."""
+    return _LEGEND
 
 
-# --- the self-rating form --------------------------------------------------------------------
+# --- a select's options ----------------------------------------------------------------------
 
-_VALID_RATINGS = frozenset(value for value, _label in SELF_RATING_CHOICES)
 _OPTION = Fragment('<option value="{value}"{selected}>{label}</option>')
 _SELECTED = mark_safe(" selected")
 _INVALID_OPTION = Fragment('<option value="{value}" selected>{value} (not a rating)</option>')
@@ -164,33 +169,56 @@ def select_options(choices: Iterable[tuple[object, object]], selected: object) -
     )
 
 
-def _options(layout: str, selected: str | None) -> SafeString:
-    """The select's options: the short letters in a grid row, the full names on the page."""
-    return SafeString(
+# --- a grid row: why the element needs attention ---------------------------------------------
+
+_ATTENTION = Fragment('<div id="attention-{anchor}" class="attention"{oob}>{inner}</div>')
+_GRID_REASONS = Fragment('<ul class="list-unstyled mb-0 small">{items}</ul>')
+_GRID_REASON = Fragment('<li><span aria-hidden="true">⚠ </span>{reason}</li>')
+_GRID_NOTHING = mark_safe(
+    '<span class="text-success small"><span aria-hidden="true">✓ </span>Nothing</span>'
+)
+_OOB = mark_safe(' hx-swap-oob="true"')
+
+
+@register.simple_tag
+def attention(reasons: Sequence[str], anchor: str, oob: bool = False) -> SafeString:
+    """A grid row's reasons, in words (or "Nothing"). ``oob`` marks it to be swapped out of
+    band by HTMX after a save. (The element page draws its own: _attention.html.)"""
+    inner = _GRID_REASONS(items=_GRID_REASON.join(reasons)) if reasons else _GRID_NOTHING
+    return _ATTENTION(anchor=anchor, oob=_OOB if oob else EMPTY, inner=inner)
+
+
+# --- a grid row: the self-rating form --------------------------------------------------------
+
+_VALID_RATINGS = frozenset(value for value, _label in SELF_RATING_CHOICES)
+# The short letters in a grid row (the legend above the grid says what they mean).
+_GRID_OPTIONS = {
+    selected: SafeString(
         "".join(
             _OPTION(
                 value=value,
                 selected=_SELECTED if value == selected else EMPTY,
-                label=(value or label) if layout == GRID else label,
+                label=value or label,
             )
             for value, label in SELF_RATING_CHOICES
         )
     )
-
-
-# Every (layout, rating) pair drawn once: the options depend on nothing else.
-_OPTIONS = {
-    (layout, selected): _options(layout, selected)
-    for layout in (GRID, ELEMENT)
-    for selected in [*_VALID_RATINGS, None]
+    for selected in _VALID_RATINGS
 }
 
 _FORM = Fragment(
-    '<form id="self-{anchor}" class="self-form self-form-{layout}" method="post" '
+    '<form id="self-{anchor}" class="self-form self-form-grid" method="post" '
     'action="{action}"{htmx}>\n{csrf}\n'
-    '<input type="hidden" name="layout" value="{layout}">\n'
+    '<input type="hidden" name="layout" value="grid">\n'
     '<input type="hidden" name="next" value="{next_url}">\n'
-    "{fields}\n"
+    '<label class="visually-hidden" for="self-rating-{anchor}">Self-rating for {ref}</label>\n'
+    '<div class="d-flex flex-wrap align-items-center gap-1">\n'
+    '<select name="self_rating" id="self-rating-{anchor}" '
+    'class="form-select form-select-sm self-select" '
+    'aria-describedby="self-status-{anchor}"{invalid}{disabled}>{options}</select>\n'
+    '<span class="print-only">{printed}</span>\n'
+    "{save}\n"
+    "</div>\n"
     '<p class="save-status small mb-0" id="self-status-{anchor}" data-save-status>{status}</p>\n'
     "</form>"
 )
@@ -202,35 +230,10 @@ _HTMX = Fragment(
     ' hx-post="{action}" hx-trigger="change, submit" hx-target="this"'
     ' hx-swap="outerHTML settle:0ms" hx-sync="this:queue last"'
 )
-_GRID_FIELDS = Fragment(
-    '<label class="visually-hidden" for="self-rating-{anchor}">Self-rating for {ref}</label>\n'
-    '<div class="d-flex flex-wrap align-items-center gap-1">\n'
-    '<select name="self_rating" id="self-rating-{anchor}" '
-    'class="form-select form-select-sm self-select" '
-    'aria-describedby="self-status-{anchor}"{invalid}{disabled}>{options}</select>\n'
-    "{save}\n"
-    "</div>"
-)
 _GRID_SAVE = Fragment(
     '<button type="submit" class="btn btn-sm btn-outline-secondary save-nojs">Save'
     '<span class="visually-hidden"> the self-rating of {ref}</span></button>'
 )
-_ELEMENT_FIELDS = Fragment(
-    '<div class="mb-2">\n'
-    '<label class="form-label" for="self-rating-{anchor}">Self-rating</label>\n'
-    '<select name="self_rating" id="self-rating-{anchor}" class="form-select" '
-    'aria-describedby="self-status-{anchor}"{invalid}{disabled}>{options}</select>\n'
-    "</div>\n"
-    '<div class="mb-2">\n'
-    '<label class="form-label" for="self-notes-{anchor}">Notes '
-    '<span class="text-muted small">(what you base the rating on)</span></label>\n'
-    '<textarea name="self_notes" id="self-notes-{anchor}" class="form-control" rows="4" '
-    'maxlength="{max_length}" aria-describedby="self-status-{anchor}"{readonly}>'
-    "{notes}</textarea>\n"
-    "</div>\n"
-    "{save}"
-)
-_ELEMENT_SAVE = mark_safe('<button type="submit" class="btn btn-primary btn-sm">Save</button>')
 _ARIA_INVALID = mark_safe(' aria-invalid="true"')
 _DISABLED = mark_safe(" disabled")
 _READONLY = mark_safe(" readonly")
@@ -238,83 +241,160 @@ _NOT_SAVED = Fragment('<span class="text-danger">Not saved: {error}</span>')
 _SAVED = Fragment('<span class="text-success">✓ Saved {at}</span>')
 
 
+def _status(error: str, saved_at: str) -> SafeString:
+    if error:
+        return _NOT_SAVED(error=error)
+    if saved_at:
+        return _SAVED(at=saved_at)
+    return EMPTY
+
+
 def self_form_html(
     *,
     action: str,
     anchor: str,
     ref: str,
-    layout: str,
     rating: str,
-    notes: str,
     next_url: str,
     csrf: SafeString,
     error: str = "",
     saved_at: str = "",
     locked: bool = False,
 ) -> SafeString:
-    """The self-rating of one element (and its notes, on the element page), saved in place
-    with HTMX (``hx-post``) or by a plain post; ``csrf`` is :func:`csrf_input`'s output.
+    """The self-rating of one grid row, saved in place with HTMX (``hx-post``, on change) or
+    by a plain post; ``csrf`` is :func:`csrf_input`'s output.
 
     ``rating`` is what the select shows: a value that is not a rating (a refused post) is kept
-    as an extra option marked "(not a rating)". A finalised year (``locked``) draws the form
-    disabled, with nothing to send.
+    as an extra option marked "(not a rating)". On paper the select prints as the rating's
+    letters. A finalised year (``locked``) draws the form disabled, with nothing to send.
     """
-    grid = layout == GRID
     anchor, ref = SafeString(escape(anchor)), SafeString(escape(ref))
     action = SafeString(escape(action))
     if rating in _VALID_RATINGS:
-        options = _OPTIONS[GRID if grid else ELEMENT, rating]
+        options = _GRID_OPTIONS[rating]
     else:
-        options = _OPTIONS[GRID if grid else ELEMENT, None] + _INVALID_OPTION(value=rating)
-    invalid = _ARIA_INVALID if error else EMPTY
-    disabled = _DISABLED if locked else EMPTY
-    if grid:
-        fields = _GRID_FIELDS(
-            anchor=anchor,
-            ref=ref,
-            invalid=invalid,
-            disabled=disabled,
-            options=options,
-            save=EMPTY if locked else _GRID_SAVE(ref=ref),
-        )
-    else:
-        fields = _ELEMENT_FIELDS(
-            anchor=anchor,
-            invalid=invalid,
-            disabled=disabled,
-            options=options,
-            max_length=NOTES_MAX_LENGTH,
-            readonly=_READONLY if locked else EMPTY,
-            notes=notes,
-            save=EMPTY if locked else _ELEMENT_SAVE,
-        )
-    status = EMPTY
-    if error:
-        status = _NOT_SAVED(error=error)
-    elif saved_at:
-        status = _SAVED(at=saved_at)
+        options = _GRID_OPTIONS[""] + _INVALID_OPTION(value=rating)
     return _FORM(
         anchor=anchor,
-        layout=layout,
         action=action,
         htmx=EMPTY if locked else _HTMX(action=action),
         csrf=csrf,
         next_url=next_url,
-        fields=fields,
-        status=status,
+        ref=ref,
+        invalid=_ARIA_INVALID if error else EMPTY,
+        disabled=_DISABLED if locked else EMPTY,
+        options=options,
+        printed=rating_badge(rating),
+        save=EMPTY if locked else _GRID_SAVE(ref=ref),
+        status=_status(error, saved_at),
     )
 
 
+# --- a grid row: the notes -------------------------------------------------------------------
+
+PREVIEW_LENGTH = 70
+
+_NOTES = Fragment(
+    '<details class="row-notes mt-1" id="notes-{anchor}"{open}>'
+    '<summary class="small">{summary}</summary>\n{body}</details>'
+)
+_OPEN = mark_safe(" open")
+_SUMMARY_ADD = Fragment('Add notes<span class="visually-hidden"> on {ref}</span>')
+_SUMMARY = Fragment(
+    'Notes<span class="visually-hidden"> on {ref}</span>: '
+    '<span class="notes-preview">{preview}</span>'
+)
+_NOTES_TEXT = Fragment('<div class="notes-text small mt-1">{text}</div>')
+_NOTES_FORM = Fragment(
+    '<form class="notes-form mt-1" method="post" action="{action}"{htmx}>\n{csrf}\n'
+    '<input type="hidden" name="layout" value="notes">\n'
+    '<input type="hidden" name="next" value="{next_url}">\n'
+    '<label class="form-label small mb-1" for="notes-text-{anchor}">Notes on {ref} '
+    '<span class="text-muted">(what you base the rating on)</span></label>\n'
+    '<textarea name="self_notes" id="notes-text-{anchor}" class="form-control form-control-sm" '
+    'rows="4" maxlength="{max_length}" data-unsaved-warning '
+    'aria-describedby="notes-status-{anchor}"{invalid}{readonly}>\n{notes}</textarea>\n'
+    '<div class="d-flex flex-wrap align-items-center column-gap-2 mt-1">{save}'
+    '<p class="save-status small mb-0" id="notes-status-{anchor}" data-save-status>{status}</p>'
+    "</div>\n"
+    "</form>"
+)
+# Saved by their own button (not on every change); the answer replaces the whole <details>,
+# open, so that its summary shows the notes as stored.
+_NOTES_HTMX = Fragment(
+    ' hx-post="{action}" hx-trigger="submit" hx-target="#notes-{anchor}"'
+    ' hx-swap="outerHTML settle:0ms" hx-sync="this:queue last"'
+)
+_NOTES_SAVE = Fragment(
+    '<button type="submit" class="btn btn-sm btn-outline-primary">Save notes'
+    '<span class="visually-hidden"> on {ref}</span></button>'
+)
+
+
+def notes_preview(notes: str, length: int = PREVIEW_LENGTH) -> str:
+    """The notes on one line, cut to ``length`` characters with an ellipsis."""
+    line = " ".join(notes.split())
+    return line if len(line) <= length else line[: length - 1].rstrip() + "…"
+
+
+def _lines(text: str) -> SafeString:
+    """Text with its line breaks kept (``linebreaksbr``)."""
+    return SafeString(html.escape(text).replace("\r\n", "\n").replace("\n", "<br>"))
+
+
+def notes_html(
+    *,
+    action: str,
+    anchor: str,
+    ref: str,
+    notes: str,
+    next_url: str,
+    csrf: SafeString,
+    form: bool,
+    error: str = "",
+    saved_at: str = "",
+    locked: bool = False,
+    open_: bool = False,
+) -> SafeString:
+    """A grid row's notes in a folded <details>: to read (``form`` False; nothing at all when
+    there are none), or a textarea saved by its own button, in place with HTMX or by a plain
+    post. ``open_`` draws it unfolded (the answer to a save)."""
+    anchor, ref = SafeString(escape(anchor)), SafeString(escape(ref))
+    if not form:
+        if not notes:
+            return EMPTY
+        body = _NOTES_TEXT(text=_lines(notes))
+    else:
+        action = SafeString(escape(action))
+        body = _NOTES_FORM(
+            action=action,
+            htmx=EMPTY if locked else _NOTES_HTMX(action=action, anchor=anchor),
+            csrf=csrf,
+            next_url=next_url,
+            anchor=anchor,
+            ref=ref,
+            max_length=NOTES_MAX_LENGTH,
+            invalid=_ARIA_INVALID if error else EMPTY,
+            readonly=_READONLY if locked else EMPTY,
+            notes=notes,
+            save=EMPTY if locked else _NOTES_SAVE(ref=ref),
+            status=_status(error, saved_at),
+        )
+    summary = _SUMMARY(ref=ref, preview=notes_preview(notes)) if notes else _SUMMARY_ADD(ref=ref)
+    return _NOTES(anchor=anchor, open=_OPEN if open_ else EMPTY, summary=summary, body=body)
+
+
+# --- a grid row's forms as the answer to a save ----------------------------------------------
+
+
 @register.simple_tag(takes_context=True)
-def self_form(context) -> SafeString:
-    """The form of ``views._self_form_context`` (the element page, the answers to a post)."""
+def grid_self_form(context) -> SafeString:
+    """The grid row's self-rating form of ``views._self_form_context``."""
     return self_form_html(
         action=context["action"],
         anchor=context["anchor"],
         ref=context["result"].element.ref,
-        layout=context["layout"],
         rating=context["rating_value"],
-        notes=context.get("notes_value", ""),
         next_url=context["next_url"],
         csrf=csrf_input(context.get("csrf_token")),
         error=context.get("error", ""),
@@ -323,12 +403,56 @@ def self_form(context) -> SafeString:
     )
 
 
+@register.simple_tag(takes_context=True)
+def grid_notes(context) -> SafeString:
+    """The grid row's notes of ``views._self_form_context``, unfolded."""
+    return notes_html(
+        action=context["action"],
+        anchor=context["anchor"],
+        ref=context["result"].element.ref,
+        notes=context["notes_value"],
+        next_url=context["next_url"],
+        csrf=csrf_input(context.get("csrf_token")),
+        form=True,
+        error=context.get("error", ""),
+        saved_at=context.get("saved_at", ""),
+        locked=context.get("locked", False),
+        open_=True,
+    )
+
+
+# --- the carried-forward badge and the sampled mark ------------------------------------------
+
+_CARRIED = mark_safe('<span class="badge text-bg-light border carried">carried forward</span>')
+# The sampled "X" of Annex One: a round tag (a box would read as a checkbox).
+_SAMPLED = mark_safe(
+    '<span class="sampled-mark" aria-hidden="true">X</span>'
+    '<span class="visually-hidden">Sampled</span>'
+)
+_NOT_SAMPLED = mark_safe(
+    '<span class="text-muted" aria-hidden="true">–</span>'
+    '<span class="visually-hidden">Not sampled</span>'
+)
+
+
+@register.simple_tag
+def carried_badge() -> SafeString:
+    """The "carried forward" badge of a rating kept from the year before."""
+    return _CARRIED
+
+
+@register.simple_tag
+def sampled_mark(sampled: bool) -> SafeString:
+    """Annex One's "X" for an element the assessor sampled, a dash otherwise."""
+    return _SAMPLED if sampled else _NOT_SAMPLED
+
+
 # --- the rows of a year's grid ---------------------------------------------------------------
 
 _ROW = Fragment(
     '<tr id="{anchor}" class="element-row{sub_class}{attention_class}">\n'
     '<th scope="row" class="element-ref" data-label="Ref"><a href="{url}">{ref}</a></th>\n'
-    '<td class="element-text" data-label="Element">{sub}{text}{guidance}</td>\n'
+    '<td class="element-text" data-label="Element">{sub}{text}{guidance}{notes}</td>\n'
     '<td data-label="Self-rating">{self_rating}</td>\n'
     '<td data-label="Assessor">{rating}{carried}</td>\n'
     '<td data-label="Sampled" class="text-md-center">{sampled}</td>\n'
@@ -343,30 +467,22 @@ _NEEDS_ATTENTION = mark_safe(" needs-attention")
 _SUB_ELEMENT = mark_safe('<span class="visually-hidden">Sub-element: </span>')
 # Folded: a <details> opens without JavaScript.
 _GUIDANCE = Fragment(
-    '\n<details class="mt-1"><summary class="small">Guidance</summary>\n'
+    '\n<details class="mt-1 row-guidance"><summary class="small">Guidance</summary>\n'
     '<ul class="guidance small mt-1 mb-0">{lines}</ul>\n'
     "</details>"
 )
 _LINE = Fragment("<li>{line}</li>")
-_CARRIED = mark_safe(' <span class="badge text-bg-light border carried">carried forward</span>')
-_SAMPLED = mark_safe(
-    '<span class="sampled-mark" title="Sampled by the assessor">X</span>'
-    '<span class="visually-hidden"> sampled</span>'
-)
-_NOT_SAMPLED = mark_safe(
-    '<span class="text-muted" title="Not sampled">–</span>'
-    '<span class="visually-hidden"> not sampled</span>'
-)
+_SPACED_CARRIED = SafeString(" " + _CARRIED)
 _PLURAL = mark_safe("s")
 
 
 def grid_row_html(
     row: GridRow, *, form: bool, next_url: str, csrf: SafeString, attention_column: bool = True
 ) -> SafeString:
-    """One element (or sub-element) of the year: ref, text and guidance, self-rating (a form
-    when ``form``), the assessor's rating, sampled, the evidence count and what needs
-    attention (not in a finalised year: ``attention_column`` False). ``next_url`` and
-    ``csrf`` are the same for every row: escaped once."""
+    """One element (or sub-element) of the year: ref, text, guidance and notes, self-rating (a
+    form when ``form``, and the notes a form too), the assessor's rating, sampled, the
+    evidence count and what needs attention (not in a finalised year: ``attention_column``
+    False). ``next_url`` and ``csrf`` are the same for every row: escaped once."""
     result, element = row.result, row.element
     anchor, ref = SafeString(escape(row.anchor)), SafeString(escape(element.ref))
     if form:
@@ -374,14 +490,21 @@ def grid_row_html(
             action=row.self_url,
             anchor=anchor,
             ref=ref,
-            layout=GRID,
             rating=result.self_rating,
-            notes="",
             next_url=next_url,
             csrf=csrf,
         )
     else:
         self_rating = rating_badge(result.self_rating)
+    notes = notes_html(
+        action=row.self_url,
+        anchor=anchor,
+        ref=ref,
+        notes=result.self_notes,
+        next_url=next_url,
+        csrf=csrf,
+        form=form,
+    )
     sub, count, guidance = row.is_sub_element, row.evidence_count, element.guidance
     return _ROW(
         anchor=anchor,
@@ -392,13 +515,14 @@ def grid_row_html(
         sub=_SUB_ELEMENT if sub else EMPTY,
         text=element.text,
         guidance=_GUIDANCE(lines=_LINE.join(guidance)) if guidance else EMPTY,
+        notes=notes,
         self_rating=self_rating,
         rating=rating_badge(result.rating),
-        carried=_CARRIED if result.carried_forward else EMPTY,
+        carried=_SPACED_CARRIED if result.carried_forward else EMPTY,
         sampled=_SAMPLED if result.sampled else _NOT_SAMPLED,
         count=count,
         plural=EMPTY if count == 1 else _PLURAL,
-        attention=_ATTENTION_CELL(attention=attention(row.reasons, anchor, GRID))
+        attention=_ATTENTION_CELL(attention=attention(row.reasons, anchor))
         if attention_column
         else EMPTY,
     )

@@ -13,7 +13,13 @@
  *   the newer choice on screen, and the queued save would then be lost with the old form.
  *   So an answer is swapped in only if the form still holds what that save sent; otherwise
  *   the form stays as the user left it and says "Saving…", and the next save's answer (the
- *   stored values after it) redraws it. After "Saved", the form shows what is stored.
+ *   stored values after it) redraws it. After "Saved", the form shows what is stored. (A grid
+ *   row's notes form is swapped with the <details> around it: the same check applies.)
+ * - Leaving the page while a notes field (textarea[data-unsaved-warning]) holds other text
+ *   than it was drawn with (its defaultValue: the stored notes, redrawn after each save) asks
+ *   the browser to warn first. A plain (script-less) post of that form is not warned about.
+ * - On an element's page, "[" and "]" follow its previous and next links (a[data-key-nav]),
+ *   except while typing in a field or with Ctrl, Alt (AltGr is let through) or Meta held.
  */
 (function () {
   "use strict";
@@ -85,7 +91,8 @@
   function keepNewerChanges(event) {
     var config = event.detail.requestConfig;
     var form = config ? config.elt : null;
-    if (!form || form.tagName !== "FORM" || event.detail.target !== form) {
+    var target = event.detail.target;
+    if (!form || form.tagName !== "FORM" || !target || !(target === form || target.contains(form))) {
       return;
     }
     if (!document.body.contains(form)) {
@@ -131,5 +138,60 @@
 
   document.addEventListener("htmx:timeout", function (event) {
     sayNotSaved(event.detail.elt, "Not saved: the server took too long. Try again.");
+  });
+
+  // --- unsaved notes ------------------------------------------------------------------------
+  var submitting = null; // a form posted without HTMX: the page is leaving to save it
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form && form.tagName === "FORM" && !(window.htmx && form.hasAttribute("hx-post"))) {
+      submitting = form;
+    }
+  });
+
+  function unsavedNotes() {
+    var fields = document.querySelectorAll("textarea[data-unsaved-warning]");
+    for (var i = 0; i < fields.length; i++) {
+      var field = fields[i];
+      if (field.value !== field.defaultValue && !(submitting && field.form === submitting)) {
+        return field;
+      }
+    }
+    return null;
+  }
+
+  window.addEventListener("beforeunload", function (event) {
+    if (unsavedNotes()) {
+      event.preventDefault();
+      event.returnValue = ""; // older browsers need it set to show their warning
+    }
+  });
+
+  // --- previous and next element: "[" and "]" --------------------------------------------------
+  function typingIn(element) {
+    if (!element || element === document.body) {
+      return false;
+    }
+    var tag = element.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || element.isContentEditable;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    // Ctrl and Alt together are AltGr on Windows, which types "[" on many keyboards.
+    if (event.defaultPrevented || event.metaKey || event.ctrlKey !== event.altKey) {
+      return;
+    }
+    if (event.key !== "[" && event.key !== "]") {
+      return;
+    }
+    if (typingIn(event.target) || typingIn(document.activeElement)) {
+      return;
+    }
+    var link = document.querySelector('a[data-key-nav="' + event.key + '"]');
+    if (link) {
+      event.preventDefault();
+      link.click();
+    }
   });
 })();

@@ -1,6 +1,6 @@
 """The assessment pages' fragments drawn in Python (assessments/templatetags/assessment_tags):
-escaping, the rating badge, one drawing of the self-rating form for the grid row and the
-HTMX answer that replaces it, and the grid rows' URLs."""
+escaping, the rating badge and legend, one drawing of a grid row's self-rating form and notes
+and of the HTMX answers that replace them, and the grid rows' URLs."""
 
 import re
 
@@ -10,7 +10,13 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from assessments.queries import year_grid
-from assessments.templatetags.assessment_tags import Fragment, rating_badge, self_form_html
+from assessments.templatetags.assessment_tags import (
+    Fragment,
+    notes_html,
+    rating_badge,
+    rating_letters,
+    self_form_html,
+)
 
 HX = {"HX-Request": "true"}
 
@@ -32,29 +38,42 @@ def test_a_fragment_takes_plain_names_only(bad):
         Fragment(f"<b>{bad}</b>")
 
 
-def test_the_self_form_escapes_what_was_typed():
+def test_the_grid_forms_escape_what_was_typed():
     form = self_form_html(
         action="/self/",
         anchor="el-1-1-1",
         ref="1.1.1",
-        layout="element",
         rating='"><script>',
-        notes="</textarea><script>",
         next_url="/back/?a=1&b=2",
         csrf=SafeString(""),
         error="“<i>” is not a rating",
     )
     assert "<script>" not in form and "<i>" not in form
     assert '<option value="&quot;&gt;&lt;script&gt;" selected>' in form
-    assert "&lt;/textarea&gt;&lt;script&gt;</textarea>" in form
     assert 'value="/back/?a=1&amp;b=2"' in form
+    notes = notes_html(
+        action="/self/",
+        anchor="el-1-1-1",
+        ref="1.1.1",
+        notes="</textarea><script>",
+        next_url="/back/",
+        csrf=SafeString(""),
+        form=True,
+    )
+    assert "<script>" not in notes
+    assert "&lt;/textarea&gt;&lt;script&gt;</textarea>" in notes
+    read_only = notes_html(
+        action="/self/", anchor="a", ref="1", notes="a <b>\nline", next_url="/",
+        csrf=SafeString(""), form=False,
+    )  # fmt: skip
+    assert "a &lt;b&gt;<br>line" in read_only and "<textarea" not in read_only
 
 
 # --- the rating badge ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("rating", "title"),
+    ("rating", "name"),
     [
         ("CP", "Compliance Plus"),
         ("C", "Compliance"),
@@ -62,22 +81,44 @@ def test_the_self_form_escapes_what_was_typed():
         ("NC", "Non-Compliance"),
     ],
 )
-def test_the_rating_badge_carries_its_letters_and_name(rating, title):
+def test_the_rating_badge_shows_its_letters_and_says_its_name(rating, name):
+    """The letters are seen; a screen reader reads the name (not "C P"), a pointer's title
+    repeats it; nothing depends on the title alone."""
     badge = rating_badge(rating)
-    assert badge == f'<span class="rating rating-{rating}" title="{title}">{rating}</span>'
+    assert badge == (
+        f'<span class="rating rating-{rating}"><abbr title="{name}" aria-hidden="true">'
+        f'{rating}</abbr><span class="visually-hidden">{name}</span></span>'
+    )
     rendered = Template("{% load assessment_tags %}{% rating_badge r %}").render(
         Context({"r": rating})
     )
     assert rendered == badge
+    assert rating_letters(rating) in badge
 
 
 @pytest.mark.parametrize("rating", ["", None])
-def test_no_rating_is_a_dash(rating):
-    assert rating_badge(rating) == '<span class="text-muted" title="Not rated">–</span>'
+def test_no_rating_is_a_dash_read_as_not_rated(rating):
+    assert rating_badge(rating) == (
+        '<span class="text-muted not-rated"><span aria-hidden="true">–</span>'
+        '<span class="visually-hidden">Not rated</span></span>'
+    )
 
 
 def test_a_value_that_is_not_a_rating_is_not_drawn_as_one():
-    assert rating_badge("<b>") == '<span class="rating" title="&lt;b&gt;">&lt;b&gt;</span>'
+    assert rating_badge("<b>") == '<span class="rating">&lt;b&gt;</span>'
+    assert rating_letters("<b>") == "&lt;b&gt;"
+
+
+def test_the_legend_says_what_each_letter_means():
+    legend = Template("{% load assessment_tags %}{% rating_legend %}").render(Context())
+    text = re.sub(r"<[^>]+>", "", legend)
+    for letters, name in [
+        ("CP", "Compliance Plus"),
+        ("C", "Compliance"),
+        ("PC", "Partial Compliance"),
+        ("NC", "Non-Compliance"),
+    ]:
+        assert f"{letters} {name}" in text
 
 
 # --- one drawing of the grid row's form ------------------------------------------------------
@@ -108,6 +149,33 @@ def test_the_htmx_answer_is_the_rows_form_redrawn(client, y2018, lead):
         assert _form(answer, anchor) == _form(redrawn, anchor)
         if rating == "":  # not changed: the page before the save drew the same form
             assert _form(answer, anchor) == _form(page, anchor)
+
+
+def _notes(page: str, anchor: str) -> str:
+    match = re.search(
+        rf'<details class="row-notes mt-1" id="notes-{anchor}".*?</details>', page, re.S
+    )
+    assert match, anchor
+    without_token = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "TOKEN", match[0])
+    closed = without_token.replace(f'id="notes-{anchor}" open>', f'id="notes-{anchor}">')
+    return re.sub(r"data-save-status>.*?</p>", "data-save-status></p>", closed)
+
+
+def test_the_htmx_answer_to_notes_is_the_rows_notes_redrawn_open(client, y2018, lead):
+    org = y2018.organisation
+    grid_path = reverse("org:year", args=[org.slug, 2018])
+    client.force_login(lead)
+    response = client.post(
+        reverse("org:self-assessment", args=[org.slug, 2018, "1.2.1"]),
+        {"self_notes": "Survey of 2018\nand its actions", "layout": "notes", "next": grid_path},
+        headers=HX,
+    )
+    answer = response.content.decode()
+    assert response["X-Portal-Partial"] == "1" and "✓ Saved" in answer
+    assert 'id="notes-el-1-2-1" open>' in answer  # stays unfolded where it was typed
+    redrawn = client.get(grid_path).content.decode()
+    assert _notes(answer, "el-1-2-1") == _notes(redrawn, "el-1-2-1")
+    assert "Survey of 2018 and its actions" in _notes(redrawn, "el-1-2-1")  # the summary
 
 
 # --- the rows' URLs --------------------------------------------------------------------------
