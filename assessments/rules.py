@@ -96,18 +96,6 @@ def year_error(value: str | int, today: date | None = None) -> str:
     return ""
 
 
-def parse_year(value: str, today: date | None = None) -> int:
-    """The year written in ``value``, or InvalidYear saying why it is not one."""
-    problem = year_error(value, today)
-    if problem:
-        raise InvalidYear(problem)
-    return int(value)
-
-
-class InvalidYear(ValueError):
-    """Not a year a record may hold; the message says which years are."""
-
-
 # --- Opening the next year -------------------------------------------------------------------
 
 INITIAL = Assessment.Kind.INITIAL

@@ -22,7 +22,6 @@ def require(action: Action) -> Callable:
             kwargs.pop("org_slug", None)
             return view(request, *args, **kwargs)
 
-        wrapped.required_action = action
         return wrapped
 
     return decorator

@@ -1,6 +1,7 @@
 """Production settings: refuse a missing or weak SECRET_KEY; pass Django's deploy checks."""
 
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -77,3 +78,16 @@ def test_evidence_storage_switches_to_s3_by_setting_only():
     )
     assert result.returncode == 0, result.stderr
     assert "S3Storage cse-evidence https://s3.example.org" in result.stdout
+
+
+def test_the_readme_names_every_environment_variable():
+    """settings.py says README.md's Configuration table lists every variable it reads."""
+    read = set(
+        re.findall(
+            r'env(?:\.\w+)?\(\s*"([A-Z0-9_]+)"', (ROOT / "cse_portal" / "settings.py").read_text()
+        )
+    )
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([A-Z][A-Z0-9_]+)`", table))
+    assert read and read <= named, f"add to README.md's Configuration: {sorted(read - named)}"
