@@ -318,16 +318,45 @@ def _add_without_file(
     return evidence
 
 
+ITEM_DELETED = "This item was deleted meanwhile: nothing was saved."
+FILE_FIELDS = (
+    "file",
+    "original_filename",
+    "content_type",
+    "size",
+    "sha256",
+    "file_uploaded_at",
+    "file_uploaded_by",
+)
+
+
+def _stored_item(evidence: Evidence) -> Evidence | None:
+    """The item as stored now, locked until the transaction ends (None if it is gone): a
+    change is made to this row and saved with the fields it changes, never from the caller's
+    copy, which may be older than what another save wrote since."""
+    stored = Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+    if stored is not None:
+        stored.organisation = evidence.organisation  # the same row: no query for it
+    return stored
+
+
 @transaction.atomic
 def update_details(
     evidence: Evidence, *, acting_user: AbstractBaseUser | None, **details: Any
 ) -> Evidence:
+    """Change the item's details (``DETAIL_FIELDS``) and only those; ``evidence`` is then
+    refreshed with what is stored. A ValidationError says what is wrong, or that the item was
+    deleted meanwhile."""
     details = _check_details(evidence.organisation, details)
+    stored = _stored_item(evidence)
+    if stored is None:
+        raise ValidationError(ITEM_DELETED)
     for name, value in details.items():
-        setattr(evidence, name, value)
-    _validate(evidence)
-    evidence._history_user = acting_user
-    evidence.save()
+        setattr(stored, name, value)
+    _validate(stored)
+    stored._history_user = acting_user
+    stored.save(update_fields=[*details, "updated_at"])
+    _copy_fields(stored, evidence)
     return evidence
 
 
@@ -335,33 +364,38 @@ def update_details(
 def replace_file(
     evidence: Evidence, checked: CheckedFile, *, acting_user: AbstractBaseUser | None
 ) -> Evidence:
-    """Keep the current file as a version and put the new one in its place."""
-    if evidence.kind != Evidence.Kind.FILE:
+    """Keep the current file as a version and put the new one in its place (the file's
+    fields alone are written); ``evidence`` is then refreshed with what is stored."""
+    stored = _stored_item(evidence)
+    if stored is None:
+        raise UploadRejected(ITEM_DELETED)
+    if stored.kind != Evidence.Kind.FILE:
         raise UploadRejected("Only a file item can have its file replaced.")
-    if checked.sha256 == evidence.sha256:
+    if checked.sha256 == stored.sha256:
         raise UploadRejected(f"“{checked.name}” is the same file as the current one.")
-    duplicate = find_duplicate(evidence.organisation, checked.sha256)
+    duplicate = find_duplicate(stored.organisation, checked.sha256)
     if duplicate is not None:
         raise DuplicateFile(duplicate, checked.name)
     EvidenceVersion.objects.create(
-        evidence=evidence,
-        file=evidence.file.name,
-        original_filename=evidence.original_filename,
-        content_type=evidence.content_type,
-        size=evidence.size or 0,
-        sha256=evidence.sha256,
-        uploaded_by=evidence.file_uploaded_by,
-        uploaded_at=evidence.file_uploaded_at or evidence.created_at,
+        evidence=stored,
+        file=stored.file.name,
+        original_filename=stored.original_filename,
+        content_type=stored.content_type,
+        size=stored.size or 0,
+        sha256=stored.sha256,
+        uploaded_by=stored.file_uploaded_by,
+        uploaded_at=stored.file_uploaded_at or stored.created_at,
     )
-    evidence.file_uploaded_at = timezone.now()
-    evidence.file_uploaded_by = acting_user
-    evidence.original_filename = checked.name
-    evidence.content_type = checked.filetype.content_type
-    evidence.size = checked.size
-    evidence.sha256 = checked.sha256
-    store_file(evidence.file, checked.name, checked.file)
-    evidence._history_user = acting_user
-    evidence.save()
+    stored.file_uploaded_at = timezone.now()
+    stored.file_uploaded_by = acting_user
+    stored.original_filename = checked.name
+    stored.content_type = checked.filetype.content_type
+    stored.size = checked.size
+    stored.sha256 = checked.sha256
+    store_file(stored.file, checked.name, checked.file)
+    stored._history_user = acting_user
+    stored.save(update_fields=[*FILE_FIELDS, "updated_at"])
+    _copy_fields(stored, evidence)
     return evidence
 
 
@@ -518,10 +552,14 @@ def _save_fields(
         stored.save(update_fields=fields)
 
 
-def _copy_fields(source: EvidenceLink, target: EvidenceLink) -> None:
-    """The stored values of ``source`` into the caller's ``target`` (its relations kept)."""
-    for model_field in EvidenceLink._meta.concrete_fields:
-        setattr(target, model_field.attname, getattr(source, model_field.attname))
+def _copy_fields(source: Evidence | EvidenceLink, target: Evidence | EvidenceLink) -> None:
+    """The stored values of ``source`` into the caller's ``target`` (a relation whose id
+    changed is read again when next used)."""
+    for model_field in type(source)._meta.concrete_fields:
+        value = getattr(source, model_field.attname)
+        if isinstance(value, FieldFile):
+            value = value.name
+        setattr(target, model_field.attname, value)
 
 
 @transaction.atomic

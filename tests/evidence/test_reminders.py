@@ -72,7 +72,7 @@ def test_the_reminder_runs_daily_on_celery_beat():
 
 def test_one_due_for_review_query_for_the_reminders_and_the_dashboard():
     """The reminder emails and the dashboard's list answer "what is due" with one function."""
-    from organisations import views as dashboard
+    from dashboard import views as dashboard
 
     assert reminders.due_for_review is queries.due_for_review
     assert dashboard.due_for_review is queries.due_for_review

@@ -1,13 +1,16 @@
-"""Saves of a link that meet: each service locks the link and reads it again, and writes only
-what it changes, so a save from a copy read before another save never writes back that
-copy's old values (a note save an old confirmation, a re-confirmation an old note), and a link
-removed meanwhile is never inserted again."""
+"""Saves that meet, of a link or of an item: each service locks the row and reads it again, and
+writes only what it changes, so a save from a copy read before another save never writes back
+that copy's old values (a note save an old confirmation, a re-confirmation an old note, a
+details save an old file, a new file old details), and a row removed meanwhile is never
+inserted again."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from evidence import services
-from evidence.models import EvidenceLink
+from evidence.models import Evidence, EvidenceLink
 from standards.models import Element
+from tests.evidence import samples
 from tests.factories import AssessmentFactory, EvidenceFactory, EvidenceLinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +87,49 @@ def test_a_link_removed_meanwhile_is_not_written_back(carried, lead):
     assert not services.unlink(other_tab, acting_user=lead)  # gone already: no second delete
     assert not EvidenceLink.objects.filter(pk=carried.pk).exists()
     assert EvidenceLink.history.filter(id=carried.pk, history_type="-").count() == 1
+
+
+# --- items -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def file_item(org, lead):
+    checked = services.check_upload(samples.upload("Policy v1.pdf", samples.PDF))
+    return services.add_file(org, checked, acting_user=lead, title="Complaints policy")
+
+
+def item_copy(item: Evidence) -> Evidence:
+    return Evidence.objects.select_related("organisation").get(pk=item.pk)
+
+
+def test_details_saved_from_an_older_copy_keep_the_new_file(file_item, lead):
+    edit_page = item_copy(file_item)
+    new = services.check_upload(samples.upload("Policy v2.pdf", samples.unique_pdf(2)))
+    services.replace_file(item_copy(file_item), new, acting_user=lead)
+    services.update_details(edit_page, acting_user=lead, title="Complaints policy 2019")
+    stored = item_copy(file_item)
+    assert stored.title == "Complaints policy 2019"
+    assert (stored.original_filename, stored.sha256) == ("Policy v2.pdf", new.sha256)
+    assert stored.file.name != file_item.file.name and stored.versions.count() == 1
+    assert edit_page.sha256 == new.sha256  # the caller's copy shows what is stored
+
+
+def test_a_file_replaced_from_an_older_copy_keeps_the_new_details(file_item, lead):
+    replace_page = item_copy(file_item)
+    services.update_details(item_copy(file_item), acting_user=lead, title="Renamed meanwhile")
+    new = services.check_upload(samples.upload("Policy v2.pdf", samples.unique_pdf(2)))
+    services.replace_file(replace_page, new, acting_user=lead)
+    stored = item_copy(file_item)
+    assert (stored.title, stored.sha256) == ("Renamed meanwhile", new.sha256)
+    assert Evidence.history.filter(id=file_item.pk).first().title == "Renamed meanwhile"
+
+
+def test_an_item_deleted_meanwhile_is_not_saved_again(file_item, lead):
+    edit_page, replace_page = item_copy(file_item), item_copy(file_item)
+    services.delete_evidence(item_copy(file_item), acting_user=lead)
+    with pytest.raises(ValidationError, match="deleted meanwhile"):
+        services.update_details(edit_page, acting_user=lead, title="Too late")
+    new = services.check_upload(samples.upload("Policy v2.pdf", samples.unique_pdf(2)))
+    with pytest.raises(services.UploadRejected, match="deleted meanwhile"):
+        services.replace_file(replace_page, new, acting_user=lead)
+    assert not Evidence.objects.filter(pk=file_item.pk).exists()
