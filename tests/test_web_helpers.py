@@ -1,11 +1,20 @@
-"""The request helpers every view shares: safe ``next``, numbers from input, plain text."""
+"""The request helpers every view shares: the tenant lookup, HTMX partial or redirect, safe
+``next``, numbers from input, plain text."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.test import RequestFactory
 
+from assessments.models import Assessment, ElementResult
 from cse_portal.text import multi_line, printable, single_line, unsafe_characters
-from cse_portal.web import parse_int, safe_next
+from cse_portal.web import get_for_org, parse_int, partial_or_redirect, safe_next
+from evidence.models import Evidence, EvidenceLink
+from organisations.models import Membership
+from tests.factories import EvidenceFactory, EvidenceLinkFactory
 
 
 @pytest.mark.parametrize(
@@ -73,3 +82,67 @@ def test_multi_line_text_keeps_newlines_and_tabs_only():
 
 def test_printable_escapes_terminal_controls():
     assert printable("bad \x1b[31mred\x1b[0m\nnext") == "bad \\x1b[31mred\\x1b[0m\nnext"
+
+
+# --- get_for_org -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_get_for_org_finds_only_the_organisations_own(org, other_org, lead, y2018):
+    mine = EvidenceFactory(organisation=org)
+    theirs = EvidenceFactory(organisation=other_org)
+    assert get_for_org(Evidence, org, pk=mine.pk) == mine
+    with pytest.raises(Http404):
+        get_for_org(Evidence, org, pk=theirs.pk)
+    # A queryset keeps its joins; a model without ``organisation`` is reached by for_org.
+    membership = get_for_org(Membership.objects.select_related("user"), org, user=lead)
+    assert membership.user == lead
+    result = get_for_org(ElementResult, org, assessment=y2018, element__ref="1.1.1")
+    assert result.assessment_id == y2018.pk
+    their_link = EvidenceLinkFactory(evidence=theirs)
+    with pytest.raises(Http404):
+        get_for_org(EvidenceLink, org, pk=their_link.pk)
+    with pytest.raises(Http404):
+        get_for_org(Assessment, other_org, year=2018)
+
+
+# --- partial_or_redirect ---------------------------------------------------------------------
+
+
+def with_messages(request):
+    request.user = AnonymousUser()
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def test_partial_or_redirect_answers_htmx_with_the_fragment(rf):
+    request = with_messages(rf.post("/", headers={"HX-Request": "true"}))
+    called = []
+    response = partial_or_redirect(
+        request,
+        "assessments/_alert.html",
+        lambda: called.append(1) or {"message": "Saved", "level": "success"},
+        "/o/acme/",
+        message="Saved",
+    )
+    assert response.status_code == 200 and response["X-Portal-Partial"] == "1"
+    assert "Saved" in response.content.decode() and called == [1]
+    assert not list(get_messages(request))  # the fragment says it: no message for later
+
+
+def test_partial_or_redirect_answers_a_plain_post_with_a_message_and_a_redirect():
+    request = with_messages(RequestFactory().post("/"))
+    response = partial_or_redirect(
+        request,
+        "assessments/_alert.html",
+        lambda: pytest.fail("the fragment's context is not needed"),
+        "/o/acme/assessments/2018/elements/1.1.1/",
+        "evidence",
+        message="Nothing was linked: choose an item.",
+        level=40,
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/o/acme/assessments/2018/elements/1.1.1/#evidence"
+    [message] = list(get_messages(request))
+    assert (message.message, message.level_tag) == ("Nothing was linked: choose an item.", "error")
