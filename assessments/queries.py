@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
@@ -325,23 +325,37 @@ def year_grid(
 # --- One element of a year -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ElementRef:
-    """Another element of the year as the page links to it."""
+    """Another element of the year as its page links to it (a sub-element, the previous or
+    the next), with its ratings in the year."""
 
     ref: str
     text: str
     url: str
     is_sub_element: bool = False
+    self_rating: str = ""
+    rating: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierYear:
+    """The same element in an earlier year of the organisation: its marks, and its page."""
+
+    year: int
+    self_rating: str
+    rating: str
+    sampled: bool
+    url: str
 
 
 @dataclass
 class ElementPage:
     assessment: Assessment
     result: ElementResult  # with ``changed_in_year`` (see element_page)
-    sub_results: list[ElementResult]  # an element's sub-elements in this year, each with url
+    sub_elements: list[ElementRef]  # an element's sub-elements, with their ratings
     links: list[Any]  # the evidence app's links (assessments.linked_evidence), by title
-    earlier: list[ElementResult]  # the same ref in every earlier year, latest first, with url
+    earlier: list[EarlierYear]  # the same ref in every earlier year, latest first
     reasons: list[str]
     to_confirm: int = 0  # links carried forward and not yet re-confirmed for the year
     previous: ElementRef | None = None  # in the standard's order, sub-elements included
@@ -371,16 +385,7 @@ class ElementPage:
         year was opened; None once someone has (then it has a "last changed")."""
         if self.result.changed_in_year or not self.result.carried_forward or not self.earlier:
             return None
-        return self.earlier[0].assessment.year
-
-
-def _element_ref(result: ElementResult | None, grid_url: str) -> ElementRef | None:
-    if result is None:
-        return None
-    element = result.element
-    return ElementRef(
-        element.ref, element.text, element_url(grid_url, element.ref), element.parent_id is not None
-    )
+        return self.earlier[0].year
 
 
 def element_page(assessment: Assessment, ref: str, today: date | None = None) -> ElementPage | None:
@@ -388,9 +393,10 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
 
     Four queries: the result (with its element, parent, sub-criterion, criterion, who changed
     it last, and whether anyone changed it in the year: a history row other than its
-    creation); its sub-elements' results together with the elements before and after it in
-    the standard's order (the page's "previous" and "next"); the evidence links with their
-    items; and the results of the same ref in the organisation's earlier years.
+    creation); the year's elements in the standard's order (as values: the sub-elements with
+    their ratings, and the elements before and after this one, the page's "previous" and
+    "next"); the evidence links with their items; and the results of the same ref in the
+    organisation's earlier years.
     """
     today = today or timezone.localdate()
     changes = ElementResult.history.model.objects.filter(id=OuterRef("pk")).exclude(
@@ -398,69 +404,65 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
     )
     result = (
         ElementResult.objects.filter(assessment=assessment, element__ref=ref)
-        .select_related(
-            "element__sub_criterion__criterion", "element__parent", "updated_by", "assessment"
-        )
+        .select_related("element__sub_criterion__criterion", "element__parent", "updated_by")
         .annotate(changed_in_year=Exists(changes))
         .first()
     )
     if result is None:
         return None
+    result.assessment = assessment
     element = result.element
     grid_url = year_url(assessment)
-    year_results = ElementResult.objects.filter(assessment=assessment)
-    position = element.position
-    before = (
-        year_results.filter(element__position__lt=position)
-        .order_by("-element__position")
-        .values("element__position")[:1]
-    )
-    after = (
-        year_results.filter(element__position__gt=position)
+    # The year's elements in the standard's order, as values: (ref, text, parent id, ratings).
+    rows = list(
+        ElementResult.objects.filter(assessment=assessment)
         .order_by("element__position")
-        .values("element__position")[:1]
+        .values_list("element__ref", "element__text", "element__parent_id", "self_rating", "rating")
     )
-    around = list(
-        year_results.filter(
-            Q(element__parent=element)
-            | Q(element__position=Subquery(before))
-            | Q(element__position=Subquery(after))
+
+    def linked_ref(row: tuple) -> ElementRef:
+        row_ref, text, parent_id, self_rating, rating = row
+        return ElementRef(
+            row_ref,
+            text,
+            element_url(grid_url, row_ref),
+            parent_id is not None,
+            self_rating,
+            rating,
         )
-        .select_related("element")
-        .order_by("element__position")
-    )
-    sub_results = [row for row in around if row.element.parent_id == element.pk]
-    for sub in sub_results:
-        sub.url = element_url(grid_url, sub.element.ref)
+
+    index = next(n for n, row in enumerate(rows) if row[0] == element.ref)
+    sub_elements = [linked_ref(row) for row in rows if row[2] == element.pk]
     linked = linked_evidence.provider().element_links(assessment, element, today)
-    earlier = list(
-        ElementResult.objects.filter(
+    # Each earlier year's page: this year's URL with the year in its place.
+    before_year, _year, after_year = grid_url.rpartition(f"/{assessment.year}/")
+    earlier = [
+        EarlierYear(
+            year,
+            self_rating,
+            rating,
+            sampled,
+            element_url(f"{before_year}/{year}/{after_year}", ref),
+        )  # fmt: skip
+        for year, self_rating, rating, sampled in ElementResult.objects.filter(
             assessment__organisation_id=assessment.organisation_id,
             assessment__year__lt=assessment.year,
             element__ref=ref,
         )
-        .select_related("assessment")
         .order_by("-assessment__year")
-    )
-    slug = assessment.organisation.slug
-    for old in earlier:
-        old.url = element_url(reverse("org:year", args=[slug, old.assessment.year]), ref)
+        .values_list("assessment__year", "self_rating", "rating", "sampled")
+    ]
     reasons = attention_reasons(result, len(linked.links), linked.overdue)
     return ElementPage(
         assessment=assessment,
         result=result,
-        sub_results=sub_results,
+        sub_elements=sub_elements,
         links=linked.links,
         earlier=earlier,
         reasons=[] if assessment.is_finalised else reasons,
         to_confirm=linked.to_confirm,
-        previous=_element_ref(
-            next((row for row in reversed(around) if row.element.position < position), None),
-            grid_url,
-        ),
-        next=_element_ref(
-            next((row for row in around if row.element.position > position), None), grid_url
-        ),
+        previous=linked_ref(rows[index - 1]) if index > 0 else None,
+        next=linked_ref(rows[index + 1]) if index + 1 < len(rows) else None,
         parent_url=element_url(grid_url, element.parent.ref) if element.parent else "",
     )
 

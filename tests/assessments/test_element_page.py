@@ -86,15 +86,15 @@ def test_the_last_element_has_no_next(client, y2018, board):
 
 
 def test_previous_and_next_cost_no_query_more(client, y2018, lead, django_assert_num_queries):
-    """The neighbours come with the sub-elements' query (the page's count is pinned at 8 in
-    test_views.py; here with and without sub-elements)."""
+    """The neighbours come with the sub-elements, in one query of the year's elements (the
+    page's count is pinned at 8 in test_views.py; here with and without sub-elements)."""
     client.force_login(lead)
     for ref in ["1.3.3", "1.3.3.1", "1.1.1"]:
         path = url("element", y2018.organisation, 2018, ref)
         client.get(path)
         # session, user, membership with organisation, assessment, result (with whether it
-        # changed in the year), sub-elements with the previous and next element, evidence
-        # links, earlier years' results
+        # changed in the year), the year's elements in order (sub-elements, previous and
+        # next), evidence links, earlier years' results
         with django_assert_num_queries(8):
             client.get(path)
 
@@ -236,3 +236,32 @@ def test_notes_starting_with_a_blank_line_keep_it(client, y2018, lead):
     client.force_login(lead)
     page = body(client.get(url("element", org, 2018, "1.1.2")))
     assert ">\n\nIndented</textarea>" in page
+
+
+def test_every_url_of_a_linked_item_is_what_reverse_gives(client, y2018, lead, element):
+    from evidence.models import EvidenceLink
+    from tests.factories import EvidenceFactory
+
+    org = y2018.organisation
+    items = [EvidenceFactory(organisation=org, title=f"Item {n}", kind="file") for n in range(3)]
+    links = [
+        EvidenceLink.objects.create(
+            evidence=item, assessment=y2018, element=element, carried_forward=True
+        )
+        for item in items
+    ]
+    client.force_login(lead)
+    page = body(client.get(url("element", org, 2018, "1.1.1")))
+    for link in links:
+        expected = [
+            reverse("org:evidence-detail", args=[org.slug, link.evidence_id]),
+            reverse("org:evidence-download", args=[org.slug, link.evidence_id]),
+            reverse("org:link-confirm", args=[org.slug, 2018, link.pk]),
+            reverse("org:link-unlink", args=[org.slug, 2018, link.pk]),
+            reverse("org:link-note", args=[org.slug, 2018, link.pk]),
+        ]
+        item = re.search(
+            rf'<li class="list-group-item evidence-link" id="link-{link.pk}">.*?</li>', page, re.S
+        )[0]
+        for address in expected:
+            assert f'"{address}"' in item, address

@@ -147,12 +147,12 @@ def test_element_page_of_an_element_with_sub_elements(y2018):
     carried.save()
     page = element_page(y2018, "1.3.3")
     assert page.element.ref == "1.3.3" and page.anchor == "el-1-3-3"
-    assert [r.element.ref for r in page.sub_results] == ["1.3.3.1", "1.3.3.2"]
+    assert [r.ref for r in page.sub_elements] == ["1.3.3.1", "1.3.3.2"]
     assert {link.pk for link in page.links} == {first.pk, carried.pk}
     assert page.evidence_count == 2 and page.to_confirm == 1
     assert page.reasons == [NO_SELF_RATING, OVERDUE_EVIDENCE]
     # The same ref in every earlier year, latest first, with that year's marks.
-    assert [(r.assessment.year, r.rating, r.sampled) for r in page.earlier] == [
+    assert [(r.year, r.rating, r.sampled) for r in page.earlier] == [
         (2017, "C", True),
         (2016, "C", False),
         (2015, "C", True),
@@ -163,8 +163,8 @@ def test_element_page_of_an_element_with_sub_elements(y2018):
 def test_element_page_of_a_sub_element(y2018):
     page = element_page(y2018, "1.3.3.1")
     assert page.element.parent.ref == "1.3.3"
-    assert page.sub_results == []
-    assert [r.assessment.year for r in page.earlier] == [2017, 2016, 2015, 2014]
+    assert page.sub_elements == []
+    assert [r.year for r in page.earlier] == [2017, 2016, 2015, 2014]
 
 
 def test_element_page_of_an_unknown_ref(y2018):
@@ -177,7 +177,8 @@ def test_earlier_years_stay_within_the_organisation(y2018, other_org, cse_standa
 
     open_year(other_org, 2017, acting_user=None)
     page = element_page(y2018, "1.1.1")
-    assert all(r.assessment.organisation_id == y2018.organisation_id for r in page.earlier)
+    assert [r.year for r in page.earlier] == [2017, 2016, 2015, 2014]
+    assert all(r.url.startswith(f"/o/{y2018.organisation.slug}/") for r in page.earlier)
 
 
 # --- the years -------------------------------------------------------------------------------

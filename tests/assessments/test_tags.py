@@ -15,6 +15,7 @@ from assessments.templatetags.assessment_tags import (
     notes_html,
     rating_badge,
     rating_letters,
+    row_url,
     self_form_html,
 )
 
@@ -189,3 +190,37 @@ def test_every_row_links_to_its_element_and_posts_to_its_self_assessment(y2018):
         ref = row.element.ref
         assert row.url == reverse("org:element", args=[org.slug, 2018, ref])
         assert row.self_url == reverse("org:self-assessment", args=[org.slug, 2018, ref])
+
+
+# --- a URL per row ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("org:link-note", ["acme", 2018, 7]),
+        ("org:link-unlink", ["acme", 2019, 123456]),
+        ("org:evidence-detail", ["other-org", 1]),
+    ],
+)
+def test_row_url_is_what_reverse_gives(name, args):
+    assert row_url(name, *args) == reverse(name, args=args)
+    names = " ".join(f"a{n}" for n in range(len(args)))
+    rendered = Template(f"{{% load assessment_tags %}}{{% row_url name {names} %}}").render(
+        Context({"name": name, **{f"a{n}": arg for n, arg in enumerate(args)}})
+    )
+    assert rendered == reverse(name, args=args)
+
+
+def test_row_url_follows_the_script_prefix():
+    from django.urls import set_script_prefix
+
+    try:
+        set_script_prefix("/portal/")
+        assert (
+            row_url("org:link-note", "acme", 2018, 5)
+            == "/portal/o/acme/assessments/2018/links/5/note/"
+        )
+    finally:
+        set_script_prefix("/")
+    assert row_url("org:link-note", "acme", 2018, 5) == "/o/acme/assessments/2018/links/5/note/"

@@ -618,8 +618,9 @@ def test_the_element_page_in_a_constant_number_of_queries(
     path = url("element", y2018.organisation, 2018, "1.3.3")
     client.get(path)  # the session remembers the organisation once
     # session, user, membership with organisation, assessment,
-    # result with element/parent/sub-criterion/criterion/updated_by, sub-elements' results,
-    # evidence links with their items and who confirmed them, earlier years' results
+    # result with element/parent/sub-criterion/criterion/updated_by and whether it changed in
+    # the year, the year's elements in order (sub-elements, previous and next), evidence links
+    # with their items and who confirmed them, earlier years' results
     with django_assert_num_queries(8):
         response = client.get(path)
     assert len(response.context["page"].links) == count
