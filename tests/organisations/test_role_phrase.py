@@ -45,9 +45,9 @@ def test_no_template_lowercases_a_role_label_into_a_sentence():
         for path in templates.rglob("*")
         if path.is_file() and LOWERED_LABEL.search(path.read_text())
     }
-    # The dashboard is being rewritten in another change, which takes the same filter:
-    # "You are {{ membership.role|role_phrase }} here." Then this set is empty.
-    assert offenders <= {"organisations/dashboard.html"}
+    assert (
+        offenders == set()
+    )  # the dashboard too: "You are {{ membership.role|role_phrase }} here."
 
 
 @pytest.mark.django_db
