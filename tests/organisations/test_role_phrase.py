@@ -45,9 +45,8 @@ def test_no_template_lowercases_a_role_label_into_a_sentence():
         for path in templates.rglob("*")
         if path.is_file() and LOWERED_LABEL.search(path.read_text())
     }
-    assert (
-        offenders == set()
-    )  # the dashboard too: "You are {{ membership.role|role_phrase }} here."
+    # The dashboard too: "You are {{ membership.role|role_phrase }} here."
+    assert offenders == set()
 
 
 @pytest.mark.django_db
