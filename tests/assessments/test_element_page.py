@@ -6,22 +6,24 @@ template (the same drawing as the answer to its save)."""
 import re
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from assessments import services
 from assessments.models import Assessment, ElementResult
+from evidence.models import EvidenceLink
 from organisations.models import Role
 from standards.models import Element
+from tests.assessments.support import (
+    HX,
+    add_evidence,
+    url,
+)
+from tests.factories import EvidenceFactory
 
 pytestmark = pytest.mark.django_db
 
-HX = {"HX-Request": "true"}
 PREV = re.compile(r'<a class="element-pager-link" rel="prev" href="([^"]+)"')
 NEXT = re.compile(r'<a class="element-pager-link text-end" rel="next" href="([^"]+)"')
-
-
-def url(name: str, org, *args) -> str:
-    return reverse(f"org:{name}", args=[org.slug, *args])
 
 
 def body(response) -> str:
@@ -265,3 +267,71 @@ def test_every_url_of_a_linked_item_is_what_reverse_gives(client, y2018, lead, e
         )[0]
         for address in expected:
             assert f'"{address}"' in item, address
+
+
+# --- moved from the former test_views.py ---------------------------------------------------
+
+
+def test_the_element_page(client, y2018, lead, carried_link):
+    client.force_login(lead)
+    org = y2018.organisation
+    response = client.get(url("element", org, 2018, "1.1.1"))
+    page = body(response)
+    assert "We have an in-depth understanding" in page
+    assert "A profile of the organisation" in page  # guidance
+    assert "Customer profile 2018" in page and "Profile" in page
+    assert "Re-confirm for 2018" in page and "Unlink" in page
+    assert 'id="evidence-q"' in page  # the library search
+    assert "data-evidence-uploader" in page  # the upload widget, linking to 1.1.1
+    assert "1.1.1 in earlier years" in page
+    for year in [2017, 2016, 2015, 2014]:
+        assert f'href="{url("element", org, year, "1.1.1")}"' in page
+    parent = body(client.get(url("element", org, 2018, "1.3.3")))
+    assert f'href="{url("element", org, 2018, "1.3.3.1")}"' in parent  # its sub-elements
+    child = body(client.get(url("element", org, 2018, "1.3.3.1")))
+    assert "A sub-element of" in child
+    assert f'href="{url("element", org, 2018, "1.3.3")}"' in child
+
+
+def test_the_board_sees_no_download_links(client, y2018, board, lead, element):
+    item = EvidenceFactory(organisation=y2018.organisation, kind="file", url="", title="Minutes")
+    EvidenceLink.objects.create(evidence=item, assessment=y2018, element=element)
+    try:
+        download = url("evidence-download", y2018.organisation, item.pk)
+    except NoReverseMatch:  # the evidence library is not there yet
+        download = None
+    client.force_login(board)
+    page = body(client.get(url("element", y2018.organisation, 2018, "1.1.1")))
+    assert "Minutes" in page and "Download" not in page
+    if download:
+        assert download not in page
+        client.force_login(lead)
+        assert download in body(client.get(url("element", y2018.organisation, 2018, "1.1.1")))
+
+
+def test_the_library_search_without_javascript(client, y2018, lead, spare):
+    client.force_login(lead)
+    response = client.get(url("element", y2018.organisation, 2018, "1.1.1"), {"q": "survey"})
+    page = body(response)
+    assert "<html" in page and "Satisfaction survey results" in page
+    assert f'name="evidence_id" value="{spare.pk}"' in page
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_the_element_page_in_a_constant_number_of_queries(
+    client, y2018, lead, count, django_assert_num_queries
+):
+    add_evidence(y2018, count, refs=["1.3.3"])
+    client.force_login(lead)
+    path = url("element", y2018.organisation, 2018, "1.3.3")
+    client.get(path)  # the session remembers the organisation once
+    # session, user, membership with organisation, assessment,
+    # result with element/parent/sub-criterion/criterion/updated_by and whether it changed in
+    # the year, the year's elements in order (sub-elements, previous and next), evidence links
+    # with their items and who confirmed them, earlier years' results
+    with django_assert_num_queries(8):
+        response = client.get(path)
+    assert len(response.context["page"].links) == count
+    # With a library search (?q=): one more, the search.
+    with django_assert_num_queries(9):
+        client.get(path, {"q": "Item 1"})

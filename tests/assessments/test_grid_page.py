@@ -5,22 +5,17 @@ rating letters explained, and what the print stylesheet needs (a select's value 
 import re
 
 import pytest
-from django.urls import reverse
 
 from assessments.models import ElementResult
 from assessments.templatetags.assessment_tags import notes_preview
+from tests.assessments.support import (
+    HX,
+    add_evidence,
+    body,
+    url,
+)
 
 pytestmark = pytest.mark.django_db
-
-HX = {"HX-Request": "true"}
-
-
-def url(name: str, org, *args) -> str:
-    return reverse(f"org:{name}", args=[org.slug, *args])
-
-
-def body(response) -> str:
-    return response.content.decode()
 
 
 def notes_of(page: str, anchor: str) -> str:
@@ -186,3 +181,69 @@ def test_notes_with_control_characters_are_refused_and_kept(client, y2018, lead,
     answer = body(response)
     assert "Not saved:" in answer and 'aria-invalid="true"' in answer
     assert stored(y2018, "1.2.1").self_notes == ""
+
+
+# --- moved from the former test_views.py ---------------------------------------------------
+
+
+def test_the_grid_shows_every_row_with_its_marks(client, y2018, lead, carried_link):
+    client.force_login(lead)
+    page = body(client.get(url("year", y2018.organisation, 2018)))
+    assert page.count('class="element-row') == 72
+    assert "Criterion 1: Customer Insight" in page and "1.3 Customer Satisfaction" in page
+    assert "0 of 57 elements" in page  # self-rated and evidenced
+    assert "Sub-elements are counted apart (15" in page
+    assert 'id="el-1-3-3-1"' in page
+    assert "<details" in page and "A profile of the organisation" in page  # guidance on demand
+    # Every select has a label.
+    assert page.count('<label class="visually-hidden" for="self-rating-el-') == 72
+    assert "No self-rating" in page and "No evidence linked" in page
+    assert 'class="sampled-mark"' in page
+
+
+def test_the_grid_filters(client, y2018, lead):
+    client.force_login(lead)
+    response = client.get(url("year", y2018.organisation, 2018), {"criterion": "4", "rating": "PC"})
+    grid = response.context["grid"]
+    assert grid.shown == len(
+        [
+            r
+            for r in ElementResult.objects.filter(
+                assessment=y2018, rating="PC", element__ref__startswith="4."
+            )
+        ]
+    )
+    assert "Showing" in body(response) and "Show all" in body(response)
+    # Nonsense filters are ignored, not an error.
+    assert client.get(url("year", y2018.organisation, 2018), {"rating": "<b>"}).status_code == 200
+
+
+def test_a_finalised_year_renders_no_controls(client, y2017, lead, old_link):
+    client.force_login(lead)
+    org = y2017.organisation
+    grid = body(client.get(url("year", org, 2017)))
+    assert "2017 is finalised" in grid and "self-form" not in grid
+    page = body(client.get(url("element", org, 2017, "1.1.1")))
+    assert "2017 is finalised" in page
+    for control in ["self-form", "link-note-form", "Re-confirm", "Unlink", 'name="evidence_id"']:
+        assert control not in page
+    assert "Old profile" in page  # the link's note, read-only
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_the_grid_in_a_constant_number_of_queries(
+    client, y2018, lead, count, django_assert_num_queries
+):
+    add_evidence(y2018, count)
+    client.force_login(lead)
+    path = url("year", y2018.organisation, 2018)
+    client.get(path)  # the session remembers the organisation once
+    # session, user, membership with organisation, assessment, criteria,
+    # results with element/sub-criterion/criterion, evidence counts and overdue per element
+    with django_assert_num_queries(7):
+        response = client.get(path)
+    progress = response.context["grid"].progress
+    assert progress.evidenced + progress.sub_evidenced == min(count, 72)
+    # The same with filters: they choose rows in Python.
+    with django_assert_num_queries(7):
+        client.get(path, {"criterion": "2", "self_rating": "none", "attention": "on"})
