@@ -89,7 +89,7 @@ def test_the_last_element_has_no_next(client, y2018, board):
 
 def test_previous_and_next_cost_no_query_more(client, y2018, lead, django_assert_num_queries):
     """The neighbours come with the sub-elements, in one query of the year's elements (the
-    page's count is pinned at 8 in test_views.py; here with and without sub-elements)."""
+    page's count is pinned at 8 below; here with and without sub-elements)."""
     client.force_login(lead)
     for ref in ["1.3.3", "1.3.3.1", "1.1.1"]:
         path = url("element", y2018.organisation, 2018, ref)
@@ -269,7 +269,7 @@ def test_every_url_of_a_linked_item_is_what_reverse_gives(client, y2018, lead, e
             assert f'"{address}"' in item, address
 
 
-# --- moved from the former test_views.py ---------------------------------------------------
+# --- the page, its evidence and its query count ------------------------------------------
 
 
 def test_the_element_page(client, y2018, lead, carried_link):

@@ -183,7 +183,7 @@ def test_notes_with_control_characters_are_refused_and_kept(client, y2018, lead,
     assert stored(y2018, "1.2.1").self_notes == ""
 
 
-# --- moved from the former test_views.py ---------------------------------------------------
+# --- the rows, the filters, a finalised year and the query count -------------------------
 
 
 def test_the_grid_shows_every_row_with_its_marks(client, y2018, lead, carried_link):

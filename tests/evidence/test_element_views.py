@@ -2,7 +2,7 @@
 the library search, linking an item to the element, a link's note, its re-confirmation and its
 removal. HTMX gets the partial; a plain post a message and a redirect back to the element.
 (Who may post them, and a finalised year's 403, are walked with the element page's other
-changes in tests/assessments/test_views.py.)"""
+changes in tests/assessments/test_who_may.py.)"""
 
 import pytest
 from django.urls import reverse
