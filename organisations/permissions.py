@@ -19,6 +19,7 @@ class Action(StrEnum):
     DELETE_YEAR = "delete_year"  # delete a year opened by mistake (no assessor marks yet)
     REPORTS = "reports"  # request and download board reports
     MANAGE_MEMBERS = "manage_members"  # invite, remove, change roles
+    VIEW_AUDIT_LOG = "view_audit_log"  # the organisation-wide log of every change
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -31,6 +32,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.DELETE_YEAR,
             Action.REPORTS,
             Action.MANAGE_MEMBERS,
+            Action.VIEW_AUDIT_LOG,
         }
     ),
     Role.QUALITY_LEAD: frozenset(
