@@ -17,11 +17,10 @@ from django.utils.http import RFC3986_SUBDELIMS
 from assessments import linked_evidence
 from assessments.figures import YearFigures, year_figures
 from assessments.models import RATING_ORDER, Assessment, ElementResult
+from assessments.outcome import Outcome, outcome_of, outcomes_of
 from assessments.rules import (
     Opening,
-    Outcome,
     attention_reasons,
-    certification_outcome,
     counts_note,
     deletion_error,
     next_opening,
@@ -482,10 +481,12 @@ def year_rows(organisation: Organisation) -> list[YearRow]:
     """The organisation's years, latest first, with their CP/C/PC/NC counts and outcome, and
     a note on counts carried forward from the year before.
 
-    Four queries: the years, then assessments.figures.year_figures' three.
+    Five queries: the years, assessments.figures.year_figures' three, and the finalised
+    years' outcomes (assessments.outcome.outcomes_of; none when no year is finalised).
     """
     assessments = list(Assessment.objects.for_org(organisation).order_by("-year"))
     figures = year_figures(assessments)
+    outcomes = outcomes_of([a for a in assessments if a.is_finalised])
     rows = []
     for index, assessment in enumerate(assessments):
         year = figures[assessment.pk]
@@ -494,7 +495,7 @@ def year_rows(organisation: Organisation) -> list[YearRow]:
             YearRow(
                 assessment,
                 year,
-                certification_outcome(year.counts) if assessment.is_finalised else None,
+                outcomes.get(assessment.pk),
                 counts_note(assessment.status, year.assessed_total, year.carried_total, before),
             )
         )
@@ -524,27 +525,10 @@ def assessor_marks(assessment: Assessment) -> int:
     return ElementResult.objects.filter(assessment=assessment).filter(ASSESSOR_MARK).count()
 
 
-def rating_counts(assessment: Assessment) -> dict[str, int]:
-    """The year's CP/C/PC/NC counts over the standard's elements (one query)."""
-    counts = dict.fromkeys(RATING_ORDER, 0)
-    rows = (
-        ElementResult.objects.filter(assessment=assessment, element__parent__isnull=True)
-        .exclude(rating="")
-        .values("rating")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in rows:
-        counts[row["rating"]] = row["n"]
-    return counts
-
-
-def year_outcome(assessment: Assessment) -> tuple[Outcome, dict[str, int]] | None:
-    """A finalised year's certification outcome and its counts; None before (one query)."""
-    if not assessment.is_finalised:
-        return None
-    counts = rating_counts(assessment)
-    return certification_outcome(counts), counts
+def year_outcome(assessment: Assessment) -> Outcome | None:
+    """A finalised year's certification outcome (``assessments.outcome``); None before (one
+    query)."""
+    return outcome_of(assessment) if assessment.is_finalised else None
 
 
 @dataclass

@@ -1,46 +1,14 @@
-"""Business rules of an assessment year that are plain functions of its figures."""
+"""Business rules of an assessment year that are plain functions of its figures. (A year's
+certification outcome is ``assessments.outcome``.)"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 from typing import Protocol
 
 from django.utils import timezone
 
 from assessments.models import Assessment
-
-
-class OutcomeCode(StrEnum):
-    CERTIFIED = "certified"
-    CERTIFIED_WITH_ACTIONS = "certified_with_actions"
-    NOT_MET = "not_met"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    code: OutcomeCode
-    label: str
-
-
-def certification_outcome(counts: dict[str, int]) -> Outcome:
-    """The outcome of a finalised year from its CP/C/PC/NC counts over the 57 elements.
-
-    Any non-compliance means the standard is not met. Partial compliance keeps the
-    certificate, with the partially compliant elements to address before the next visit.
-    """
-    nc, pc = counts.get("NC", 0), counts.get("PC", 0)
-    if nc:
-        return Outcome(
-            OutcomeCode.NOT_MET, f"Not met: non-compliance on {nc} element{'s' * (nc != 1)}"
-        )
-    if pc:
-        return Outcome(
-            OutcomeCode.CERTIFIED_WITH_ACTIONS,
-            f"Certified; partial compliance on {pc} element{'s' * (pc != 1)} to address",
-        )
-    return Outcome(OutcomeCode.CERTIFIED, "Certified")
-
 
 # --- What needs the quality lead's attention in a year's grid --------------------------------
 
@@ -106,7 +74,9 @@ ANNUAL_REVIEWS_PER_CYCLE = 2  # initial assessment, two annual reviews, then a r
 
 STATUS_WORDS = {
     Assessment.Status.SELF_ASSESSMENT: "in self-assessment",
+    Assessment.Status.SUBMITTED: "submitted for review",
     Assessment.Status.ASSESSOR_REVIEW: "in assessor review",
+    Assessment.Status.CHANGES_REQUESTED: "waiting for the changes the assessor requested",
 }
 
 

@@ -207,8 +207,8 @@ def year_grid(request: HttpRequest, year: int) -> HttpResponse:
             "grid": grid,
             "filter_form": filter_form,
             "can_edit": _may_edit(request, assessment),
-            "outcome": outcome[0] if outcome else None,
-            "outcome_counts": outcome[1] if outcome else None,
+            "outcome": outcome,
+            "outcome_counts": outcome.counts if outcome else None,
             "can_change_details": not assessment.is_finalised
             and can(request.membership, Action.OPEN_YEAR),
             # An admin is offered the deletion only when the rules allow it (three queries).

@@ -185,6 +185,23 @@ EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=25)
 # Evidence due for review within this many days shows on the dashboard and in reminders.
 EVIDENCE_REVIEW_WINDOW_DAYS = 30
 
+# The certification outcome's thresholds (assessments.outcome). Certification bodies do not
+# publish one rule: these defaults are a starting point, confirm them with your certification
+# body. Kept as given and read only through assessments.outcome.configured_thresholds(), which
+# refuses a bad value naming the variable (checked at start-up, AssessmentsConfig.ready).
+# Elements rated Partial Compliance allowed overall (whole number, 0 or more): more, and
+# certification is not recommended. The default accepts the demo's initial assessment (7).
+OUTCOME_PC_ALLOWED = env.str("OUTCOME_PC_ALLOWED", default="10")
+# Elements rated Partial Compliance allowed in any one criterion (0 or more): more, and
+# certification is not recommended.
+OUTCOME_PC_ALLOWED_PER_CRITERION = env.str("OUTCOME_PC_ALLOWED_PER_CRITERION", default="3")
+# What a Non-Compliance means: "not_recommended" (any NC: certification is not recommended) or
+# "remedy_plan" (certification may be recommended, subject to a remedy plan for each NC).
+OUTCOME_NC_RULE = env.str("OUTCOME_NC_RULE", default="not_recommended")
+# Months from the visit to remedy a Partial Compliance (1 to 36): the default due date of its
+# improvement action. 12: the next annual review checks it again.
+OUTCOME_PC_REMEDY_MONTHS = env.str("OUTCOME_PC_REMEDY_MONTHS", default="12")
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 if env.str("EMAIL_URL", default=""):

@@ -18,6 +18,7 @@ NAV_SECTIONS = {
     "members": "members",
     "member-role": "members",
     "member-remove": "members",
+    "member-end-date": "members",
     "invitation-revoke": "members",
 }
 
@@ -69,7 +70,8 @@ def tenant(request: HttpRequest) -> dict:
         slug = session.get(LAST_ORG_SESSION_KEY)
         if slug:
             nav_membership = (
-                Membership.objects.with_organisation_count()
+                Membership.objects.current()
+                .with_organisation_count()
                 .annotate(
                     latest_year=_latest_year("year"),
                     latest_year_standard=_latest_year("standard_id"),

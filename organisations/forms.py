@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model, password_validation
 from accounts.forms import email_field
 from cse_portal.text import single_line
 from organisations.models import Invitation, Role
-from organisations.services import is_member, normalise_email
+from organisations.services import already_member_message, membership_by_email, normalise_email
 
 FULL_NAME_LENGTH = get_user_model()._meta.get_field("full_name").max_length
 
@@ -28,16 +28,27 @@ class InviteForm(forms.Form):
 
     def clean_email(self) -> str:
         email = normalise_email(self.cleaned_data["email"])
-        if is_member(self.organisation, email):
-            raise forms.ValidationError(
-                f"{email} is already a member of {self.organisation.name}. "
-                "Change their role in the list of members instead."
-            )
+        existing = membership_by_email(self.organisation, email)
+        if existing is not None:
+            raise forms.ValidationError(already_member_message(existing, self.organisation))
         return email
 
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, label="Role")
+
+
+class EndDateForm(forms.Form):
+    """A membership's last day; empty for none (services.set_end_date checks the rules)."""
+
+    ends_on = forms.DateField(
+        label="Last day",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The membership lapses the day after: they can then open nothing of the "
+        "organisation. Leave it empty for no end date.",
+        error_messages={"invalid": "Enter the date as day, month and year, e.g. 2027-03-31."},
+    )
 
 
 class AcceptInvitationForm(forms.Form):

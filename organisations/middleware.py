@@ -29,8 +29,10 @@ class TenantMiddleware:
             return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        # A lapsed membership (its end date passed) is none: 404, as for outsiders.
         membership = (
-            Membership.objects.with_organisation_count()
+            Membership.objects.current()
+            .with_organisation_count()
             .select_related("organisation")
             .filter(user=request.user, organisation__slug=slug)
             .first()

@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -50,12 +50,29 @@ class Organisation(models.Model):
         return self.name
 
 
+def current_q(today: date | None = None, prefix: str = "") -> models.Q:
+    """The condition of a current membership (``prefix`` "memberships__" and the like to
+    filter through a relation): no end date, or an end date today or later. The one
+    definition of "current" that every lookup of who belongs applies."""
+    today = today or timezone.localdate()
+    return models.Q(**{f"{prefix}ends_on__isnull": True}) | models.Q(
+        **{f"{prefix}ends_on__gte": today}
+    )
+
+
 class MembershipQuerySet(models.QuerySet):
+    def current(self, today: date | None = None) -> "MembershipQuerySet":
+        """Memberships that have not lapsed: a lapsed one gives no access and is no longer
+        listed as an organisation of the user (it stays on the members page)."""
+        return self.filter(current_q(today))
+
     def with_organisation_count(self) -> "MembershipQuerySet":
         """Annotate ``organisation_count``: how many organisations the member belongs to, in
-        the same query (the navigation offers "Switch organisation" only when it is 2+)."""
+        the same query (the navigation offers "Switch organisation" only when it is 2+);
+        lapsed memberships are not counted."""
         others = (
-            Membership.objects.filter(user=models.OuterRef("user"))
+            Membership.objects.current()
+            .filter(user=models.OuterRef("user"))
             .values("user")
             .annotate(n=models.Count("pk"))
             .values("n")
@@ -72,6 +89,9 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The last day of access; the membership lapses the day after (no access, 404). Empty:
+    # open-ended. An admin sets or clears it on the members page (services.set_end_date).
+    ends_on = models.DateField("last day", null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()
     # Who joined, changed role or left, and who did it (the services set ``_history_user``).
@@ -85,6 +105,14 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} of {self.organisation}"
+
+    def is_current(self, today: date | None = None) -> bool:
+        """False once the end date has passed: the membership has lapsed."""
+        return self.ends_on is None or self.ends_on >= (today or timezone.localdate())
+
+    @property
+    def has_lapsed(self) -> bool:
+        return not self.is_current()
 
 
 INVITATION_LIFETIME = timedelta(days=14)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -125,9 +125,11 @@ def parse_role(value: str) -> Role:
 
 
 def memberships_of(user) -> list[Membership]:
-    """The user's memberships with their organisations, by organisation name."""
+    """The user's current memberships with their organisations, by organisation name (a
+    lapsed one is no longer an organisation of theirs)."""
     return list(
-        Membership.objects.filter(user=user)
+        Membership.objects.current()
+        .filter(user=user)
         .select_related("organisation")
         .order_by("organisation__name")
     )
@@ -150,10 +152,15 @@ def pending_invitations_of(organisation) -> QuerySet[Invitation]:
     )
 
 
-def is_member(organisation, email: str) -> bool:
-    return Membership.objects.filter(
-        organisation=organisation, user__email__iexact=normalise_email(email)
-    ).exists()
+def membership_by_email(organisation, email: str) -> Membership | None:
+    """The membership (current or lapsed) of ``email`` in ``organisation``, or None."""
+    return (
+        Membership.objects.filter(
+            organisation=organisation, user__email__iexact=normalise_email(email)
+        )
+        .select_related("user")
+        .first()
+    )
 
 
 def find_organisation(slug: str) -> Organisation | None:
@@ -182,6 +189,21 @@ def find_invitation(token: str) -> Invitation | None:
         Invitation.objects.select_related("organisation", "invited_by")
         .filter(token_hash=hash_token(token))
         .first()
+    )
+
+
+def already_member_message(membership: Membership, organisation: Organisation) -> str:
+    """Why ``membership``'s address cannot be invited, and what to do instead."""
+    email = membership.user.email
+    if membership.is_current():
+        return (
+            f"{email} is already a member of {organisation.name}. "
+            "Change their role in the list of members instead."
+        )
+    return (
+        f"{email}'s membership of {organisation.name} lapsed on "
+        f"{membership.ends_on:%-d %B %Y}. To give them access again, clear or move its "
+        "end date in the list of members instead."
     )
 
 
@@ -221,18 +243,29 @@ def _lock(organisation: Organisation) -> None:
     Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
 
 
+def _keeps_the_organisation(membership: Membership) -> bool:
+    """An admin with no end date: the organisation always keeps at least one such, because
+    every end date comes, so admins who all have one would leave it without an admin."""
+    return membership.role == Role.ADMIN and membership.ends_on is None
+
+
 def _check_keeps_an_admin(membership: Membership, losing_admin: bool) -> None:
-    if not losing_admin or membership.role != Role.ADMIN:
+    """Refuse a change that would take away the organisation's last admin with no end date
+    (a removal, a new role, an end date: ``losing_admin`` says the change does that)."""
+    if not losing_admin or not _keeps_the_organisation(membership):
         return
     others = (
-        Membership.objects.filter(organisation_id=membership.organisation_id, role=Role.ADMIN)
+        Membership.objects.filter(
+            organisation_id=membership.organisation_id, role=Role.ADMIN, ends_on__isnull=True
+        )
         .exclude(pk=membership.pk)
         .exists()
     )
     if not others:
         raise LastAdminError(
-            f"{membership.user.email} is the last admin of {membership.organisation.name}: "
-            "make someone else an admin first, so the organisation is never left without one."
+            f"{membership.user.email} is the last admin of {membership.organisation.name} "
+            "with no end date: make someone else an admin (with no end date) first, so the "
+            "organisation is never left without one."
         )
 
 
@@ -242,6 +275,7 @@ class MemberAdded:
     user_created: bool
     membership_created: bool
     previous_role: str | None  # the role before, when the user was already a member
+    lapsed_on: date | None = None  # the last day of a lapsed membership this restored
 
 
 @transaction.atomic
@@ -282,12 +316,18 @@ def add_member(
         logger.info("%s added to %s as %s by %s", email, organisation.slug, role, _who(acting_user))
         return MemberAdded(membership, user_created, True, None)
     previous = membership.role
+    lapsed_on = None if membership.is_current() else membership.ends_on
+    if lapsed_on is not None:
+        # Adding someone whose membership lapsed makes them a member again: open-ended.
+        membership.ends_on = None
+        _save(membership, acting_user, update_fields=["ends_on"])
+        logger.info("%s of %s restored (by %s)", email, organisation.slug, _who(acting_user))
     if previous != role:
         _check_keeps_an_admin(membership, losing_admin=True)
         membership.role = role
         _save(membership, acting_user, update_fields=["role"])
         logger.info("%s now %s of %s (by %s)", email, role, organisation.slug, _who(acting_user))
-    return MemberAdded(membership, user_created, False, previous)
+    return MemberAdded(membership, user_created, False, previous, lapsed_on)
 
 
 @transaction.atomic
@@ -305,6 +345,47 @@ def change_role(membership: Membership, role: str, *, acting_user: User | None) 
         membership.user.email,
         role,
         membership.organisation.slug,
+        _who(acting_user),
+    )
+    return membership
+
+
+def end_date_error(membership: Membership, ends_on: date | None) -> str:
+    """Why ``ends_on`` may not be the membership's last day ("" when it may): not before the
+    day it was created (the history would not read true)."""
+    if ends_on is not None and ends_on < timezone.localtime(membership.created_at).date():
+        joined = timezone.localtime(membership.created_at).date()
+        return (
+            f"The last day cannot be before {membership.user.email} joined "
+            f"({joined:%-d %B %Y}): choose that day or a later one, or remove them instead."
+        )
+    return ""
+
+
+@transaction.atomic
+def set_end_date(
+    membership: Membership, ends_on: date | None, *, acting_user: User | None
+) -> Membership:
+    """Set (or with None clear) the membership's last day; it lapses the day after.
+
+    A lapsed membership gives no access; clearing or moving its end date restores it. The
+    organisation's last admin with no end date cannot be given one (make another admin
+    first). Returns the stored membership."""
+    _lock(membership.organisation)
+    membership = Membership.objects.select_related("user", "organisation").get(pk=membership.pk)
+    if membership.ends_on == ends_on:
+        return membership
+    error = end_date_error(membership, ends_on)
+    if error:
+        raise OrganisationError(error)
+    _check_keeps_an_admin(membership, losing_admin=ends_on is not None)
+    membership.ends_on = ends_on
+    _save(membership, acting_user, update_fields=["ends_on"])
+    logger.info(
+        "%s of %s: last day %s (by %s)",
+        membership.user.email,
+        membership.organisation.slug,
+        ends_on.isoformat() if ends_on else "none",
         _who(acting_user),
     )
     return membership
@@ -380,8 +461,9 @@ def invite(
     role = parse_role(role)
     email = check_email(email, Invitation)
     _lock(organisation)
-    if is_member(organisation, email):
-        raise AlreadyMemberError(f"{email} is already a member of {organisation.name}.")
+    existing = membership_by_email(organisation, email)
+    if existing is not None:
+        raise AlreadyMemberError(already_member_message(existing, organisation))
     now = timezone.now()
     earlier = list(
         Invitation.objects.pending()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("members/", views.members, name="members"),
     path("members/<int:membership_pk>/role/", views.member_role, name="member-role"),
     path("members/<int:membership_pk>/remove/", views.member_remove, name="member-remove"),
+    path("members/<int:membership_pk>/end/", views.member_end_date, name="member-end-date"),
     path(
         "invitations/<int:invitation_pk>/revoke/",
         views.invitation_revoke,

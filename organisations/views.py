@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from cse_portal.web import get_for_org
 from organisations import services
 from organisations.decorators import require
-from organisations.forms import AcceptInvitationForm, InviteForm, RoleForm
+from organisations.forms import AcceptInvitationForm, EndDateForm, InviteForm, RoleForm
 from organisations.models import Invitation, Membership, Role, role_phrase
 from organisations.permissions import Action
 
@@ -110,6 +110,52 @@ def member_role(request: HttpRequest, membership_pk: int) -> HttpResponse:
         return redirect("org:members", org_slug=org.slug)
     messages.error(request, "Please choose one of the roles listed.")
     return render(request, "organisations/member_role.html", {"form": form, "member": membership})
+
+
+def _end_date_page(request: HttpRequest, form: EndDateForm, membership: Membership) -> HttpResponse:
+    return render(
+        request, "organisations/member_end_date.html", {"form": form, "member": membership}
+    )
+
+
+def _end_date_message(membership: Membership) -> str:
+    email = membership.user.email
+    if membership.ends_on is None:
+        return f"{email}'s membership has no end date."
+    day = f"{membership.ends_on:%-d %B %Y}"
+    if membership.is_current():
+        return f"{email} has access until {day} (the membership lapses the day after)."
+    return (
+        f"{email}'s membership lapsed on {day}: they can no longer open anything of "
+        f"{membership.organisation.name}."
+    )
+
+
+@require(Action.MANAGE_MEMBERS)
+def member_end_date(request: HttpRequest, membership_pk: int) -> HttpResponse:
+    """Set or clear a member's last day (GET shows the form)."""
+    org = request.organisation
+    membership = _membership(request, membership_pk)
+    if request.method != "POST":
+        return _end_date_page(
+            request, EndDateForm(initial={"ends_on": membership.ends_on}), membership
+        )
+    form = EndDateForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.set_end_date(
+                membership, form.cleaned_data["ends_on"], acting_user=request.user
+            )
+        except services.OrganisationError as error:
+            form.add_error("ends_on", str(error))  # shown beside what was typed, kept
+        else:
+            messages.success(request, _end_date_message(membership))
+            if membership.user_id == request.user.pk and not membership.is_current():
+                # Their own membership lapsed: nothing of the organisation opens for them now.
+                return redirect("home")
+            return redirect("org:members", org_slug=org.slug)
+    messages.error(request, "The end date was not changed: please correct the form below.")
+    return _end_date_page(request, form, membership)
 
 
 @require(Action.MANAGE_MEMBERS)

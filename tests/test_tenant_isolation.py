@@ -186,6 +186,32 @@ def test_members_of_the_org_never_get_404(client, a, url):
     assert response.status_code in {200, 403, 405}, f"GET {path}: {response.status_code}"
 
 
+@pytest.mark.parametrize("url", TENANT_URLS, ids=str)
+def test_a_lapsed_member_gets_404(client, a, url):
+    """A membership whose last day has passed is none: its admin, who could do everything
+    here the day before, now finds nothing of org A (404 to GET and POST), and nothing
+    changes."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lapsed = MembershipFactory(
+        organisation=a.organisation,
+        role=Role.ADMIN,
+        ends_on=timezone.localdate() - timedelta(days=1),
+    )
+    client.force_login(lapsed.user)
+    path = fill(url, a)
+    for method in ["get", "post"]:
+        response = getattr(client, method)(path, {"role": "admin", "email": "x@example.test"})
+        assert response.status_code == 404, f"{method.upper()} {path} as a lapsed admin"
+    a.membership.refresh_from_db()
+    assert a.membership.role == Role.ADMIN and a.membership.ends_on is None
+    assert a.invitation.__class__.objects.get(pk=a.invitation.pk).is_usable
+    a.link.refresh_from_db()
+    assert a.link.note == "Supports this element."
+
+
 def test_the_governing_body_opens_the_dashboard(client, a):
     client.force_login(a.governing_body)
     assert client.get(reverse("org:dashboard", args=[a.organisation.slug])).status_code == 200

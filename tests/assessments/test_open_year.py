@@ -4,7 +4,6 @@ import pytest
 from django.core.management import call_command
 
 from assessments.models import Assessment, ElementResult
-from assessments.rules import OutcomeCode, certification_outcome
 from assessments.services import YearExists, YearLocked, open_year, set_self_assessment
 from evidence.models import EvidenceLink
 from standards.models import Element
@@ -90,18 +89,3 @@ def test_a_finalised_year_is_read_only(history):
     result = ElementResult.objects.get(assessment=year, element__ref="1.1.1")
     with pytest.raises(YearLocked, match="2017 is finalised"):
         set_self_assessment(result, acting_user=UserFactory(), self_rating="NC", self_notes="")
-
-
-@pytest.mark.parametrize(
-    ("counts", "code"),
-    [
-        ({"CP": 14, "C": 40, "PC": 3, "NC": 0}, OutcomeCode.CERTIFIED_WITH_ACTIONS),
-        ({"CP": 3, "C": 54}, OutcomeCode.CERTIFIED),
-        ({"C": 56, "NC": 1}, OutcomeCode.NOT_MET),
-        ({"C": 50, "PC": 5, "NC": 2}, OutcomeCode.NOT_MET),
-    ],
-)
-def test_certification_outcome(counts, code):
-    outcome = certification_outcome(counts)
-    assert outcome.code == code
-    assert outcome.label

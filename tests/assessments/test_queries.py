@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from assessments.forms import GridFilterForm
 from assessments.models import ElementResult
+from assessments.outcome import Recommendation
 from assessments.queries import (
     GridFilters,
     anchor,
@@ -18,7 +19,7 @@ from assessments.queries import (
     year_grid,
     year_rows,
 )
-from assessments.rules import NO_EVIDENCE, NO_SELF_RATING, OVERDUE_EVIDENCE, OutcomeCode
+from assessments.rules import NO_EVIDENCE, NO_SELF_RATING, OVERDUE_EVIDENCE
 from evidence.models import EvidenceLink
 from standards.models import Element
 from tests.factories import EvidenceFactory
@@ -189,7 +190,7 @@ def test_year_rows_give_counts_and_the_outcome_of_finalised_years(seeded):
     assert [row.assessment.year for row in rows] == [2018, 2017, 2016, 2015, 2014]
     latest, y2017 = rows[0], rows[1]
     assert latest.outcome is None  # with the assessor: not known yet
-    assert y2017.outcome.code == OutcomeCode.CERTIFIED_WITH_ACTIONS
+    assert y2017.outcome.final == Recommendation.RECOMMENDED_WITH_ACTIONS
     assert sum(y2017.figures.counts.values()) == 53 and y2017.figures.elements == 57
 
 

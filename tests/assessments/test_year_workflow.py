@@ -639,10 +639,10 @@ def test_a_finalised_grid_shows_its_outcome_not_attention(client, seeded, lead):
     response = client.get(url("year", seeded, 2017))
     page = body(response)
     assert (
-        'id="outcome-heading">Outcome: <span class="outcome outcome-certified_with_actions">'
+        'id="outcome-heading">Outcome: <span class="outcome outcome-recommended_with_actions">'
         in page
     )
-    assert "Certified; partial compliance on 3 elements to address</span>" in page
+    assert "Certification recommended; Partial Compliance on 3 elements to remedy</span>" in page
     assert "Needs attention" not in page and "needs-attention" not in page
     assert "No self-rating" not in page and "No evidence linked" not in page
     assert 'name="attention"' not in page

@@ -26,7 +26,7 @@ def test_the_years_list(client, seeded, lead):
         assert f'href="{url("year", seeded, year)}"' in page
     assert "Initial assessment" in page and "Annual review" in page
     assert "21 Nov 2018" in page
-    assert "Certified; partial compliance on 3 elements to address" in page  # 2017
+    assert "Certification recommended; Partial Compliance on 3 elements to remedy" in page  # 2017
     assert "Not yet known" in page  # 2018
     # 2018 is with the assessor: no year can be opened, and the page says why.
     assert "No new year can be opened yet" in page and "2018 is still in assessor review" in page
@@ -117,6 +117,7 @@ def test_the_years_list_in_a_constant_number_of_queries(
     path = url("assessment-list", seeded)
     client.get(path)
     # session, user, membership with organisation, assessments,
-    # year_figures: elements per standard, rating counts, sampled counts
-    with django_assert_num_queries(7):
+    # year_figures: elements per standard, rating counts, sampled counts,
+    # outcomes_of: the finalised years' results and each one's previous year's
+    with django_assert_num_queries(8):
         client.get(path)

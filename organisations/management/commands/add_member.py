@@ -79,6 +79,13 @@ class Command(BaseCommand):
         phrase = role_phrase(role)
         if result.user_created:
             self.stdout.write(f"Created the account {email}.")
+        if result.lapsed_on is not None:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{email}'s membership of {printable(organisation.name)} had lapsed "
+                    f"(last day {result.lapsed_on:%-d %B %Y}): restored, with no end date."
+                )
+            )
         if result.membership_created:
             self.stdout.write(
                 self.style.SUCCESS(f"Added {email} to {printable(organisation.name)} as {phrase}.")
@@ -91,7 +98,7 @@ class Command(BaseCommand):
                     f"role changed from {before} to {label}."
                 )
             )
-        else:
+        elif result.lapsed_on is None:
             self.stdout.write(
                 f"{email} is already {phrase} in {printable(organisation.name)}: nothing to change."
             )
