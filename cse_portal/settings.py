@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "evidence",
     "reports",
     "dashboard",
+    "audit",
     "demo",
 ]
 

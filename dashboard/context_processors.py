@@ -20,6 +20,7 @@ NAV_SECTIONS = {
     "member-remove": "members",
     "member-end-date": "members",
     "invitation-revoke": "members",
+    "audit-log": "audit",
 }
 
 

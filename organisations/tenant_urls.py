@@ -20,4 +20,5 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("assessments/", include("evidence.element_urls")),  # the element page's evidence
     path("evidence/", include("evidence.urls")),
+    path("", include("audit.urls")),  # the audit log, an element's history
 ]

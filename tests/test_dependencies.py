@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     {"evidence"},
     {"reports"},
     {"dashboard"},
+    {"audit"},  # the audit trail reads every app's history
     {"demo"},
     {"cse_portal"},  # settings, URLs, the landing page, Celery: the project's wiring
 ]
