@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("invitations/", include("organisations.invitation_urls")),
     path("standard/", include("standards.urls")),
+    path("assessor/", include("dashboard.assessor_urls")),  # every organisation one assesses
     path("o/<slug:org_slug>/", include("organisations.tenant_urls")),
     path("admin/", admin.site.urls),
 ]

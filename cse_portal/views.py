@@ -5,16 +5,24 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
+from dashboard.queries import assessor_overview
+from organisations.models import Role
 from organisations.services import memberships_of
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """After sign-in: straight into the only organisation, or a choice among several."""
+    """After sign-in: an assessor (anywhere) sees every organisation they assess and what
+    waits there, then their other organisations; anyone else goes straight into their only
+    organisation, or chooses among several."""
     memberships = memberships_of(request.user)
-    if len(memberships) == 1:
+    overview = []
+    if any(m.role == Role.ASSESSOR for m in memberships):
+        overview = assessor_overview(request.user)
+    if len(memberships) == 1 and not overview:
         return redirect("org:dashboard", org_slug=memberships[0].organisation.slug)
-    return render(request, "home.html", {"memberships": memberships})
+    others = [m for m in memberships if m.role != Role.ASSESSOR] if overview else memberships
+    return render(request, "home.html", {"memberships": others, "overview": overview})
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -2,10 +2,12 @@
 the items due for review. It reads assessments and evidence, so it sits above them."""
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from assessments.queries import year_rows
+from dashboard.queries import assessor_overview
 from evidence.queries import due_for_review
 from organisations.decorators import require
 from organisations.permissions import Action, can
@@ -30,3 +32,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "review_window_days": settings.EVIDENCE_REVIEW_WINDOW_DAYS,
         },
     )
+
+
+@login_required
+def assessor_home(request: HttpRequest) -> HttpResponse:
+    """Every organisation where the user is a current assessor, and what waits there; a user
+    who assesses nowhere gets a plain page saying so (404)."""
+    overview = assessor_overview(request.user)
+    if not overview:
+        return render(request, "dashboard/not_an_assessor.html", status=404)
+    return render(request, "dashboard/assessor_home.html", {"overview": overview})
