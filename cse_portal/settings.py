@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "standards",
     "assessments",
     "evidence",
+    "actions",
     "reports",
     "dashboard",
     "audit",
@@ -185,6 +186,12 @@ STORAGES = {
 EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=25)
 # Evidence due for review within this many days shows on the dashboard and in reminders.
 EVIDENCE_REVIEW_WINDOW_DAYS = 30
+# Improvement actions (actions/): owners are emailed each morning about their unfinished
+# actions due within this many days or overdue. An action's default due date is the PC
+# remedy deadline (OUTCOME_PC_REMEDY_MONTHS from the visit).
+ACTION_REMINDER_WINDOW_DAYS = env.int("ACTION_REMINDER_WINDOW_DAYS", default=14)
+if not 0 <= ACTION_REMINDER_WINDOW_DAYS <= 366:
+    raise ImproperlyConfigured("ACTION_REMINDER_WINDOW_DAYS must be a number of days from 0 to 366")
 
 # The certification outcome's thresholds (assessments.outcome). Certification bodies do not
 # publish one rule: these defaults are a starting point, confirm them with your certification
@@ -269,6 +276,10 @@ CELERY_BEAT_SCHEDULE = {
     "evidence-review-reminders": {
         "task": "evidence.send_review_reminders",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "action-reminders": {
+        "task": "actions.send_action_reminders",
+        "schedule": crontab(hour=7, minute=5),
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -38,6 +38,8 @@ def nav_section(request: HttpRequest) -> str:
         return NAV_SECTIONS[name]
     if name.startswith("evidence"):
         return "evidence"
+    if name.startswith("action"):
+        return "actions"
     return "assessments"
 
 

@@ -20,6 +20,9 @@ class Action(StrEnum):
     REPORTS = "reports"  # request and download board reports
     MANAGE_MEMBERS = "manage_members"  # invite, remove, change roles
     VIEW_AUDIT_LOG = "view_audit_log"  # the organisation-wide log of every change
+    RAISE_ACTION = "raise_action"  # raise an improvement action on a PC or NC
+    EDIT_ACTIONS = "edit_actions"  # change an action's details and evidence, its progress
+    VERIFY_ACTION = "verify_action"  # mark an action verified (the assessor, at a visit)
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -33,6 +36,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.REPORTS,
             Action.MANAGE_MEMBERS,
             Action.VIEW_AUDIT_LOG,
+            Action.RAISE_ACTION,
+            Action.EDIT_ACTIONS,
         }
     ),
     Role.QUALITY_LEAD: frozenset(
@@ -42,10 +47,20 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_EVIDENCE,
             Action.OPEN_YEAR,
             Action.REPORTS,
+            Action.RAISE_ACTION,
+            Action.EDIT_ACTIONS,
         }
     ),
     Role.ASSESSOR: frozenset(
-        {Action.VIEW, Action.DOWNLOAD_EVIDENCE, Action.RATE, Action.OPEN_YEAR, Action.REPORTS}
+        {
+            Action.VIEW,
+            Action.DOWNLOAD_EVIDENCE,
+            Action.RATE,
+            Action.OPEN_YEAR,
+            Action.REPORTS,
+            Action.RAISE_ACTION,
+            Action.VERIFY_ACTION,
+        }
     ),
     Role.GOVERNING_BODY: frozenset({Action.VIEW, Action.REPORTS}),
 }

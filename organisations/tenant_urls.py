@@ -20,5 +20,6 @@ urlpatterns = [
     path("assessments/", include("assessments.urls")),
     path("assessments/", include("evidence.element_urls")),  # the element page's evidence
     path("evidence/", include("evidence.urls")),
+    path("actions/", include("actions.urls")),  # improvement actions
     path("", include("audit.urls")),  # the audit log, an element's history
 ]

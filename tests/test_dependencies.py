@@ -24,6 +24,7 @@ LAYERS: list[set[str]] = [
     {"organisations"},
     {"assessments"},
     {"evidence"},
+    {"actions"},  # improvement actions: between the evidence they cite and reports
     {"reports"},
     {"dashboard"},
     {"audit"},  # the audit trail reads every app's history

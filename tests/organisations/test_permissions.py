@@ -23,6 +23,9 @@ delete_year           ✓          –            –           –
 reports               ✓          ✓            ✓           ✓
 manage_members        ✓          –            –           –
 view_audit_log        ✓          –            –           –
+raise_action          ✓          ✓            ✓           –
+edit_actions          ✓          ✓            –           –
+verify_action         –          –            ✓           –
 """
 # fmt: on
 
