@@ -40,6 +40,7 @@ class LogFilterForm(forms.Form):
         label="Year",
         required=False,
         max_length=4,
+        error_messages={"max_length": "Write a year in four digits, such as 2018."},
         widget=forms.TextInput(attrs={"placeholder": "e.g. 2018", "inputmode": "numeric"}),
     )
     since = forms.DateField(
