@@ -213,7 +213,9 @@ def readiness(assessment: Assessment, today: date | None = None) -> Readiness:
     )
     evidenced = {
         parent or element
-        for element, parent in links.values_list("element_id", "element__parent_id").distinct()
+        for element, parent in links.values_list("element_id", "element__parent_id")
+        .order_by()
+        .distinct()
     }
     return Readiness(
         assessment,

@@ -1,5 +1,7 @@
-"""The organisation's dashboard: its years with their figures, and for those who edit evidence
-the items due for review. It reads assessments and evidence, so it sits above them."""
+"""The organisation's dashboard: its current year's status and counts, the next visit with a
+readiness figure, its years with their figures, and for those who edit evidence the items due
+for review; and the assessor's home (every organisation they assess). They read assessments
+and evidence, so they sit above them."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -7,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from assessments.queries import year_rows
-from dashboard.queries import assessor_overview
+from dashboard.queries import assessor_overview, readiness
 from evidence.queries import due_for_review
 from organisations.decorators import require
 from organisations.permissions import Action, can
@@ -19,6 +21,11 @@ DASHBOARD_DUE_LIMIT = 20
 def dashboard(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     rows = year_rows(org)  # counts carried forward from the year before say so
+    current = rows[0] if rows else None
+    # The next visit and how ready the organisation is for it, while the year is open.
+    ready = None
+    if current is not None and not current.assessment.is_finalised:
+        ready = readiness(current.assessment)
     due = None
     if can(request.membership, Action.EDIT_EVIDENCE):
         due = list(due_for_review().filter(organisation=org)[: DASHBOARD_DUE_LIMIT + 1])
@@ -26,6 +33,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "organisations/dashboard.html",
         {
+            "current": current,
+            "readiness": ready,
             "assessments": rows,
             "due_for_review": due[:DASHBOARD_DUE_LIMIT] if due is not None else None,
             "more_due": due is not None and len(due) > DASHBOARD_DUE_LIMIT,

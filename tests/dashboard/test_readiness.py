@@ -1,0 +1,116 @@
+"""The dashboard's current year (status, counts) and its next visit with a readiness figure:
+elements self-rated, evidenced (a link made or re-confirmed this year), PC/NC; in a fixed
+number of queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Assessment, ElementResult
+from dashboard.queries import Readiness, readiness
+from standards.models import Element
+from tests.factories import EvidenceFactory, EvidenceLinkFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def dashboard_url(org) -> str:
+    return reverse("org:dashboard", args=[org.slug])
+
+
+@pytest.fixture
+def prepared(y2018, cse_standard, lead):
+    """2018 with 1.1.1-1.1.3 self-rated; evidence linked to 1.1.1 this year (twice), to 1.1.2
+    carried forward and re-confirmed, to 1.1.3 carried forward and not re-confirmed."""
+    refs = ["1.1.1", "1.1.2", "1.1.3"]
+    ElementResult.objects.filter(assessment=y2018, element__ref__in=refs).update(self_rating="C")
+    item = EvidenceFactory(organisation=y2018.organisation)
+    e = {ref: Element.objects.get(standard=cse_standard, ref=ref) for ref in refs}
+    EvidenceLinkFactory(evidence=item, assessment=y2018, element=e["1.1.1"])
+    # Two links to one element count it once; an unconfirmed carried-forward link not at all.
+    EvidenceLinkFactory(evidence=EvidenceFactory(organisation=y2018.organisation),
+                        assessment=y2018, element=e["1.1.1"])  # fmt: skip
+    EvidenceLinkFactory(evidence=item, assessment=y2018, element=e["1.1.3"], carried_forward=True)
+    confirmed = EvidenceLinkFactory(
+        evidence=item, assessment=y2018, element=e["1.1.2"], carried_forward=True
+    )
+    confirmed.confirmed_at = timezone.now()
+    confirmed.save()
+    return y2018
+
+
+def test_readiness_counts_the_standards_elements(prepared):
+    ready = readiness(prepared, today=timezone.localdate())
+    assert ready.elements == 57
+    assert ready.self_rated == 3
+    assert ready.evidenced == 2  # 1.1.1 (made this year) and 1.1.2 (re-confirmed)
+    assert ready.pc_nc == 3  # 2.1.4, 4.1.2 and 5.3.2 are PC in 2018
+    assert ready.pc_nc_with_actions is None
+    assert ready.percent == round(100 * 5 / 114)
+
+
+def test_a_link_to_a_sub_element_evidences_its_element(y2018, cse_standard):
+    sub = Element.objects.filter(standard=cse_standard, parent__isnull=False).first()
+    EvidenceLinkFactory(evidence__organisation=y2018.organisation, assessment=y2018, element=sub)
+    assert readiness(y2018).evidenced == 1
+
+
+def test_the_percent_counts_actions_once_they_are_counted(y2018):
+    ready = Readiness(y2018, elements=10, self_rated=10, evidenced=5, pc_nc=2)
+    assert ready.percent == 75
+    ready.pc_nc_with_actions = 2
+    assert ready.percent == round(100 * 17 / 22)
+    assert Readiness(y2018).percent == 0  # a year with no results yet
+
+
+def test_the_dashboard_shows_the_current_year_and_the_next_visit(client, prepared, lead):
+    visit = timezone.localdate() + timedelta(days=12)
+    Assessment.objects.filter(pk=prepared.pk).update(visit_date=visit)
+    client.force_login(lead)
+    body = client.get(dashboard_url(prepared.organisation)).content.decode()
+    assert "Current year:" in body and "Assessor review" in body
+    assert f"{visit:%A} {visit.day} {visit:%B %Y}</time>, in 12 days" in body
+    assert f"{round(100 * 5 / 114)}% ready" in body
+    assert "3 of 57 elements" in body  # self-rated
+    assert "2 of 57 elements, with evidence linked or re-confirmed this year" in body
+    assert "3 elements rated PC or NC" in body
+
+
+def test_a_year_without_a_visit_date_says_where_to_set_it(client, y2018, lead):
+    Assessment.objects.filter(pk=y2018.pk).update(visit_date=None)
+    client.force_login(lead)
+    body = client.get(dashboard_url(y2018.organisation)).content.decode()
+    assert "No visit date set yet" in body
+    assert reverse("org:year-details", args=[y2018.organisation.slug, 2018]) in body
+
+
+def test_a_finalised_latest_year_has_no_next_visit_panel(client, y2018, lead):
+    Assessment.objects.filter(pk=y2018.pk).update(status=Assessment.Status.FINALISED)
+    client.force_login(lead)
+    body = client.get(dashboard_url(y2018.organisation)).content.decode()
+    assert "Current year:" in body and "Next visit" not in body
+
+
+def test_no_year_yet(client, org, lead):
+    client.force_login(lead)
+    body = client.get(dashboard_url(org)).content.decode()
+    assert "No assessment years yet" in body and "Next visit" not in body
+
+
+@pytest.mark.parametrize("years", [1, 5])
+def test_a_fixed_number_of_queries(client, org, seeded, lead, years, django_assert_num_queries):
+    """The dashboard of a lead with 1 year (2018 alone) or all five (2014-2018)."""
+    Assessment.objects.filter(organisation=org, year__lt=2019 - years).delete()
+    EvidenceFactory.create_batch(3, organisation=org, review_by=timezone.localdate())
+    client.force_login(lead)
+    client.get(dashboard_url(org))  # the session remembers the organisation (a write)
+    # 1 the session, 2 the user, 3 the membership (tenant middleware), 4 the years,
+    # 5-7 their figures (elements and criteria, counts, sampled), 8 the finalised years'
+    # outcomes, 9 readiness: the current year's results, 10 its evidenced elements,
+    # 11 evidence due for review
+    expected = 11 if years > 1 else 10  # one year alone: no finalised year, no outcomes
+    with django_assert_num_queries(expected):
+        response = client.get(dashboard_url(org))
+    assert response.status_code == 200
