@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from django import forms
 
 from assessments import rules
+from assessments.marking import comment_error
 from assessments.models import RATING_ORDER, Assessment, Rating
 from assessments.queries import NOT_RATED, GridFilters
 from cse_portal.text import multi_line
@@ -173,3 +174,69 @@ class YearDetailsForm(VisitDateMixin, forms.Form):
         cleaned = super().clean()
         self.check_visit_date(self.assessment.year)
         return cleaned
+
+
+# --- the assessor's marking ------------------------------------------------------------------
+
+COMMENT_MAX_LENGTH = NOTES_MAX_LENGTH
+SUMMARY_MAX_LENGTH = 20000
+
+# The assessor's rating: blank ("Not rated") first, then the ratings in the standard's order.
+MARK_RATING_CHOICES = SELF_RATING_CHOICES
+
+
+class MarkForm(forms.Form):
+    """The assessor's rating, sampled mark and comment of one result, with the version the
+    form was drawn from. Which fields were sent is the view's to tell (a field not sent is
+    kept as stored); the comment rule is checked here when both are sent, and by the service
+    against what would be stored."""
+
+    rating = forms.ChoiceField(
+        label="Assessor's rating",
+        choices=MARK_RATING_CHOICES,
+        required=False,
+        error_messages={
+            "invalid_choice": "“%(value)s” is not a rating: choose CP, C, PC or NC, "
+            "or leave it blank."
+        },
+    )
+    sampled = forms.BooleanField(label="Sampled at this visit", required=False)
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        validators=[multi_line],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.CharField(required=False)
+
+    def clean_version(self) -> int:
+        version = parse_int(self.cleaned_data.get("version"), 0, 2**31 - 1)
+        if version is None:
+            raise forms.ValidationError(
+                "The form was not sent whole (its version is missing): reload the page and "
+                "save again."
+            )
+        return version
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "rating" in self.data and "comment" in self.data:
+            problem = comment_error(cleaned.get("rating") or "", cleaned.get("comment") or "")
+            if problem and "comment" not in self.errors:
+                self.add_error("comment", problem)
+        return cleaned
+
+
+class SummaryForm(forms.Form):
+    """One summary of the assessor's findings (a criterion's or the year's), with a stamp of
+    the text it was drawn with (``marking.text_stamp``)."""
+
+    text = forms.CharField(
+        label="Findings",
+        required=False,
+        max_length=SUMMARY_MAX_LENGTH,
+        validators=[multi_line],
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    drawn = forms.CharField(required=False, max_length=64)

@@ -118,6 +118,8 @@ class GridResult:
     sampled: bool
     carried_forward: bool
     self_notes: str = ""
+    comment: str = ""  # the assessor's (their form in the grid shows it)
+    version: int = 0  # the assessor's fields' version (marking.set_assessor_mark)
 
 
 @dataclass(slots=True)
@@ -250,6 +252,8 @@ def year_grid(
             "sampled",
             "carried_forward",
             "self_notes",
+            "comment",
+            "version",
             "element_id",
             "element__ref",
             "element__text",
@@ -278,6 +282,8 @@ def year_grid(
         sampled,
         carried_forward,
         self_notes,
+        comment,
+        version,
         element_id,
         ref,
         text,
@@ -296,7 +302,9 @@ def year_grid(
         element = GridElement(
             element_id, ref, text, guidance, parent_id, sub_criterion, criterion_ref
         )
-        result = GridResult(result_id, self_rating, rating, sampled, carried_forward, self_notes)
+        result = GridResult(
+            result_id, self_rating, rating, sampled, carried_forward, self_notes, comment, version
+        )
         count, overdue = figures.get(element_id, (0, False))
         row = GridRow(
             result,

@@ -3,7 +3,7 @@ The evidence of an element's page has its URLs under the same path in evidence.e
 
 from django.urls import path
 
-from assessments import views
+from assessments import marking_views, views
 
 urlpatterns = [
     path("", views.assessment_list, name="assessment-list"),
@@ -13,4 +13,8 @@ urlpatterns = [
     path("<int:year>/delete/", views.year_delete, name="year-delete"),
     path("<int:year>/elements/<str:ref>/", views.element_detail, name="element"),
     path("<int:year>/elements/<str:ref>/self/", views.self_assessment, name="self-assessment"),
+    # The assessor's marking (assessments.marking_views).
+    path("<int:year>/elements/<str:ref>/mark/", marking_views.assessor_mark, name="assessor-mark"),
+    path("<int:year>/summaries/", marking_views.summaries, name="summaries"),
+    path("<int:year>/sample/", marking_views.sample, name="sample"),
 ]

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessments import linked_evidence, queries, services
+from assessments import linked_evidence, marking, queries, services
 from assessments.forms import (
     NOTES_MAX_LENGTH,
     SELF_RATING_CHOICES,
@@ -28,6 +28,7 @@ from assessments.forms import (
     SelfAssessmentForm,
     YearDetailsForm,
 )
+from assessments.marking_views import mark_context
 from assessments.models import Assessment, ElementResult
 from assessments.responses import saved_now, year_locked
 from assessments.services import YearLocked
@@ -207,6 +208,7 @@ def year_grid(request: HttpRequest, year: int) -> HttpResponse:
             "grid": grid,
             "filter_form": filter_form,
             "can_edit": _may_edit(request, assessment),
+            "can_mark": marking.may_mark(request.membership, assessment),
             "outcome": outcome,
             "outcome_counts": outcome.counts if outcome else None,
             "can_change_details": not assessment.is_finalised
@@ -246,6 +248,7 @@ def _element_page(
         else None
     )
     element_url = _element_url(assessment, ref)
+    can_mark = marking.may_mark(request.membership, assessment)
     context = {
         "assessment": assessment,
         "page": page,
@@ -256,6 +259,8 @@ def _element_page(
         "search": search,
         "element_url": element_url,
         **_self_form_context(request, page.result, "element", element_url),
+        "can_mark": can_mark,
+        **(mark_context(request, page.result, "element", element_url) if can_mark else {}),
         **(self_form or {}),
     }
     return render(request, "assessments/element.html", context, status=status)

@@ -22,7 +22,9 @@ self-assessment form) is a template. Nothing here decides anything: the rows arr
     {% rating_legend %}                 what the letters mean, shown on every page that has them
     {% grid_self_form %}  {% grid_notes %}   a grid row's forms, as the answer to a save
                                         (read the context made by views._self_form_context)
-    {% grid_table group %}              (reads can_edit, request and csrf_token from the context)
+    {% grid_table group %}              (reads can_edit, can_mark, request and csrf_token from the
+                                        context; can_mark: the assessor's form in every row)
+    {% grid_mark_form %}                a grid row's assessor form, as the answer to a save
     {% select_options form.fields.rating.choices selected_value %}
     {% carried_badge %}  {% sampled_mark result.sampled %}
     {% row_url "org:link-note" organisation.slug assessment.year link.pk %}   a list's URLs
@@ -35,6 +37,7 @@ from string import Formatter
 
 from django import template
 from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from assessments.forms import NOTES_MAX_LENGTH, SELF_RATING_CHOICES
@@ -607,6 +610,12 @@ def grid_table(context, group: CriterionGroup) -> SafeString:
     each with its self-rating form when ``can_edit``, whose plain post comes back to this
     page (``next``, with its filters). A finalised year (``assessment`` in the context) has
     no "needs attention" column: its outcome is shown instead."""
+    if context.get("can_mark"):  # the assessor's controls in every row
+        return mark_table_html(
+            group,
+            next_url=SafeString(escape(context["request"].get_full_path())),
+            csrf=csrf_input(context.get("csrf_token")),
+        )
     form = bool(context.get("can_edit"))
     assessment = context.get("assessment")
     attention_column = not (assessment is not None and assessment.is_finalised)
@@ -633,3 +642,244 @@ def grid_table(context, group: CriterionGroup) -> SafeString:
         attention_head=_ATTENTION_HEAD if attention_column else EMPTY,
         bodies=SafeString("".join(bodies)),
     )
+
+
+# --- the assessor's mark in a grid row -------------------------------------------------------
+#
+# In assessor mode (an assessor, the year in assessor review) each row shows the
+# organisation's self-rating, notes and evidence, and the assessor's own form: rating, sampled
+# mark and comment, sent whole with the version it was drawn from, saved in place like the
+# self-rating (on change, one save at a time, swapped only if the form still shows what that
+# save sent) or by a plain post.
+
+_MARK_OPTIONS = {
+    selected: SafeString(
+        "".join(
+            _OPTION(
+                value=value,
+                selected=_SELECTED if value == selected else EMPTY,
+                label=value or label,
+            )
+            for value, label in SELF_RATING_CHOICES
+        )
+    )
+    for selected in _VALID_RATINGS
+}
+_MARK_FORM = Fragment(
+    '<form id="mark-{anchor}" class="mark-form mark-form-grid" method="post" '
+    'action="{action}"{stale_attr}{htmx}>\n{csrf}\n'
+    '<input type="hidden" name="layout" value="grid">\n'
+    '<input type="hidden" name="next" value="{next_url}">\n'
+    '<input type="hidden" name="version" value="{version}">\n'
+    '<input type="hidden" name="sampled_shown" value="1">\n'
+    "{stale}"
+    '<div class="d-flex flex-wrap align-items-center gap-2">\n'
+    '<label class="visually-hidden" for="mark-rating-{anchor}">Your rating for {ref}</label>\n'
+    '<select name="rating" id="mark-rating-{anchor}" '
+    'class="form-select form-select-sm mark-select" '
+    'aria-describedby="mark-status-{anchor}"{invalid}{disabled}>{options}</select>\n'
+    '<div class="form-check mb-0">'
+    '<input class="form-check-input" type="checkbox" name="sampled" value="on" '
+    'id="mark-sampled-{anchor}"{checked}{disabled}>'
+    '<label class="form-check-label small" for="mark-sampled-{anchor}">Sampled'
+    '<span class="visually-hidden"> {ref} at this visit</span></label></div>\n'
+    "{carried}"
+    "</div>\n"
+    '<label class="visually-hidden" for="mark-comment-{anchor}">Your comment on {ref}</label>\n'
+    '<textarea name="comment" id="mark-comment-{anchor}" '
+    'class="form-control form-control-sm mt-1 mark-comment" rows="2" '
+    'maxlength="{max_length}" placeholder="Comment (needed for CP, PC, NC)" '
+    'data-unsaved-warning aria-describedby="mark-status-{anchor}"{readonly}>\n{comment}'
+    "</textarea>\n"
+    "{save}"
+    '<p class="save-status small mb-0" id="mark-status-{anchor}" data-save-status>{status}</p>\n'
+    "</form>"
+)
+_MARK_HTMX = Fragment(
+    ' hx-post="{action}" hx-trigger="change, submit" hx-target="this"'
+    ' hx-swap="outerHTML settle:0ms" hx-sync="this:queue last"'
+)
+_MARK_SAVE = Fragment(
+    '<button type="submit" class="btn btn-sm btn-outline-primary mt-1">Save'
+    '<span class="visually-hidden"> your mark of {ref}</span></button>\n'
+)
+_CHECKED = mark_safe(" checked")
+_STALE_ATTR = mark_safe(" data-stale")
+_STALE = Fragment(
+    '<div class="alert alert-warning small py-1 px-2 mb-1" role="alert">'
+    "<strong>{by}</strong> changed this to {rating}{at}, {sampled}. Your {yours} and comment "
+    "are kept below: save again to replace it. Their comment: {comment}</div>\n"
+)
+_NO_COMMENT = mark_safe('<span class="text-muted">none</span>')
+_SMALL_CARRIED = SafeString('<span class="small">' + _CARRIED + "</span>\n")
+
+
+def _stale_html(stale: object, yours: str) -> SafeString:
+    at = getattr(stale, "at", None)
+    when = ""
+    if at is not None:
+        when = f" at {timezone.localtime(at).strftime('%H:%M')}"
+    return _STALE(
+        by=getattr(stale, "by", "") or "Someone",
+        rating=rating_badge(getattr(stale, "rating", "")),
+        at=when,
+        sampled="sampled" if getattr(stale, "sampled", False) else "not sampled",
+        yours=yours or "blank rating",
+        comment=_lines(stale.comment) if getattr(stale, "comment", "") else _NO_COMMENT,
+    )
+
+
+def mark_form_html(
+    *,
+    action: str,
+    anchor: str,
+    ref: str,
+    rating: str,
+    sampled: bool,
+    comment: str,
+    version: int,
+    carried: bool,
+    next_url: str,
+    csrf: SafeString,
+    error: str = "",
+    saved_at: str = "",
+    locked: bool = False,
+    stale: object = None,
+) -> SafeString:
+    """A grid row's assessor form (rating, sampled, comment), sent whole with ``version``;
+    ``stale`` (a marking.StaleMark) shows the other's change above what was typed."""
+    anchor, ref = SafeString(escape(anchor)), SafeString(escape(ref))
+    action = SafeString(escape(action))
+    if rating in _VALID_RATINGS:
+        options = _MARK_OPTIONS[rating]
+    else:
+        options = _MARK_OPTIONS[""] + _INVALID_OPTION(value=rating)
+    return _MARK_FORM(
+        anchor=anchor,
+        action=action,
+        stale_attr=_STALE_ATTR if stale is not None else EMPTY,
+        htmx=EMPTY if locked else _MARK_HTMX(action=action),
+        csrf=csrf,
+        next_url=next_url,
+        version=version,
+        stale=_stale_html(stale, rating) if stale is not None else EMPTY,
+        ref=ref,
+        invalid=_ARIA_INVALID if error else EMPTY,
+        disabled=_DISABLED if locked else EMPTY,
+        options=options,
+        checked=_CHECKED if sampled else EMPTY,
+        carried=_SMALL_CARRIED if carried else EMPTY,
+        max_length=NOTES_MAX_LENGTH,
+        readonly=_READONLY if locked else EMPTY,
+        comment=comment,
+        save=EMPTY if locked else _MARK_SAVE(ref=ref),
+        status=_status(error, saved_at),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def grid_mark_form(context) -> SafeString:
+    """The grid row's assessor form of ``marking_views.mark_context``."""
+    return mark_form_html(
+        action=context["mark_action"],
+        anchor=context["anchor"],
+        ref=context["result"].element.ref,
+        rating=context["mark_rating"],
+        sampled=context["mark_sampled"],
+        comment=context["mark_comment"],
+        version=context["mark_version"],
+        carried=context["result"].carried_forward,
+        next_url=context["next_url"],
+        csrf=csrf_input(context.get("csrf_token")),
+        error=context.get("mark_error", ""),
+        saved_at=context.get("mark_saved_at", ""),
+        locked=context.get("mark_locked", False),
+        stale=context.get("stale"),
+    )
+
+
+_MARK_ROW = Fragment(
+    '<tr id="{anchor}" class="element-row mark-row{sub_class}">\n'
+    '<th scope="row" class="element-ref" data-label="Ref"><a href="{url}">{ref}</a></th>\n'
+    '<td class="element-text" data-label="Element">{sub}{text}{guidance}{notes}</td>\n'
+    '<td data-label="Self-rating">{self_rating}</td>\n'
+    '<td data-label="Evidence" class="text-md-center"><a href="{url}#evidence">{count}'
+    '<span class="visually-hidden"> evidence item{plural} for {ref}</span></a></td>\n'
+    '<td data-label="Your mark" class="mark-cell">{form}</td>\n'
+    "</tr>\n"
+)
+
+
+def mark_row_html(row: GridRow, *, next_url: str, csrf: SafeString) -> SafeString:
+    """One element in assessor mode: the organisation's self-rating, notes (to read) and
+    evidence count beside the assessor's form."""
+    result, element = row.result, row.element
+    anchor, ref = SafeString(escape(row.anchor)), SafeString(escape(element.ref))
+    url = SafeString(escape(row.url))
+    sub, count, guidance = row.is_sub_element, row.evidence_count, element.guidance
+    return _MARK_ROW(
+        anchor=anchor,
+        sub_class=_SUB_ROW if sub else EMPTY,
+        url=url,
+        ref=ref,
+        sub=_SUB_ELEMENT if sub else EMPTY,
+        text=element.text,
+        guidance=_GUIDANCE(lines=_LINE.join(guidance)) if guidance else EMPTY,
+        notes=notes_html(
+            action="",
+            anchor=anchor,
+            ref=ref,
+            notes=result.self_notes,
+            next_url="",
+            csrf=EMPTY,
+            form=False,
+        ),  # fmt: skip
+        self_rating=rating_badge(result.self_rating),
+        count=count,
+        plural=EMPTY if count == 1 else _PLURAL,
+        form=mark_form_html(
+            action=SafeString(f"{url}mark/"),
+            anchor=anchor,
+            ref=ref,
+            rating=result.rating,
+            sampled=result.sampled,
+            comment=result.comment,
+            version=result.version,
+            carried=result.carried_forward,
+            next_url=next_url,
+            csrf=csrf,
+        ),
+    )
+
+
+_MARK_TABLE = Fragment(
+    '<table class="table table-sm grid-table mark-table align-middle">\n'
+    "<colgroup>\n"
+    '<col class="col-ref"><col class="col-text"><col class="col-self">'
+    '<col class="col-evidence"><col class="col-mark">\n'
+    "</colgroup>\n"
+    '<thead class="table-light">\n'
+    "<tr>\n"
+    '<th scope="col">Ref</th><th scope="col">Element</th><th scope="col">Self-rating</th>\n'
+    '<th scope="col" class="text-center">Evidence</th><th scope="col">Your mark</th>\n'
+    "</tr>\n"
+    "</thead>\n"
+    "{bodies}"
+    "</table>"
+)
+
+
+def mark_table_html(group: CriterionGroup, *, next_url: str, csrf: SafeString) -> SafeString:
+    """The table of one criterion in assessor mode."""
+    bodies = []
+    for sub in group.sub_criteria:
+        rows = "".join(mark_row_html(row, next_url=next_url, csrf=csrf) for row in sub.rows)
+        bodies.append(
+            _BODY(
+                columns=5,
+                ref=sub.sub_criterion.ref,
+                title=sub.sub_criterion.title,
+                rows=SafeString(rows),
+            )
+        )
+    return _MARK_TABLE(bodies=SafeString("".join(bodies)))

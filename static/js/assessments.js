@@ -18,6 +18,8 @@
  * - Leaving the page while a notes field (textarea[data-unsaved-warning]) holds other text
  *   than it was drawn with (its defaultValue: the stored notes, redrawn after each save) asks
  *   the browser to warn first. A plain (script-less) post of that form is not warned about.
+ * - An assessor's form (with a hidden version) takes the stored version from an answer it
+ *   does not swap in, unless that answer reports someone else's change (see carryVersion).
  * - On an element's page, "[" and "]" follow its previous and next links (a[data-key-nav]),
  *   except while typing in a field or with Ctrl, Alt (AltGr is let through) or Meta held.
  */
@@ -87,6 +89,26 @@
     }
   }
 
+  // An assessor's form is sent with the version of the mark it was drawn from. When the
+  // answer to its save is not swapped in (the form changed meanwhile), the form still takes
+  // the stored version from a successful answer, so that the save queued behind it is not
+  // refused as if someone else had saved; an answer reporting someone else's change
+  // (data-stale) is not taken, so the queued save meets that change and shows it.
+  function carryVersion(form, responseText) {
+    var input = form.querySelector('input[name="version"]');
+    if (!input || !form.id || typeof responseText !== "string") {
+      return;
+    }
+    var answer = new DOMParser().parseFromString(responseText, "text/html").getElementById(form.id);
+    if (!answer || answer.hasAttribute("data-stale")) {
+      return;
+    }
+    var version = answer.querySelector('input[name="version"]');
+    if (version) {
+      input.value = version.value;
+    }
+  }
+
   // The answer to a save of a form that was changed again since it was sent: keep the form.
   function keepNewerChanges(event) {
     var config = event.detail.requestConfig;
@@ -102,6 +124,7 @@
       return; // the form shows what this save sent: its answer is the stored state
     }
     event.detail.shouldSwap = false;
+    carryVersion(form, event.detail.serverResponse);
     if ((triggers.get(form) || 0) > config.portalTriggers) {
       setStatus(form, "Saving…", "text-muted");
     } else {
