@@ -5,6 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpRequest
 
 from accounts.services import allow_password_reset
+from accounts.tokens import default_lifetime, lifetime_choices, name_error
 from cse_portal.text import single_line
 
 
@@ -62,3 +63,35 @@ class RateLimitedPasswordResetForm(PasswordResetForm):
         if not allow_password_reset(self.cleaned_data["email"], client_ip):
             return
         super().save(*args, request=request, **kwargs)
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: its name and how long it lives (accounts.tokens)."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What will use it, e.g. “Board dashboard script”.",
+        error_messages={
+            "required": "Give the token a name, e.g. the script or tool that will use it.",
+            "max_length": "Keep the name to 100 characters (this one has %(show_value)d).",
+        },
+    )
+    lifetime = forms.TypedChoiceField(
+        label="Expires after",
+        coerce=int,
+        error_messages={"invalid_choice": "Choose one of the lifetimes listed."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lifetime"].choices = [
+            (str(days), f"{days} days") for days in lifetime_choices()
+        ]
+        self.fields["lifetime"].initial = str(default_lifetime())
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if error := name_error(name):
+            raise forms.ValidationError(error)
+        return name

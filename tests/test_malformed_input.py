@@ -35,6 +35,7 @@ from django.urls.resolvers import RoutePattern
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.tokens import create_token
 from assessments.models import Assessment
 from organisations.models import Role
 from standards.models import Element
@@ -178,6 +179,7 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
     # An item a search finds ("Probe text" is what the walk types into text fields), so the
     # element page's search shows its link form.
     FileEvidenceFactory(organisation=org, created_by=lead, title="Probe text policy")
+    api_token = create_token(lead, name="Probe", lifetime_days=90, acting_user=lead).token
     invitation_token = "malformed-input-probe-invitation"
     invitation = InvitationFactory(organisation=org, invited_by=admin, token=invitation_token)
     return World(
@@ -200,6 +202,7 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
             "link_pk": str(link.pk),
             "uidb64": urlsafe_base64_encode(force_bytes(lead.pk)),
             "token": invitation_token,
+            "token_pk": str(api_token.pk),  # the lead's personal API token
         },
         reset_token=default_token_generator.make_token(lead),
     )
