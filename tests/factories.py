@@ -175,3 +175,16 @@ class FileEvidenceFactory(EvidenceFactory):
     sha256 = factory.Sequence(lambda n: f"{n + 1:064x}")
     file_uploaded_at = factory.LazyFunction(timezone.now)
     file_uploaded_by = factory.SelfAttribute("created_by")
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    """An improvement action on an element of a year (give ``raised_in`` and ``element``)."""
+
+    class Meta:
+        model = "actions.Action"
+
+    raised_in = factory.SubFactory(AssessmentFactory)
+    organisation = factory.SelfAttribute("raised_in.organisation")
+    element = factory.SubFactory(ElementFactory)
+    description = factory.Sequence(lambda n: f"Improvement {n}: review the complaints process.")
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=60))

@@ -41,6 +41,7 @@ from organisations.models import Role
 from standards.models import Element
 from tests.evidence.samples import PDF
 from tests.factories import (
+    ActionFactory,
     EvidenceLinkFactory,
     EvidenceVersionFactory,
     FileEvidenceFactory,
@@ -180,6 +181,11 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
     # element page's search shows its link form.
     FileEvidenceFactory(organisation=org, created_by=lead, title="Probe text policy")
     api_token = create_token(lead, name="Probe", lifetime_days=90, acting_user=lead).token
+    action = ActionFactory(
+        raised_in=y2018,
+        element=Element.objects.get(standard=y2018.standard, ref="2.1.4"),
+        owner=lead,
+    )
     invitation_token = "malformed-input-probe-invitation"
     invitation = InvitationFactory(organisation=org, invited_by=admin, token=invitation_token)
     return World(
@@ -200,6 +206,7 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
             "version_pk": str(version.pk),
             "ref": element.ref,
             "link_pk": str(link.pk),
+            "action_pk": str(action.pk),
             "uidb64": urlsafe_base64_encode(force_bytes(lead.pk)),
             "token": invitation_token,
             "token_pk": str(api_token.pk),  # the lead's personal API token
