@@ -20,6 +20,7 @@ PAGES = {
     "grid 2018": "/o/demo/assessments/2018/",
     "grid 2017 (finalised)": "/o/demo/assessments/2017/",
     "element 1.1.1 in 2018": "/o/demo/assessments/2018/elements/1.1.1/",
+    "element 1.1.1 history in 2018": "/o/demo/assessments/2018/elements/1.1.1/history/",
     "evidence library": "/o/demo/evidence/",
     "evidence item": "/o/demo/evidence/{evidence}/",
 }
@@ -29,7 +30,13 @@ EDITOR_PAGES = {
     "edit evidence": "/o/demo/evidence/{evidence}/edit/",
 }
 ROLES = {
-    "admin@demo.test": {**PAGES, **EDITOR_PAGES, "members": "/o/demo/members/"},
+    "admin@demo.test": {
+        **PAGES,
+        **EDITOR_PAGES,
+        "members": "/o/demo/members/",
+        "audit log": "/o/demo/audit/",
+        "audit log, filtered": "/o/demo/audit/?year=2018&kind=result&ref=1.1.1",
+    },
     "lead@demo.test": {**PAGES, **EDITOR_PAGES},
     "assessor@demo.test": PAGES,
     "board@demo.test": PAGES,
