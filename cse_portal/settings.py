@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
     "accounts",
     "organisations",
     "standards",
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "actions",
     "reports",
     "dashboard",
+    "api",
     "audit",
     "demo",
 ]
@@ -217,6 +220,44 @@ if env.str("EMAIL_URL", default=""):
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CSE Portal <no-reply@cse-portal.test>")
 # Absolute links in emails (invitations, password resets) are built from this.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# The read-only API (api/): JSON only, signed in by a personal API token (Authorization: Token
+# …, tried first, so a refused token is a 401 that says why) or the session; the OpenAPI
+# schema at /api/schema/ for anyone signed in. Tokens live API_TOKEN_LIFETIME_DAYS by default.
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=90)
+if not 1 <= API_TOKEN_LIFETIME_DAYS <= 3650:
+    raise ImproperlyConfigured("API_TOKEN_LIFETIME_DAYS must be a number of days from 1 to 3650")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],  # nothing is written through the API
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CSE Portal API",
+    "DESCRIPTION": (
+        "Read-only: an organisation's assessment years (their outcome, every element's "
+        "rating) and its evidence library's details (never the files). Send a personal API "
+        "token, made on your profile page, as 'Authorization: Token <token>'. Non-members "
+        "get 404."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "YearKindEnum": "assessments.models.Assessment.Kind",
+        "YearStatusEnum": "assessments.models.Assessment.Status",
+        "EvidenceKindEnum": "evidence.models.Evidence.Kind",
+        "RatingEnum": "api.serializers.RATINGS",
+        "RecommendationEnum": "api.serializers.RECOMMENDATIONS",
+    },
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -19,5 +19,6 @@ urlpatterns = [
     path("standard/", include("standards.urls")),
     path("assessor/", include("dashboard.assessor_urls")),  # every organisation one assesses
     path("o/<slug:org_slug>/", include("organisations.tenant_urls")),
+    path("api/", include("api.schema_urls")),  # the OpenAPI schema; the API is under /o/…/api/
     path("admin/", admin.site.urls),
 ]

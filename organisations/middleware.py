@@ -14,6 +14,19 @@ from organisations.models import Membership
 LAST_ORG_SESSION_KEY = "last_org_slug"
 
 
+def find_membership(user, slug: str) -> Membership | None:
+    """The user's current membership of the organisation with this slug (its organisation
+    loaded), or None: the one lookup of who belongs, for this middleware and the API's
+    permission. A lapsed membership (its end date passed) is none: 404, as for outsiders."""
+    return (
+        Membership.objects.current()
+        .with_organisation_count()
+        .select_related("organisation")
+        .filter(user=user, organisation__slug=slug)
+        .first()
+    )
+
+
 class TenantMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -27,16 +40,13 @@ class TenantMiddleware:
         slug = view_kwargs.get("org_slug")
         if slug is None:
             return None
+        if getattr(view_func, "resolves_tenant", False):
+            # The API: a token signs its requests in after this middleware has run, so the
+            # view resolves the membership itself, with find_membership (api.permissions).
+            return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        # A lapsed membership (its end date passed) is none: 404, as for outsiders.
-        membership = (
-            Membership.objects.current()
-            .with_organisation_count()
-            .select_related("organisation")
-            .filter(user=request.user, organisation__slug=slug)
-            .first()
-        )
+        membership = find_membership(request.user, slug)
         if membership is None:
             raise Http404("No such organisation")
         request.membership = membership

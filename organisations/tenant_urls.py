@@ -22,4 +22,5 @@ urlpatterns = [
     path("evidence/", include("evidence.urls")),
     path("actions/", include("actions.urls")),  # improvement actions
     path("", include("audit.urls")),  # the audit log, an element's history
+    path("api/", include("api.urls")),  # read-only; resolves its own tenant (api.permissions)
 ]

@@ -27,6 +27,7 @@ LAYERS: list[set[str]] = [
     {"actions"},  # improvement actions: between the evidence they cite and reports
     {"reports"},
     {"dashboard"},
+    {"api"},  # the read-only API reads every app
     {"audit"},  # the audit trail reads every app's history
     {"demo"},
     {"cse_portal"},  # settings, URLs, the landing page, Celery: the project's wiring
