@@ -186,7 +186,10 @@ def _kinds(loaded: dict[str, list[dict]]) -> list[Source]:
 
 
 def history_page(
-    organisation: Organisation, filters: LogFilters, page_number: int = 1, per_page: int = PER_PAGE
+    organisation: Organisation,
+    filters: LogFilters,
+    page_number: int | str | None = 1,
+    per_page: int = PER_PAGE,
 ) -> HistoryPage:
     """One page of the organisation's changes, newest first.
 
