@@ -3,13 +3,17 @@ get 404 (by session and by token, for an organisation that exists or not), nobod
 401, and an expired, revoked or malformed token 401 with a reason. Read-only: any method but
 GET, HEAD and OPTIONS is 405."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts import tokens
 from accounts.models import ApiToken
 from organisations.models import Role
 from tests.api.conftest import expire
+from tests.factories import EvidenceFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +160,28 @@ def test_the_request_knows_its_organisation_and_membership_under_a_token(
     response = token_client(lead).get(ENDPOINTS[0])
     assert response.wsgi_request.organisation == seeded
     assert response.wsgi_request.membership.user == lead
+
+
+@pytest.mark.parametrize("how", ["session", "token"])
+def test_a_lapsed_membership_reads_nothing(client, seeded, token_client, how):
+    """A membership whose last day has passed gives no access: 404, as for outsiders."""
+    membership = MembershipFactory(
+        organisation=seeded, role=Role.ASSESSOR, ends_on=timezone.localdate() - timedelta(days=1)
+    )
+    if how == "session":
+        client.force_login(membership.user)
+    else:
+        client = token_client(membership.user)
+    for path in ENDPOINTS:
+        assert client.get(path).status_code == 404, path
+    membership.ends_on = timezone.localdate()  # the last day itself still counts
+    membership.save()
+    assert client.get(ENDPOINTS[0]).status_code == 200
+
+
+def test_an_outsiders_token_finds_no_item_of_the_organisation(seeded, outsider, token_client):
+    item = EvidenceFactory(organisation=seeded)
+    client = token_client(outsider)
+    assert client.get(f"/o/acme/api/evidence/{item.pk}/").status_code == 404
+    # Nor through the outsider's own organisation.
+    assert client.get(f"/o/elsewhere/api/evidence/{item.pk}/").status_code == 404
