@@ -47,7 +47,7 @@ class EndDateForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="The membership lapses the day after: they can then open nothing of the "
         "organisation. Leave it empty for no end date.",
-        error_messages={"invalid": "Enter the date as day, month and year, e.g. 2027-03-31."},
+        error_messages={"invalid": "Enter a real date, for example 2027-03-31 (year, month, day)."},
     )
 
 

@@ -124,6 +124,15 @@ def test_a_year_with_the_organisation_waits_for_nothing(client, inspector, eleme
     assert "the year is with the organisation (changes requested)" in body
 
 
+def test_a_review_with_nothing_left_to_rate_offers_to_finalise(client, inspector, elements):
+    org = assessed_org(inspector, elements, "Acme Care")
+    Assessment.objects.filter(organisation=org, year=2024).update(kind=Kind.ANNUAL_REVIEW)
+    org.assessments.get(year=2024).results.update(carried_forward=False)  # all rated now
+    client.force_login(inspector)
+    body = client.get(reverse("assessor-home")).content.decode()
+    assert "Every element to rate is rated" in body and "review 2024 and finalise it" in body
+
+
 def test_an_organisation_without_a_year(client, inspector):
     MembershipFactory(user=inspector, role=Role.ASSESSOR, organisation__name="New Start")
     client.force_login(inspector)

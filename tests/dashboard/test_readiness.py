@@ -78,6 +78,13 @@ def test_the_dashboard_shows_the_current_year_and_the_next_visit(client, prepare
     assert "3 elements rated PC or NC" in body
 
 
+def test_a_visit_passed_while_the_year_is_open(client, y2018, lead):
+    Assessment.objects.filter(pk=y2018.pk).update(visit_date=timezone.localdate() - timedelta(1))
+    client.force_login(lead)
+    body = client.get(dashboard_url(y2018.organisation)).content.decode()
+    assert "This year's visit" in body and "(passed: the year is still open)" in body
+
+
 def test_a_year_without_a_visit_date_says_where_to_set_it(client, y2018, lead):
     Assessment.objects.filter(pk=y2018.pk).update(visit_date=None)
     client.force_login(lead)

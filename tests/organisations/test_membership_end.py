@@ -132,7 +132,7 @@ def test_a_bad_date_is_refused_and_kept(client, org, org_admin, colleague):
     response = client.post(end_url(colleague), {"ends_on": "31/31/2099"})
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Enter the date as day, month and year" in body
+    assert "Enter a real date, for example 2027-03-31" in body
     assert 'value="31/31/2099"' in body  # what was typed stays in the field
     colleague.refresh_from_db()
     assert colleague.ends_on is None
