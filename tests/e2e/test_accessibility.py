@@ -23,6 +23,10 @@ PAGES = {
     "element 1.1.1 history in 2018": "/o/demo/assessments/2018/elements/1.1.1/history/",
     "evidence library": "/o/demo/evidence/",
     "evidence item": "/o/demo/evidence/{evidence}/",
+    # The assessor's findings and the sampling helper: forms for the assessor (as the grid
+    # and the element page are in assessor mode for them), to read for everyone else.
+    "findings 2018": "/o/demo/assessments/2018/summaries/",
+    "sampling 2018 (proposed)": "/o/demo/assessments/2018/sample/?propose=1",
     # Improvement actions: {action} is one raised on 2.1.4 (PC in 2018) by demo_action().
     "actions": "/o/demo/actions/",
     "actions, filtered": "/o/demo/actions/?status=unfinished&overdue=on",
