@@ -171,9 +171,18 @@ class Readiness:
     elements: int = 0  # the standard's elements in the year (sub-elements not counted)
     self_rated: int = 0
     evidenced: int = 0  # with evidence linked in this year (made or re-confirmed)
-    pc_nc: int = 0  # elements whose rating (carried or given) is PC or NC
+    pc_nc_refs: frozenset[str] = frozenset()  # elements rated (carried or given) PC or NC
     pc_nc_with_actions: int | None = None  # None: improvement actions are not counted
     today: date = field(default_factory=timezone.localdate)
+
+    @property
+    def pc_nc(self) -> int:
+        return len(self.pc_nc_refs)
+
+    def count_actions(self, refs_in_hand: set[str]) -> None:
+        """Count the PC/NC elements among ``refs_in_hand`` (refs with an improvement action
+        in hand: actions.queries.refs_with_actions)."""
+        self.pc_nc_with_actions = len(self.pc_nc_refs & set(refs_in_hand))
 
     @property
     def visit_date(self) -> date | None:
@@ -196,16 +205,14 @@ class Readiness:
 
 
 def readiness(assessment: Assessment, today: date | None = None) -> Readiness:
-    """The current year's readiness for its visit (two queries: the results' counts, the
-    elements with evidence linked this year). ``pc_nc_with_actions`` is left None: the
-    dashboard fills it from the improvement actions when they are counted."""
-    counts = ElementResult.objects.filter(
-        assessment=assessment, element__parent__isnull=True
-    ).aggregate(
-        elements=Count("pk"),
-        self_rated=Count("pk", filter=~Q(self_rating="")),
-        pc_nc=Count("pk", filter=Q(rating__in=RECHECK)),
+    """The current year's readiness for its visit (three queries: the results' counts, the
+    PC/NC elements, the elements with evidence linked this year). ``pc_nc_with_actions`` is
+    left None: the dashboard counts it with ``Readiness.count_actions``."""
+    results = ElementResult.objects.filter(assessment=assessment, element__parent__isnull=True)
+    counts = results.aggregate(
+        elements=Count("pk"), self_rated=Count("pk", filter=~Q(self_rating=""))
     )
+    pc_nc = results.filter(rating__in=RECHECK).values_list("element__ref", flat=True)
     # An element is evidenced by a link to it or to one of its sub-elements, made this year
     # or re-confirmed (a link carried forward and not yet re-confirmed does not count).
     links = EvidenceLink.objects.filter(assessment=assessment).filter(
@@ -222,6 +229,6 @@ def readiness(assessment: Assessment, today: date | None = None) -> Readiness:
         elements=counts["elements"],
         self_rated=counts["self_rated"],
         evidenced=len(evidenced),
-        pc_nc=counts["pc_nc"],
+        pc_nc_refs=frozenset(pc_nc),
         today=today or timezone.localdate(),
     )

@@ -1,13 +1,15 @@
 """The organisation's dashboard: its current year's status and counts, the next visit with a
-readiness figure, its years with their figures, and for those who edit evidence the items due
-for review; and the assessor's home (every organisation they assess). They read assessments
-and evidence, so they sit above them."""
+readiness figure, its open and overdue improvement actions, its years with their figures,
+and for those who edit evidence the items due for review; and the assessor's home (every
+organisation they assess). They read assessments, evidence and actions, so they sit above
+them."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from actions.queries import open_and_overdue, refs_with_actions
 from assessments.queries import year_rows
 from dashboard.queries import assessor_overview, readiness
 from evidence.queries import due_for_review
@@ -26,6 +28,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ready = None
     if current is not None and not current.assessment.is_finalised:
         ready = readiness(current.assessment)
+        if ready.pc_nc:
+            ready.count_actions(refs_with_actions(current.assessment))
+        else:
+            ready.pc_nc_with_actions = 0
     due = None
     if can(request.membership, Action.EDIT_EVIDENCE):
         due = list(due_for_review().filter(organisation=org)[: DASHBOARD_DUE_LIMIT + 1])
@@ -35,6 +41,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "current": current,
             "readiness": ready,
+            "actions": open_and_overdue(org),
             "assessments": rows,
             "due_for_review": due[:DASHBOARD_DUE_LIMIT] if due is not None else None,
             "more_due": due is not None and len(due) > DASHBOARD_DUE_LIMIT,

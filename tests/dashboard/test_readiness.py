@@ -1,6 +1,6 @@
-"""The dashboard's current year (status, counts) and its next visit with a readiness figure:
-elements self-rated, evidenced (a link made or re-confirmed this year), PC/NC; in a fixed
-number of queries."""
+"""The dashboard's current year (status, counts), its open and overdue improvement actions,
+and its next visit with a readiness figure: elements self-rated, evidenced (a link made or
+re-confirmed this year), PC/NC with an action in hand; in a fixed number of queries."""
 
 from datetime import timedelta
 
@@ -8,10 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from actions.models import Action
 from assessments.models import Assessment, ElementResult
 from dashboard.queries import Readiness, readiness
 from standards.models import Element
-from tests.factories import EvidenceFactory, EvidenceLinkFactory
+from tests.factories import ActionFactory, EvidenceFactory, EvidenceLinkFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def test_readiness_counts_the_standards_elements(prepared):
     assert ready.elements == 57
     assert ready.self_rated == 3
     assert ready.evidenced == 2  # 1.1.1 (made this year) and 1.1.2 (re-confirmed)
-    assert ready.pc_nc == 3  # 2.1.4, 4.1.2 and 5.3.2 are PC in 2018
+    assert ready.pc_nc_refs == {"2.1.4", "4.1.2", "5.3.2"}  # PC in 2018
     assert ready.pc_nc_with_actions is None
     assert ready.percent == round(100 * 5 / 114)
 
@@ -58,9 +59,10 @@ def test_a_link_to_a_sub_element_evidences_its_element(y2018, cse_standard):
 
 
 def test_the_percent_counts_actions_once_they_are_counted(y2018):
-    ready = Readiness(y2018, elements=10, self_rated=10, evidenced=5, pc_nc=2)
+    ready = Readiness(y2018, elements=10, self_rated=10, evidenced=5, pc_nc_refs={"1", "2"})
     assert ready.percent == 75
-    ready.pc_nc_with_actions = 2
+    ready.count_actions({"1", "2", "3"})  # "3" is no PC/NC: not counted
+    assert ready.pc_nc_with_actions == 2
     assert ready.percent == round(100 * 17 / 22)
     assert Readiness(y2018).percent == 0  # a year with no results yet
 
@@ -75,7 +77,36 @@ def test_the_dashboard_shows_the_current_year_and_the_next_visit(client, prepare
     assert f"{round(100 * 5 / 114)}% ready" in body
     assert "3 of 57 elements" in body  # self-rated
     assert "2 of 57 elements, with evidence linked or re-confirmed this year" in body
-    assert "3 elements rated PC or NC" in body
+    assert "0 of 3 with an improvement action in hand" in body
+    assert "No action is open or in progress" in body
+
+
+def actions_on(year, refs_statuses, due):
+    for ref, status in refs_statuses:
+        element = Element.objects.get(standard=year.standard, ref=ref)
+        ActionFactory(raised_in=year, element=element, status=status, due_date=due)
+
+
+def test_pc_nc_with_actions_in_hand_and_open_and_overdue(client, y2018, y2017, lead):
+    today = timezone.localdate()
+    # In hand for 2018: raised in 2018 (any status), or earlier and not yet verified.
+    actions_on(y2018, [("2.1.4", Action.Status.DONE)], today - timedelta(1))
+    actions_on(y2017, [("4.1.2", Action.Status.IN_PROGRESS)], today - timedelta(5))
+    actions_on(y2017, [("5.3.2", Action.Status.VERIFIED)], today - timedelta(5))
+    actions_on(y2018, [("1.1.1", Action.Status.OPEN)], today + timedelta(5))  # not a PC/NC
+    client.force_login(lead)
+    body = client.get(dashboard_url(y2018.organisation)).content.decode()
+    assert "2 of 3 with an improvement action in hand" in body
+    # Unfinished: 4.1.2's (overdue) and 1.1.1's (due in five days).
+    assert "2 open or in progress</a>;" in body and "1 overdue</a>" in body
+    assert "?status=unfinished&amp;overdue=on" in body
+
+
+def test_a_year_without_pc_or_nc_is_fully_ready_on_actions(client, y2018, lead):
+    y2018.results.filter(rating__in=["PC", "NC"]).update(rating="C")
+    client.force_login(lead)
+    body = client.get(dashboard_url(y2018.organisation)).content.decode()
+    assert "No element is rated PC or NC." in body
 
 
 def test_a_visit_passed_while_the_year_is_open(client, y2018, lead):
@@ -115,9 +146,10 @@ def test_a_fixed_number_of_queries(client, org, seeded, lead, years, django_asse
     client.get(dashboard_url(org))  # the session remembers the organisation (a write)
     # 1 the session, 2 the user, 3 the membership (tenant middleware), 4 the years,
     # 5-7 their figures (elements and criteria, counts, sampled), 8 the finalised years'
-    # outcomes, 9 readiness: the current year's results, 10 its evidenced elements,
-    # 11 evidence due for review
-    expected = 11 if years > 1 else 10  # one year alone: no finalised year, no outcomes
+    # outcomes, 9-11 readiness: the current year's results counted, its PC/NC, its
+    # evidenced elements, 12 the refs with an action in hand, 13 open and overdue actions,
+    # 14 evidence due for review
+    expected = 14 if years > 1 else 13  # one year alone: no finalised year, no outcomes
     with django_assert_num_queries(expected):
         response = client.get(dashboard_url(org))
     assert response.status_code == 200
