@@ -15,6 +15,7 @@ from django.urls.resolvers import RoutePattern
 
 from organisations.models import Membership, Role
 from tests.factories import (
+    ActionFactory,
     AssessmentFactory,
     ElementFactory,
     ElementResultFactory,
@@ -42,6 +43,7 @@ class OrgA:
     evidence: object = None  # a file item with an earlier version
     version: object = None
     link: object = None  # an evidence link to element 1.1.1 of the assessment
+    action: object = None  # an improvement action on element 1.1.1 of the assessment
 
 
 # Keyword → a real value from organisation A. A new kind of keyword needs a line here: name
@@ -55,6 +57,7 @@ KWARGS: dict[str, Callable[[OrgA], object]] = {
     "version_pk": lambda a: a.version.pk,
     "ref": lambda a: a.link.element.ref,
     "link_pk": lambda a: a.link.pk,
+    "action_pk": lambda a: a.action.pk,
 }
 
 
@@ -139,6 +142,7 @@ def a(org, settings, tmp_path) -> OrgA:
     orga.link = EvidenceLinkFactory(
         evidence__organisation=org, assessment=orga.assessment, element=element
     )
+    orga.action = ActionFactory(raised_in=orga.assessment, element=element)
     return orga
 
 
@@ -173,6 +177,8 @@ def test_members_of_another_org_get_404(client, a, other_org, url, role):
     a.evidence.refresh_from_db()  # still there, unchanged
     assert a.evidence.versions.get() == a.version
     a.link.refresh_from_db()  # not unlinked
+    a.action.refresh_from_db()  # not moved on
+    assert a.action.status == "open"
     assert a.link.note == "Supports this element."
 
 
