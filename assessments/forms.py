@@ -6,9 +6,9 @@ from django import forms
 
 from assessments import rules
 from assessments.marking import comment_error
-from assessments.models import RATING_ORDER, Assessment, Rating
+from assessments.models import RATING_ORDER, Assessment, Rating, RecommendationChoice
 from assessments.queries import NOT_RATED, GridFilters
-from cse_portal.text import multi_line
+from cse_portal.text import multi_line, single_line
 from cse_portal.web import parse_int
 from standards.models import Criterion
 
@@ -155,16 +155,60 @@ class OpenYearForm(VisitDateMixin, forms.Form):
         return cleaned
 
 
+def _date_field(label: str, help_text: str = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        error_messages={"invalid": "Enter the date as day, month and year, e.g. 20/11/2019."},
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
 class YearDetailsForm(VisitDateMixin, forms.Form):
-    """The kind and visit date of a year that is not finalised."""
+    """The details of a year that is not finalised: its kind, the document review and visit
+    dates, the lead assessor (one of the organisation's assessors) and the certification
+    body. The service checks them again (``services.visit_details_error``)."""
 
     kind = forms.ChoiceField(label="Kind of assessment", choices=Assessment.Kind.choices)
+    document_review_date = _date_field(
+        "Document review date", "When the assessor reviews the documents, before the visit."
+    )
     visit_date = _visit_date_field()
+    visit_end_date = _date_field(
+        "Last day of the visit", "Only for a visit of more than one day; otherwise leave it empty."
+    )
+    lead_assessor = forms.ModelChoiceField(
+        label="Lead assessor",
+        queryset=None,
+        required=False,
+        empty_label="Not named yet",
+        error_messages={"invalid_choice": "Choose one of the organisation's assessors."},
+    )
+    certification_body = forms.CharField(
+        label="Certification body",
+        max_length=Assessment._meta.get_field("certification_body").max_length,
+        required=False,
+        validators=[single_line],
+    )
 
-    def __init__(self, *args, assessment: Assessment, **kwargs):
+    def __init__(self, *args, assessment: Assessment, assessors=None, **kwargs):
         self.assessment = assessment
-        kwargs.setdefault("initial", {"kind": assessment.kind, "visit_date": assessment.visit_date})
+        kwargs.setdefault(
+            "initial",
+            {
+                "kind": assessment.kind,
+                "document_review_date": assessment.document_review_date,
+                "visit_date": assessment.visit_date,
+                "visit_end_date": assessment.visit_end_date,
+                "lead_assessor": assessment.lead_assessor_id,
+                "certification_body": assessment.certification_body,
+            },
+        )
         super().__init__(*args, **kwargs)
+        self.fields["lead_assessor"].queryset = assessors
+        self.fields["lead_assessor"].label_from_instance = lambda user: user.get_full_name()
+        self.fields["visit_date"].label = "Assessor's visit date (first day)"
         self.fields["visit_date"].help_text = (
             f"Leave it empty while the date is not known. It falls within {assessment.year}, "
             "or the year before or after."
@@ -173,6 +217,12 @@ class YearDetailsForm(VisitDateMixin, forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         self.check_visit_date(self.assessment.year)
+        start, end = cleaned.get("visit_date"), cleaned.get("visit_end_date")
+        if end is not None and "visit_end_date" not in self.errors:
+            if start is None and "visit_date" not in self.errors:
+                self.add_error("visit_date", "Give the visit's first day as well as its last.")
+            elif start is not None and end < start:
+                self.add_error("visit_end_date", "The last day cannot be before the first day.")
         return cleaned
 
 
@@ -240,3 +290,54 @@ class SummaryForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     drawn = forms.CharField(required=False, max_length=64)
+
+
+# --- the year's workflow ---------------------------------------------------------------------
+
+MOVE_NOTE_MAX_LENGTH = 5000  # workflow.NOTE_MAX_LENGTH
+
+
+class MoveNoteForm(forms.Form):
+    """The note of a move: optional when submitting or finalising, required when returning a
+    year (``required_message``) or reopening it."""
+
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=MOVE_NOTE_MAX_LENGTH,
+        validators=[multi_line],
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, label: str = "Note", required_message: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["note"]
+        field.label = label
+        if required_message:
+            field.required = True
+            field.error_messages["required"] = required_message
+
+
+class OverrideForm(forms.Form):
+    """The assessor's own recommendation in place of the computed one, with the reason."""
+
+    recommendation = forms.ChoiceField(
+        label="Recommendation",
+        required=False,
+        choices=[("", "The computed recommendation (no override)")]
+        + list(RecommendationChoice.choices),
+        error_messages={"invalid_choice": "Choose one of the recommendations offered."},
+    )
+    reason = forms.CharField(
+        label="Reason for the override",
+        required=False,
+        max_length=MOVE_NOTE_MAX_LENGTH,
+        validators=[multi_line],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("recommendation") and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Give the reason for overriding the computed recommendation.")
+        return cleaned

@@ -4,6 +4,7 @@ the audit history (through django-simple-history's bulk helpers, never ``queryse
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from simple_history.utils import bulk_create_with_history
 
 from assessments import linked_evidence, rules
 from assessments.models import Assessment, ElementResult, Rating
-from organisations.models import Organisation
+from organisations.models import Membership, Organisation, Role
 from standards.models import Element, Standard
 
 
@@ -163,6 +164,59 @@ def open_year(
 
 
 DETAIL_FIELDS = ["kind", "visit_date", "updated_at"]
+VISIT_DETAIL_FIELDS = [
+    "document_review_date",
+    "visit_end_date",
+    "lead_assessor",
+    "certification_body",
+]
+MAX_VISIT_DAYS = 31  # a visit lasts days, not months
+
+
+class _Keep:
+    """A detail not sent: kept as stored."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
+
+
+def visit_details_error(
+    assessment: Assessment,
+    visit_date: date | None,
+    *,
+    document_review_date: date | None = None,
+    visit_end_date: date | None = None,
+    lead_assessor: AbstractBaseUser | None = None,
+    certification_body: str = "",
+) -> str:
+    """Why these details cannot be the year's, in words; "" when they can. The document
+    review falls near the year as the visit does; a visit's last day is on or after its first
+    and within a month of it; the lead assessor is a current member with the assessor role."""
+    year = assessment.year
+    if document_review_date is not None and not year - 1 <= document_review_date.year <= year + 1:
+        return (
+            f"The document review for {year} must fall between 1 January {year - 1} and "
+            f"31 December {year + 1}: check the year of the date."
+        )
+    if visit_end_date is not None:
+        if visit_date is None:
+            return "Give the visit's first day as well as its last."
+        if visit_end_date < visit_date:
+            return "The visit's last day cannot be before its first day."
+        if (visit_end_date - visit_date).days > MAX_VISIT_DAYS:
+            return f"A visit lasts at most {MAX_VISIT_DAYS} days: check the last day."
+    if len(certification_body) > 200:
+        return "Keep the certification body's name under 200 characters."
+    if lead_assessor is not None and not (
+        Membership.objects.current()
+        .filter(organisation_id=assessment.organisation_id, user=lead_assessor, role=Role.ASSESSOR)
+        .exists()
+    ):
+        return "The lead assessor must be one of the organisation's assessors."
+    return ""
 
 
 def update_year_details(
@@ -171,31 +225,52 @@ def update_year_details(
     visit_date: date | None,
     *,
     acting_user: AbstractBaseUser | None,
+    document_review_date: date | None = KEEP,
+    visit_end_date: date | None = KEEP,
+    lead_assessor: AbstractBaseUser | None = KEEP,
+    certification_body: str = KEEP,
 ) -> bool:
-    """Change the kind and the visit date of a year; False if they were so already.
+    """Change the details of a year (its kind and visit date; and, when given, the document
+    review date, the visit's last day, the lead assessor and the certification body); False
+    if they were so already. A detail not given (``KEEP``) keeps its stored value.
 
     A finalised year raises YearLocked; a kind that is not one raises ValueError, and so
-    does a visit date far from the year (``rules.visit_date_error``). The history records the
-    change and who made it.
+    does a visit date far from the year (``rules.visit_date_error``) or any detail
+    ``visit_details_error`` refuses. The history records the change and who made it.
     """
     if kind not in Assessment.Kind.values:
         raise ValueError(f"“{kind}” is not a kind of assessment.")
     problem = rules.visit_date_error(assessment.year, visit_date)
     if problem:
         raise ValueError(problem)
+    sent = {
+        "document_review_date": document_review_date,
+        "visit_end_date": visit_end_date,
+        "lead_assessor": lead_assessor,
+        "certification_body": certification_body,
+    }
+    sent = {name: value for name, value in sent.items() if value is not KEEP}
+    if "certification_body" in sent:
+        sent["certification_body"] = (sent["certification_body"] or "").strip()
     with transaction.atomic():
         check_open(assessment)  # locks the row and reads its status
         stored = Assessment.objects.get(pk=assessment.pk)
-        if (stored.kind, stored.visit_date) == (kind, visit_date):
-            assessment.kind, assessment.visit_date = stored.kind, stored.visit_date
-            return False
-        stored.kind, stored.visit_date = kind, visit_date
-        stored._history_user = acting_user
-        stored._change_reason = f"Details of {stored.year} changed"
-        stored.save(update_fields=DETAIL_FIELDS)
-    assessment.kind, assessment.visit_date = kind, visit_date
-    assessment.updated_at = stored.updated_at
-    return True
+        wanted = {"kind": kind, "visit_date": visit_date, **sent}
+        merged = {name: getattr(stored, name) for name in VISIT_DETAIL_FIELDS} | sent
+        problem = visit_details_error(stored, visit_date, **merged)
+        if problem:
+            raise ValueError(problem)
+        changed = [name for name, value in wanted.items() if getattr(stored, name) != value]
+        if changed:
+            for name, value in wanted.items():
+                setattr(stored, name, value)
+            stored._history_user = acting_user
+            stored._change_reason = f"Details of {stored.year} changed"
+            stored.save(update_fields=[*changed, "updated_at"])
+    for name in ["kind", "visit_date", "updated_at", *VISIT_DETAIL_FIELDS]:
+        attname = Assessment._meta.get_field(name).attname  # lead_assessor_id: no query
+        setattr(assessment, attname, getattr(stored, attname))
+    return bool(changed)
 
 
 @dataclass(frozen=True)

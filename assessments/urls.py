@@ -3,7 +3,7 @@ The evidence of an element's page has its URLs under the same path in evidence.e
 
 from django.urls import path
 
-from assessments import marking_views, views
+from assessments import marking_views, views, workflow_views
 
 urlpatterns = [
     path("", views.assessment_list, name="assessment-list"),
@@ -17,4 +17,11 @@ urlpatterns = [
     path("<int:year>/elements/<str:ref>/mark/", marking_views.assessor_mark, name="assessor-mark"),
     path("<int:year>/summaries/", marking_views.summaries, name="summaries"),
     path("<int:year>/sample/", marking_views.sample, name="sample"),
+    # The year's workflow (assessments.workflow_views).
+    path("<int:year>/submit/", workflow_views.year_submit, name="year-submit"),
+    path("<int:year>/start-review/", workflow_views.year_start_review, name="year-start-review"),
+    path("<int:year>/return/", workflow_views.year_return, name="year-return"),
+    path("<int:year>/finalise/", workflow_views.year_finalise, name="year-finalise"),
+    path("<int:year>/override/", workflow_views.year_override, name="year-override"),
+    path("<int:year>/reopen/", workflow_views.year_reopen, name="year-reopen"),
 ]

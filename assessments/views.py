@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessments import linked_evidence, marking, queries, services
+from assessments import linked_evidence, marking, queries, services, workflow
 from assessments.forms import (
     NOTES_MAX_LENGTH,
     SELF_RATING_CHOICES,
@@ -138,17 +138,29 @@ def year_details(request: HttpRequest, year: int) -> HttpResponse:
     assessment = _assessment(request, year)
     if assessment.is_finalised:
         return year_locked(request, assessment, YearLocked(assessment))
-    form = YearDetailsForm(request.POST or None, assessment=assessment)
+    form = YearDetailsForm(
+        request.POST or None, assessment=assessment, assessors=workflow.assessors_of(assessment)
+    )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             changed = services.update_year_details(
                 assessment,
-                form.cleaned_data["kind"],
-                form.cleaned_data["visit_date"],
+                data["kind"],
+                data["visit_date"],
                 acting_user=request.user,
+                document_review_date=data["document_review_date"],
+                visit_end_date=data["visit_end_date"],
+                lead_assessor=data["lead_assessor"],
+                certification_body=data["certification_body"],
             )
         except YearLocked as error:  # finalised meanwhile
             return year_locked(request, assessment, error)
+        except ValueError as error:  # a detail the service refuses (an assessor left meanwhile)
+            form.add_error(None, str(error))
+            return render(
+                request, "assessments/details.html", {"assessment": assessment, "form": form}
+            )
         if changed:
             messages.success(request, f"The details of {year} are saved.")
         else:

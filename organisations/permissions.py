@@ -19,6 +19,9 @@ class Action(StrEnum):
     DELETE_YEAR = "delete_year"  # delete a year opened by mistake (no assessor marks yet)
     REPORTS = "reports"  # request and download board reports
     MANAGE_MEMBERS = "manage_members"  # invite, remove, change roles
+    SUBMIT_YEAR = "submit_year"  # submit the self-assessment for the assessor's review
+    REVIEW_YEAR = "review_year"  # start the review, return with changes requested, finalise
+    REOPEN_YEAR = "reopen_year"  # reopen a finalised year, with a reason
     VIEW_AUDIT_LOG = "view_audit_log"  # the organisation-wide log of every change
     RAISE_ACTION = "raise_action"  # raise an improvement action on a PC or NC
     EDIT_ACTIONS = "edit_actions"  # change an action's details and evidence, its progress
@@ -35,6 +38,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.DELETE_YEAR,
             Action.REPORTS,
             Action.MANAGE_MEMBERS,
+            Action.SUBMIT_YEAR,
+            Action.REOPEN_YEAR,
             Action.VIEW_AUDIT_LOG,
             Action.RAISE_ACTION,
             Action.EDIT_ACTIONS,
@@ -47,6 +52,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.EDIT_EVIDENCE,
             Action.OPEN_YEAR,
             Action.REPORTS,
+            Action.SUBMIT_YEAR,
             Action.RAISE_ACTION,
             Action.EDIT_ACTIONS,
         }
@@ -58,6 +64,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.RATE,
             Action.OPEN_YEAR,
             Action.REPORTS,
+            Action.REVIEW_YEAR,
             Action.RAISE_ACTION,
             Action.VERIFY_ACTION,
         }

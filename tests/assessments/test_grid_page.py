@@ -239,11 +239,12 @@ def test_the_grid_in_a_constant_number_of_queries(
     path = url("year", y2018.organisation, 2018)
     client.get(path)  # the session remembers the organisation once
     # session, user, membership with organisation, assessment, criteria,
-    # results with element/sub-criterion/criterion, evidence counts and overdue per element
-    with django_assert_num_queries(7):
+    # results with element/sub-criterion/criterion, evidence counts and overdue per element,
+    # the year's events (the status panel's timeline)
+    with django_assert_num_queries(8):
         response = client.get(path)
     progress = response.context["grid"].progress
     assert progress.evidenced + progress.sub_evidenced == min(count, 72)
     # The same with filters: they choose rows in Python.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(path, {"criterion": "2", "self_rating": "none", "attention": "on"})

@@ -22,6 +22,9 @@ open_year             ✓          ✓            ✓           –
 delete_year           ✓          –            –           –
 reports               ✓          ✓            ✓           ✓
 manage_members        ✓          –            –           –
+submit_year           ✓          ✓            –           –
+review_year           –          –            ✓           –
+reopen_year           ✓          –            –           –
 view_audit_log        ✓          –            –           –
 raise_action          ✓          ✓            ✓           –
 edit_actions          ✓          ✓            –           –
