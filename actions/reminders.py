@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.queries import due_for_reminder
+from organisations.models import current_q
 
 
 def _one_line(text: str, limit: int = 140) -> str:
@@ -28,6 +29,7 @@ def send_action_reminders(today: date | None = None) -> int:
     today = today or timezone.localdate()
     by_owner: dict = defaultdict(list)
     for action in due_for_reminder(today).filter(
+        current_q(today, prefix="owner__memberships__"),  # the same membership: not lapsed
         owner__is_active=True,
         owner__memberships__organisation=F("organisation"),
     ):

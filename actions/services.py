@@ -52,7 +52,8 @@ def role_of(organisation_id: int, user: AbstractBaseUser | None) -> str | None:
     if user is None:
         return None
     role = (
-        Membership.objects.filter(organisation_id=organisation_id, user_id=user.pk)
+        Membership.objects.current()
+        .filter(organisation_id=organisation_id, user_id=user.pk)
         .values_list("role", flat=True)
         .first()
     )
@@ -74,7 +75,11 @@ def _clean_description(description: str) -> str:
 def _check_owner(organisation_id: int, owner: AbstractBaseUser | None) -> None:
     if owner is None:
         return
-    if not Membership.objects.filter(organisation_id=organisation_id, user_id=owner.pk).exists():
+    if (
+        not Membership.objects.current()
+        .filter(organisation_id=organisation_id, user_id=owner.pk)
+        .exists()
+    ):
         raise ValidationError({"owner": "Choose the owner among the organisation's members."})
 
 

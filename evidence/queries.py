@@ -86,8 +86,9 @@ def library_years(organisation: Organisation) -> list[LibraryYear]:
 
 
 def members(organisation: Organisation) -> list:
-    """The organisation's people (users), by email: the choices of owner."""
-    return [membership.user for membership in members_of(organisation)]
+    """The organisation's current people (users), by email: the choices of owner (a lapsed
+    member can no longer own anything new; an item keeps the owner it has)."""
+    return [membership.user for membership in members_of(organisation).current()]
 
 
 def _links_in(year: int | None) -> QuerySet[EvidenceLink]:

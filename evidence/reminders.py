@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evidence.queries import due_for_review
+from organisations.models import current_q
 
 
 def send_review_reminders(today: date | None = None) -> int:
@@ -22,6 +23,7 @@ def send_review_reminders(today: date | None = None) -> int:
     today = today or timezone.localdate()
     by_owner: dict = defaultdict(list)
     for item in due_for_review(today).filter(
+        current_q(today, prefix="owner__memberships__"),  # the same membership: not lapsed
         owner__isnull=False,
         owner__is_active=True,
         owner__memberships__organisation=F("organisation"),

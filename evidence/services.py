@@ -204,7 +204,10 @@ def _check_details(organisation: Organisation, details: dict[str, Any]) -> dict[
     if unknown:
         raise TypeError(f"not evidence details: {sorted(unknown)}")
     owner = details.get("owner")
-    if owner is not None and not owner.memberships.filter(organisation=organisation).exists():
+    if (
+        owner is not None
+        and not owner.memberships.current().filter(organisation=organisation).exists()
+    ):
         raise ValidationError({"owner": "The owner must be a member of this organisation."})
     return details
 
