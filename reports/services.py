@@ -21,7 +21,14 @@ from organisations.models import Organisation
 from reports.annex_one import AnnexOneError, AnnexOneTable, Cell
 from standards.models import Element, Standard
 
-IMPORTED_FIELDS = ["rating", "sampled", "carried_forward", "updated_by", "updated_at"]
+IMPORTED_FIELDS = [
+    "rating",
+    "sampled",
+    "carried_forward",
+    "version",
+    "updated_by",
+    "updated_at",
+]
 IMPORT_REASON = "Annex One import"
 
 
@@ -165,6 +172,8 @@ def _set_marks(
     result.rating = cell.rating
     result.sampled = cell.sampled
     result.carried_forward = False
+    # An assessor's mark changed: a save from a page drawn before the import is now stale.
+    result.version += 1
     result.updated_by = acting_user
     result.updated_at = now
 
