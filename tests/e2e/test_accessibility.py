@@ -39,6 +39,8 @@ EDITOR_PAGES = {
     "edit evidence": "/o/demo/evidence/{evidence}/edit/",
     "raise an action": "/o/demo/actions/new/2018/2.1.4/",
     "edit an action": "/o/demo/actions/{action}/edit/",
+    "details 2018 (visit, lead assessor)": "/o/demo/assessments/2018/details/",
+    "submit 2018 (in review: says why not)": "/o/demo/assessments/2018/submit/",
 }
 # {member} is the board member's membership, which the test gives a last day (the members
 # page then shows "until …"), beside a lapsed membership ("lapsed on …").
@@ -47,9 +49,15 @@ ADMIN_PAGES = {
     "member end date": "/o/demo/members/{member}/end/",
     "audit log": "/o/demo/audit/",
     "audit log, filtered": "/o/demo/audit/?year=2018&kind=result&ref=1.1.1",
+    "reopen 2017": "/o/demo/assessments/2017/reopen/",
 }
 # The assessor of two organisations: the home page and /assessor/ list both.
-ASSESSOR_PAGES = {"home": "/", "assessor home": "/assessor/"}
+ASSESSOR_PAGES = {
+    "home": "/",
+    "assessor home": "/assessor/",
+    "finalise 2018 (check, outcome, override)": "/o/demo/assessments/2018/finalise/",
+    "return 2018 with changes requested": "/o/demo/assessments/2018/return/",
+}
 ROLES = {
     "admin@demo.test": {**PAGES, **EDITOR_PAGES, **ADMIN_PAGES},
     "lead@demo.test": {**PAGES, **EDITOR_PAGES},
