@@ -5,9 +5,12 @@ Every function starts from the organisation, so another tenant's rows are never 
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
 
+from actions.models import Action
 from assessments.models import Assessment, ElementResult
 from assessments.outcome import Outcome, outcomes_of
 from evidence.models import Evidence, EvidenceLink
@@ -93,3 +96,34 @@ def evidence(
         "assessment__year", "element__position"
     )
     return items.prefetch_related(Prefetch("links", queryset=links)).order_by("-created_at", "-pk")
+
+
+# --- Improvement actions ----------------------------------------------------------------------
+
+UNFINISHED = "unfinished"  # the status filter's "open or in progress"
+
+
+def actions(
+    organisation: Organisation,
+    status: str = "",
+    year: int | None = None,
+    overdue: bool = False,
+    today: date | None = None,
+) -> QuerySet[Action]:
+    """The organisation's improvement actions, soonest due first, each with its element, the
+    year it was raised in and its owner, and the ids of its evidence items: the page in one
+    query and its evidence in a second. ``status`` keeps one status (or ``UNFINISHED``: open
+    or in progress); ``year`` the actions raised in that year; ``overdue`` those unfinished and
+    past their due date on ``today``."""
+    today = today or timezone.localdate()
+    found = Action.objects.for_org(organisation).select_related("element", "raised_in", "owner")
+    if status == UNFINISHED:
+        found = found.unfinished()
+    elif status:
+        found = found.filter(status=status)
+    if year is not None:
+        found = found.filter(raised_in__year=year)
+    if overdue:
+        found = found.overdue(today)
+    evidence_ids = Prefetch("evidence", queryset=Evidence.objects.only("pk").order_by("pk"))
+    return found.prefetch_related(evidence_ids).order_by("due_date", "pk")

@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from actions.models import Action as ImprovementAction
 from assessments.models import Assessment, Rating
 from assessments.outcome import NcRule, Recommendation
 from evidence.models import Evidence
@@ -223,4 +224,40 @@ class EvidenceSerializer(serializers.Serializer):
     def get_url(self, item: Evidence) -> str:
         request = self.context["request"]
         path = reverse("org:api-evidence-item", args=[request.organisation.slug, item.pk])
+        return request.build_absolute_uri(path)
+
+
+# --- Improvement actions ----------------------------------------------------------------------
+
+
+class ActionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    ref = serializers.CharField(source="element.ref", help_text="The element, e.g. '2.1.4'.")
+    year_raised = serializers.IntegerField(
+        source="raised_in.year", help_text="The year whose rating of the element it answers."
+    )
+    description = serializers.CharField()
+    owner = PersonSerializer(allow_null=True, help_text="Who sees that it gets done.")
+    due_date = serializers.DateField()
+    status = serializers.ChoiceField(choices=ImprovementAction.Status.choices)
+    status_changed_at = serializers.DateTimeField(allow_null=True)
+    is_overdue = serializers.SerializerMethodField(
+        help_text="Open or in progress and past its due date."
+    )
+    evidence = serializers.SerializerMethodField(
+        help_text="The ids of the evidence items linked to it (see /evidence/<id>/)."
+    )
+    created_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(help_text="This action in the API.")
+
+    def get_is_overdue(self, action: ImprovementAction) -> bool:
+        return action.is_overdue_on(self.context["today"])
+
+    def get_evidence(self, action: ImprovementAction) -> list[int]:
+        return [item.pk for item in action.evidence.all()]  # prefetched, in id order
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, action: ImprovementAction) -> str:
+        request = self.context["request"]
+        path = reverse("org:api-action", args=[request.organisation.slug, action.pk])
         return request.build_absolute_uri(path)

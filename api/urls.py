@@ -14,4 +14,6 @@ urlpatterns = [
     path("years/<int:year>/", views.YearDetail.as_view(), name="api-year"),
     path("evidence/", views.EvidenceList.as_view(), name="api-evidence"),
     path("evidence/<int:evidence_pk>/", views.EvidenceDetail.as_view(), name="api-evidence-item"),
+    path("actions/", views.ActionList.as_view(), name="api-actions"),
+    path("actions/<int:action_pk>/", views.ActionDetail.as_view(), name="api-action"),
 ]

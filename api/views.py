@@ -1,5 +1,6 @@
 """The read-only API under /o/<org_slug>/api/: the organisation's years (with their outcome
-and every element's result) and its evidence library's details (never a file's contents).
+and every element's result), its evidence library's details (never a file's contents) and
+its improvement actions.
 
 Each view only parses, asks api.queries and serialises. GET (and HEAD, OPTIONS) only: any
 other method is 405. Signed in by the session or by a personal API token
@@ -8,16 +9,23 @@ anyone who is not a member, 401 for nobody signed in.
 """
 
 from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from actions.models import Action as ImprovementAction
 from api import queries
 from api.pagination import Pages
 from api.permissions import IsMember
-from api.serializers import EvidenceSerializer, YearDetailSerializer, YearSerializer
+from api.serializers import (
+    ActionSerializer,
+    EvidenceSerializer,
+    YearDetailSerializer,
+    YearSerializer,
+)
 from assessments.rules import FIRST_YEAR
 from cse_portal.web import parse_int
 from evidence.models import Evidence
@@ -132,3 +140,83 @@ class EvidenceDetail(TenantView, generics.RetrieveAPIView):
 
     def get_queryset(self):
         return queries.evidence(self.request.organisation)
+
+
+# --- Improvement actions ----------------------------------------------------------------------
+
+ACTION_STATUSES = [*ImprovementAction.Status.values, queries.UNFINISHED]
+
+
+def action_filters(request: Request) -> dict:
+    """The actions list's ``status``, ``year`` and ``overdue`` filters; a 400 saying what to
+    send otherwise."""
+    errors, filters = {}, {}
+    status = request.query_params.get("status", "")
+    if status:
+        if status not in ACTION_STATUSES:
+            errors["status"] = [f"Give one of: {', '.join(ACTION_STATUSES)}."]
+        filters["status"] = status
+    raw_year = request.query_params.get("year", "")
+    if raw_year:
+        year = parse_int(raw_year, FIRST_YEAR, 9999)
+        if year is None:
+            errors["year"] = ["Give a year in four digits, e.g. 2018."]
+        filters["year"] = year
+    overdue = request.query_params.get("overdue", "")
+    if overdue not in ("", "0", "1"):
+        errors["overdue"] = ["Give 1 for overdue actions only (or 0, or leave it out, for all)."]
+    filters["overdue"] = overdue == "1"
+    if errors:
+        raise ValidationError(errors)
+    return filters
+
+
+class ActionView(TenantView):
+    """The actions' views: what the actions pages allow (every member reads them)."""
+
+    serializer_class = ActionSerializer
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+
+@extend_schema(
+    parameters=[
+        ORG,
+        OpenApiParameter(
+            "status",
+            str,
+            enum=ACTION_STATUSES,
+            description="One status, or 'unfinished' for open or in progress.",
+        ),
+        OpenApiParameter("year", int, description="Actions raised in this year."),
+        OpenApiParameter(
+            "overdue", int, enum=[0, 1], description="1: open or in progress and past due only."
+        ),
+    ],
+    summary="The improvement actions, soonest due first",
+    tags=["actions"],
+)
+class ActionList(ActionView, generics.ListAPIView):
+    """Each action's element, the year it was raised in, description, owner, due date, status,
+    whether it is overdue and the ids of its evidence items. A page at a time; 400 for a
+    ``status``, ``year`` or ``overdue`` it cannot read."""
+
+    pagination_class = Pages
+
+    def get_queryset(self):
+        return queries.actions(self.request.organisation, **action_filters(self.request))
+
+
+@extend_schema(
+    parameters=[ORG, OpenApiParameter("action_pk", int, OpenApiParameter.PATH)],
+    summary="One improvement action",
+    tags=["actions"],
+)
+class ActionDetail(ActionView, generics.RetrieveAPIView):
+    """As in the list; 404 for an action the organisation does not hold."""
+
+    lookup_url_kwarg = "action_pk"
+
+    def get_queryset(self):
+        return queries.actions(self.request.organisation)

@@ -21,6 +21,7 @@ ENDPOINTS = [
     "/o/acme/api/years/",
     "/o/acme/api/years/2018/",
     "/o/acme/api/evidence/",
+    "/o/acme/api/actions/",
 ]
 
 

@@ -2,13 +2,20 @@
 page is measured on the seed's five years and on an organisation grown to eleven years with
 forty evidence items, and must cost the same. The queries are written above each count."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments.models import Assessment, ElementResult
 from standards.models import Element
-from tests.factories import EvidenceLinkFactory, FileEvidenceFactory, UserFactory
+from tests.factories import (
+    ActionFactory,
+    EvidenceLinkFactory,
+    FileEvidenceFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +97,25 @@ def test_a_token_costs_one_query_and_a_write_at_most_every_five_minutes(seeded, 
     assert_queries(client, "/o/acme/api/years/", 6)
     # Used a moment ago: no note written.
     assert_queries(client, "/o/acme/api/years/", 5)
+
+
+def test_the_actions_list(client, seeded, y2018, lead):
+    client.force_login(lead)
+    elements = list(Element.objects.filter(standard=y2018.standard, parent=None))
+    item = FileEvidenceFactory(organisation=seeded, created_by=lead)
+    action = ActionFactory(raised_in=y2018, element=elements[0], owner=lead)
+    action.evidence.add(item)
+    # The session, the user, the membership, the number of actions, the page of actions (with
+    # their elements, years and owners), their evidence ids.
+    assert_queries(client, "/o/acme/api/actions/", 6)
+    grow(seeded, y2018, lead, items=10)
+    for element in elements[1:41]:
+        overdue = date(2019, 1, 1)
+        action = ActionFactory(
+            raised_in=y2018, element=element, owner=UserFactory(), due_date=overdue
+        )
+        action.evidence.add(item)
+    assert_queries(client, "/o/acme/api/actions/", 6)
+    assert_queries(client, "/o/acme/api/actions/?status=open&year=2018&overdue=1", 6)
+    # The session, the user, the membership, the action, its evidence ids.
+    assert_queries(client, f"/o/acme/api/actions/{action.pk}/", 5)

@@ -17,6 +17,8 @@ PATHS = {
     "/o/{org_slug}/api/years/{year}/",
     "/o/{org_slug}/api/evidence/",
     "/o/{org_slug}/api/evidence/{evidence_pk}/",
+    "/o/{org_slug}/api/actions/",
+    "/o/{org_slug}/api/actions/{action_pk}/",
 }
 
 
@@ -43,6 +45,14 @@ def test_the_schema_says_how_to_sign_in_and_that_only_get_exists(client, lead):
     assert {method for path in schema["paths"].values() for method in path} == {"get"}
     year = schema["components"]["schemas"]["YearDetail"]["properties"]
     assert {"kind", "status", "visit_date", "outcome", "results"} <= set(year)
+    action = schema["components"]["schemas"]["Action"]["properties"]
+    assert action["is_overdue"]["type"] == "boolean"
+    assert action["evidence"] == {
+        "type": "array",
+        "items": {"type": "integer"},
+        "readOnly": True,
+        "description": action["evidence"]["description"],
+    }
 
 
 def test_a_token_reads_the_schema_and_nobody_else(client, lead, token_client):
