@@ -15,6 +15,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from actions.models import Action
+from assessments.linked_actions import ActionFigures
 from assessments.models import Assessment
 from cse_portal.web import get_for_org
 from evidence.models import Evidence
@@ -178,6 +179,26 @@ def unfinished_counts(assessment: Assessment) -> dict[str, int]:
     """Element ref → its unfinished actions raised in the year or before (one query)."""
     rows = _as_of(assessment).unfinished().values("element__ref").annotate(n=Count("id")).order_by()
     return {row["element__ref"]: row["n"] for row in rows}
+
+
+def element_figures(assessment: Assessment, ref: str = "") -> dict[str, ActionFigures]:
+    """Element ref → its unfinished actions raised in the year or before, and whether it has
+    an action in hand (as ``refs_with_actions``): the year's grid, in one query; ``ref``
+    narrows it to one element (a row drawn again after a save)."""
+    actions = _as_of(assessment)
+    if ref:
+        actions = actions.filter(element__ref=ref)
+    rows = (
+        actions.values("element__ref")
+        .annotate(
+            unfinished=Count("id", filter=Q(status__in=Action.UNFINISHED)),
+            in_hand=Count("id", filter=Q(raised_in=assessment) | ~Q(status=Action.Status.VERIFIED)),
+        )
+        .order_by()
+    )
+    return {
+        row["element__ref"]: ActionFigures(row["unfinished"], row["in_hand"] > 0) for row in rows
+    }
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 (``assessments.linked_actions.LinkedActions``), registered in ``ActionsConfig.ready()``."""
 
 from actions import queries
+from assessments.linked_actions import ActionFigures
 from assessments.models import Assessment
 
 
@@ -11,3 +12,6 @@ class YearActions:
 
     def unfinished_counts(self, assessment: Assessment) -> dict[str, int]:
         return queries.unfinished_counts(assessment)
+
+    def element_figures(self, assessment: Assessment, ref: str = "") -> dict[str, ActionFigures]:
+        return queries.element_figures(assessment, ref)

@@ -9,9 +9,16 @@ the grid may show each element's unfinished actions. So assessments says here wh
 has no actions (``NoActions``). The same pattern as ``assessments.linked_evidence``.
 """
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from assessments.models import Assessment
+
+
+class ActionFigures(NamedTuple):
+    """What a year's grid shows of one element's improvement actions."""
+
+    unfinished: int  # open or in progress, raised in the year or before
+    in_hand: bool  # an action raised in the year, or earlier and not yet verified
 
 
 class LinkedActions(Protocol):
@@ -26,6 +33,12 @@ class LinkedActions(Protocol):
         or in progress (one query); refs without any are left out."""
         ...
 
+    def element_figures(self, assessment: Assessment, ref: str = "") -> dict[str, ActionFigures]:
+        """Element ref → its unfinished actions and whether it has one in hand (as
+        ``refs_with_actions``), for the year's grid: one query; ``ref`` narrows it to one
+        element. Refs without any action raised in the year or before are left out."""
+        ...
+
 
 class NoActions:
     """The answers of a portal without the actions app: no actions anywhere."""
@@ -34,6 +47,9 @@ class NoActions:
         return set()
 
     def unfinished_counts(self, assessment: Assessment) -> dict[str, int]:
+        return {}
+
+    def element_figures(self, assessment: Assessment, ref: str = "") -> dict[str, ActionFigures]:
         return {}
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 
-from assessments import linked_evidence
+from assessments import linked_actions, linked_evidence
 from assessments.figures import YearFigures, year_figures
 from assessments.models import RATING_ORDER, Assessment, ElementResult
 from assessments.outcome import Outcome, outcome_of, outcomes_of
@@ -130,6 +130,7 @@ class GridRow:
     has_overdue: bool = False
     reasons: list[str] = field(default_factory=list)
     url: str = ""  # the element's page in this year
+    unfinished_actions: int = 0  # open or in progress, raised in the year or before
 
     @property
     def self_url(self) -> str:
@@ -206,16 +207,22 @@ class Grid:
 
 
 def result_reasons(result: ElementResult, today: date | None = None) -> list[str]:
-    """Why one element of a year needs attention (one query, for the evidence figures)."""
+    """Why one element of a year needs attention, as its grid row says (two queries: the
+    evidence figures, the improvement actions)."""
     today = today or timezone.localdate()
     figures = linked_evidence.provider().figures(
         result.assessment, today, element_id=result.element_id
     )
     count, overdue = figures.get(result.element_id, (0, False))
-    return attention_reasons(result, count, overdue)
+    ref = result.element.ref
+    actions = linked_actions.provider().element_figures(result.assessment, ref)
+    has_action = ref in actions and actions[ref].in_hand
+    return attention_reasons(result, count, overdue, has_action)
 
 
-def _no_reasons(result: object, evidence_count: int, has_overdue: bool) -> list[str]:
+def _no_reasons(
+    result: object, evidence_count: int, has_overdue: bool, has_action: bool
+) -> list[str]:
     return []
 
 
@@ -232,11 +239,13 @@ def year_grid(
 ) -> Grid:
     """Every element and sub-element of the year under its criterion and sub-criterion.
 
-    Three queries: the criteria of the year's standard (all of them, for the filter; none
+    Four queries: the criteria of the year's standard (all of them, for the filter; none
     when passed in), the year's results with their element, sub-criterion and criterion (as
-    values), and the evidence figures per element. The progress counts the whole year; the
-    filters only choose the rows shown. Each row knows its element's URL (from the
-    assessment's organisation, which the views have loaded already).
+    values), the evidence figures per element and the improvement actions' figures per
+    element (assessments.linked_actions: the unfinished ones, and whether a PC or NC has one
+    in hand). The progress counts the whole year; the filters only choose the rows shown.
+    Each row knows its element's URL (from the assessment's organisation, which the views
+    have loaded already).
     """
     filters = filters or GridFilters()
     if criteria is None:
@@ -267,6 +276,8 @@ def year_grid(
         )
     )
     figures = linked_evidence.provider().figures(assessment, today or timezone.localdate())
+    actions = linked_actions.provider().element_figures(assessment)
+    no_actions = linked_actions.ActionFigures(0, False)
     grid_url = year_url(assessment)
     # A finalised year is the assessor's record: nothing in it needs the lead's attention.
     reasons_of = _no_reasons if assessment.is_finalised else attention_reasons
@@ -306,13 +317,15 @@ def year_grid(
             result_id, self_rating, rating, sampled, carried_forward, self_notes, comment, version
         )
         count, overdue = figures.get(element_id, (0, False))
+        unfinished, in_hand = actions.get(ref, no_actions)
         row = GridRow(
             result,
             element,
             count,
             overdue,
-            reasons_of(result, count, overdue),
+            reasons_of(result, count, overdue, in_hand),
             element_url(grid_url, ref),
+            unfinished,
         )
         progress.add(row)
         total += 1

@@ -15,14 +15,20 @@ from assessments.models import Assessment
 NO_SELF_RATING = "No self-rating"
 NO_EVIDENCE = "No evidence linked"
 OVERDUE_EVIDENCE = "Evidence past its review date"
+NO_ACTION = "Partial or Non-Compliance without an improvement action"
+NEEDS_ACTION = frozenset({"PC", "NC"})
 
 
-def attention_reasons(result, evidence_count: int, has_overdue: bool) -> list[str]:
+def attention_reasons(
+    result, evidence_count: int, has_overdue: bool, has_action: bool = True
+) -> list[str]:
     """Why an element (or sub-element) of a year needs attention, in words; empty if none.
 
-    ``result`` is the year's ElementResult (only its ``self_rating`` is read),
-    ``evidence_count`` the number of evidence items linked to the element in that year and
-    ``has_overdue`` whether any of them is past its review date.
+    ``result`` is the year's ElementResult (its ``self_rating`` and ``rating`` are read),
+    ``evidence_count`` the number of evidence items linked to the element in that year,
+    ``has_overdue`` whether any of them is past its review date and ``has_action`` whether an
+    improvement action is in hand for it (assessments.linked_actions): a PC or NC, by its
+    rating or its self-rating, without one needs attention.
     """
     reasons = []
     if not result.self_rating:
@@ -31,6 +37,8 @@ def attention_reasons(result, evidence_count: int, has_overdue: bool) -> list[st
         reasons.append(NO_EVIDENCE)
     if has_overdue:
         reasons.append(OVERDUE_EVIDENCE)
+    if not has_action and (result.rating in NEEDS_ACTION or result.self_rating in NEEDS_ACTION):
+        reasons.append(NO_ACTION)
     return reasons
 
 

@@ -499,7 +499,7 @@ def sampled_mark(sampled: bool) -> SafeString:
 _ROW = Fragment(
     '<tr id="{anchor}" class="element-row{sub_class}{attention_class}">\n'
     '<th scope="row" class="element-ref" data-label="Ref"><a href="{url}">{ref}</a></th>\n'
-    '<td class="element-text" data-label="Element">{sub}{text}{guidance}{notes}</td>\n'
+    '<td class="element-text" data-label="Element">{sub}{text}{guidance}{notes}{actions}</td>\n'
     '<td data-label="Self-rating">{self_rating}</td>\n'
     '<td data-label="Assessor">{rating}{carried}</td>\n'
     '<td data-label="Sampled" class="text-md-center">{sampled}</td>\n'
@@ -521,6 +521,19 @@ _GUIDANCE = Fragment(
 _LINE = Fragment("<li>{line}</li>")
 _SPACED_CARRIED = SafeString(" " + _CARRIED)
 _PLURAL = mark_safe("s")
+# The element's unfinished improvement actions, a link to its page's actions panel.
+_ROW_ACTIONS = Fragment(
+    '\n<p class="row-actions small mb-0 mt-1"><a href="{url}#actions">{count} unfinished '
+    'improvement action{plural}<span class="visually-hidden"> on {ref}</span></a></p>'
+)
+
+
+def _row_actions(row: GridRow, url: SafeString, ref: SafeString) -> SafeString:
+    """How many of the row's improvement actions are open or in progress (nothing if none)."""
+    count = row.unfinished_actions
+    if not count:
+        return EMPTY
+    return _ROW_ACTIONS(url=url, count=count, plural=EMPTY if count == 1 else _PLURAL, ref=ref)
 
 
 def grid_row_html(
@@ -554,16 +567,18 @@ def grid_row_html(
         form=form,
     )
     sub, count, guidance = row.is_sub_element, row.evidence_count, element.guidance
+    url = SafeString(escape(row.url))
     return _ROW(
         anchor=anchor,
         sub_class=_SUB_ROW if sub else EMPTY,
         attention_class=_NEEDS_ATTENTION if row.reasons else EMPTY,
-        url=SafeString(escape(row.url)),
+        url=url,
         ref=ref,
         sub=_SUB_ELEMENT if sub else EMPTY,
         text=element.text,
         guidance=_GUIDANCE(lines=_LINE.join(guidance)) if guidance else EMPTY,
         notes=notes,
+        actions=_row_actions(row, url, ref),
         self_rating=self_rating,
         rating=rating_badge(result.rating),
         carried=_SPACED_CARRIED if result.carried_forward else EMPTY,
@@ -801,7 +816,7 @@ def grid_mark_form(context) -> SafeString:
 _MARK_ROW = Fragment(
     '<tr id="{anchor}" class="element-row mark-row{sub_class}">\n'
     '<th scope="row" class="element-ref" data-label="Ref"><a href="{url}">{ref}</a></th>\n'
-    '<td class="element-text" data-label="Element">{sub}{text}{guidance}{notes}</td>\n'
+    '<td class="element-text" data-label="Element">{sub}{text}{guidance}{notes}{actions}</td>\n'
     '<td data-label="Self-rating">{self_rating}</td>\n'
     '<td data-label="Evidence" class="text-md-center"><a href="{url}#evidence">{count}'
     '<span class="visually-hidden"> evidence item{plural} for {ref}</span></a></td>\n'
@@ -834,6 +849,7 @@ def mark_row_html(row: GridRow, *, next_url: str, csrf: SafeString) -> SafeStrin
             csrf=EMPTY,
             form=False,
         ),  # fmt: skip
+        actions=_row_actions(row, url, ref),
         self_rating=rating_badge(result.self_rating),
         count=count,
         plural=EMPTY if count == 1 else _PLURAL,

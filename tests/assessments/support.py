@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
+from actions.models import Action
 from evidence.models import Evidence, EvidenceLink
 from organisations.models import Role
 from standards.models import Element
@@ -81,4 +82,21 @@ def add_evidence(assessment, count: int, refs: list[str] | None = None) -> None:
             carried_forward=bool(n % 3 == 0),
         )
         for n, item in enumerate(items)
+    )
+
+
+def add_actions(assessment, count: int) -> None:
+    """``count`` improvement actions raised in the year, round-robin on its elements, every
+    other one done."""
+    elements = list(assessment.results.values_list("element_id", flat=True))
+    Action.objects.bulk_create(
+        Action(
+            organisation=assessment.organisation,
+            raised_in=assessment,
+            element_id=elements[n % len(elements)],
+            description=f"Improvement {n}",
+            due_date=timezone.localdate(),
+            status=Action.Status.DONE if n % 2 else Action.Status.OPEN,
+        )
+        for n in range(count)
     )

@@ -10,6 +10,7 @@ from assessments.models import ElementResult
 from assessments.templatetags.assessment_tags import notes_preview
 from tests.assessments.support import (
     HX,
+    add_actions,
     add_evidence,
     body,
     url,
@@ -235,16 +236,18 @@ def test_the_grid_in_a_constant_number_of_queries(
     client, y2018, lead, count, django_assert_num_queries
 ):
     add_evidence(y2018, count)
+    add_actions(y2018, count // 5)  # improvement actions: 2, then 100
     client.force_login(lead)
     path = url("year", y2018.organisation, 2018)
     client.get(path)  # the session remembers the organisation once
     # session, user, membership with organisation, assessment, criteria,
     # results with element/sub-criterion/criterion, evidence counts and overdue per element,
+    # improvement actions per element ref (unfinished, in hand: assessments.linked_actions),
     # the year's events (the status panel's timeline)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(path)
     progress = response.context["grid"].progress
     assert progress.evidenced + progress.sub_evidenced == min(count, 72)
     # The same with filters: they choose rows in Python.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         client.get(path, {"criterion": "2", "self_rating": "none", "attention": "on"})
