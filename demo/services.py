@@ -3,8 +3,9 @@
 Idempotent: running it again leaves the same data. Refused in production. Everything is made
 through the apps' own services (organisations, people and memberships through
 ``organisations.services``, years through ``import_annex_one``, evidence through
-``evidence.services``), so the demo follows the same rules and leaves the same history as
-any other change; the demo writes no table of another app itself.
+``evidence.services``, improvement actions through ``actions.services``), so the demo follows
+the same rules and leaves the same history as any other change; the demo writes no table of
+another app itself.
 """
 
 from dataclasses import dataclass
@@ -91,6 +92,27 @@ DEMO_EVIDENCE = [
 ]  # fmt: skip
 
 
+# Improvement actions on the open year's Partial Compliances (the board paper: "failing to
+# meet some National (NHS) targets"): (ref, description, owner's email, due as days from
+# today, status, evidence titles). One is overdue and one done.
+DEMO_ACTIONS = [
+    ("2.1.4",
+     "Complete equality impact assessments for the 2018/19 service changes and add equality "
+     "questions to the patient experience survey, so that feedback shows whether every "
+     "customer group is treated fairly.",
+     "lead@demo.test", 75, "in_progress", ["Patient satisfaction survey 2018"]),
+    ("4.1.2",
+     "Publish performance against the NHS constitutional targets (A&E four hours, RTT 18 "
+     "weeks, cancer 62 days) on the website each quarter, in plain English, with what the CCG "
+     "is doing where a target is missed.",
+     "lead@demo.test", -10, "done", ["Integrated performance report, Q2 2018/19"]),
+    ("5.3.2",
+     "Agree a recovery plan with the acute trust for the 18-week referral-to-treatment "
+     "target and report progress to the Governing Body every month.",
+     "admin@demo.test", -14, "open", []),
+]  # fmt: skip
+
+
 class DemoRefused(Exception):
     pass
 
@@ -119,6 +141,7 @@ def setup_demo(stdout=None) -> None:
         )
         _set_workflow(orgs[spec.slug], spec)
     _add_evidence(orgs["demo"], ORGANISATIONS[0].open_year)
+    _add_actions(orgs["demo"], ORGANISATIONS[0].open_year)
 
 
 def _organisation(spec: DemoOrganisation) -> Organisation:
@@ -151,6 +174,37 @@ def _add_evidence(organisation: Organisation, year: int) -> None:
         item = add(organisation, content, acting_user=lead, **details)
         for element in Element.objects.filter(standard=assessment.standard, ref__in=refs):
             evidence_services.link(item, assessment, element, acting_user=lead)
+
+
+def _add_actions(organisation: Organisation, year: int) -> None:
+    """The demo organisation's improvement actions on its open year's PC elements (once:
+    an action whose element and description are there already is left as it is)."""
+    from actions import services as action_services
+    from actions.models import Action
+    from evidence.models import Evidence
+    from standards.models import Element
+
+    lead = organisation_services.find_user("lead@demo.test")
+    assessment = Assessment.objects.get(organisation=organisation, year=year)
+    today = timezone.localdate()
+    for ref, description, owner, due_in, status, titles in DEMO_ACTIONS:
+        element = Element.objects.get(standard=assessment.standard, ref=ref)
+        existing = Action.objects.for_org(organisation).filter(
+            raised_in=assessment, element=element, description=description
+        )
+        if existing.exists():
+            continue
+        action = action_services.raise_action(
+            assessment,
+            element,
+            acting_user=lead,
+            description=description,
+            due_date=today + timedelta(days=due_in),
+            owner=organisation_services.find_user(owner),
+        )
+        for item in Evidence.objects.for_org(organisation).filter(title__in=titles):
+            action_services.link_evidence(action, item, acting_user=lead)
+        action_services.change_status(action, status, acting_user=lead)
 
 
 def _set_workflow(organisation: Organisation, spec: DemoOrganisation) -> None:

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from actions.models import Action
 from assessments.models import Assessment, ElementResult
 from demo import services as demo_services
 from evidence.models import Evidence, EvidenceLink
@@ -27,11 +28,13 @@ README_PEOPLE = {
 def counts() -> tuple[int, ...]:
     return tuple(
         model.objects.count()
-        for model in (User, Organisation, Membership, Assessment, ElementResult, Evidence)
+        for model in (User, Organisation, Membership, Assessment, ElementResult, Evidence, Action)
     ) + tuple(
         model.history.count()
-        for model in (Membership, Invitation, Assessment, ElementResult, Evidence, EvidenceLink)
-    )
+        for model in (
+            Membership, Invitation, Assessment, ElementResult, Evidence, EvidenceLink, Action
+        )
+    )  # fmt: skip
 
 
 def test_setup_demo_creates_what_the_readme_promises_and_is_idempotent():
@@ -53,6 +56,28 @@ def test_setup_demo_creates_what_the_readme_promises_and_is_idempotent():
     before = counts()
     call_command("setup_demo", stdout=io.StringIO())
     assert counts() == before
+
+
+def test_setup_demo_raises_actions_on_the_2018_partial_compliances():
+    """The board paper's three PCs of 2018 (2.1.4, 4.1.2, 5.3.2: national NHS targets missed)
+    each get an action, raised by the lead through actions.services (with history): one
+    overdue, one done with its evidence."""
+    call_command("setup_demo", stdout=io.StringIO())
+    actions = {
+        a.element.ref: a
+        for a in Action.objects.filter(organisation__slug="demo").select_related("element")
+    }
+    assert set(actions) == {"2.1.4", "4.1.2", "5.3.2"}
+    assert {a.raised_in.year for a in actions.values()} == {2018}
+    assert [ref for ref, a in sorted(actions.items()) if a.is_overdue] == ["5.3.2"]
+    assert actions["4.1.2"].status == "done"
+    assert [e.title for e in actions["4.1.2"].evidence.all()] == [
+        "Integrated performance report, Q2 2018/19"
+    ]
+    assert actions["5.3.2"].owner.email == "admin@demo.test"
+    for action in actions.values():
+        assert action.history.earliest().history_user.email == "lead@demo.test"
+    assert not Action.objects.filter(organisation__slug="riverside").exists()
 
 
 def test_setup_demo_names_each_organisation_once():
