@@ -2,7 +2,8 @@
 
 Plain functions over ``values()`` dicts of django-simple-history's tables (no queries here):
 each history row is compared with the previous row of the same object, field by field, over
-the fields its ``Source`` registers. A creation lists the fields it set, a deletion says so,
+the fields its ``Source`` registers, and over its many-to-many sets (what was attached or
+removed). A creation lists the fields it set, a deletion says so,
 and a change lists the fields that differ (a row that changed none of them gives nothing).
 """
 
@@ -114,6 +115,16 @@ def change_records(
                 show(after, kind, choices, labels),
             )
         )
+    for registered in source.sets:  # evidence attached or removed (named by its title)
+        before_set = previous.get(registered.name, frozenset()) if previous else frozenset()
+        after_set = row.get(registered.name, frozenset())
+        added, removed = sorted(after_set - before_set), sorted(before_set - after_set)
+        if added:
+            names = ", ".join(labels.item(pk) for pk in added)
+            records.append(record(f"{registered.label} attached", "", names))
+        if removed:
+            names = ", ".join(labels.item(pk) for pk in removed)
+            records.append(record(f"{registered.label} removed", names, ""))
     if action == CREATED and not records:
         records.append(record())
     return records

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -65,7 +65,7 @@ def history_rows(
     filters exclude this kind altogether)."""
     if filters.kinds and source.kind not in filters.kinds:
         return None
-    rows = source.history_model.objects.all()
+    rows = source.rows_model.objects.all()
     in_years = f"{source.assessment_column}__in"
     if source.organisation == "assessment":
         rows = rows.filter(**{in_years: _years(organisation)})
@@ -83,11 +83,12 @@ def history_rows(
             return None
         rows = rows.filter(element_id__in=Element.objects.filter(ref=filters.ref).values("id"))
     if filters.person is not None:
-        rows = rows.filter(history_user_id=filters.person)
+        rows = rows.filter(**{source.user_column: filters.person})
+    when = source.date_column
     if filters.since is not None:
-        rows = rows.filter(history_date__gte=_day_start(filters.since))
+        rows = rows.filter(**{f"{when}__gte": _day_start(filters.since)})
     if filters.until is not None:
-        rows = rows.filter(history_date__lt=_day_start(filters.until + timedelta(days=1)))
+        rows = rows.filter(**{f"{when}__lt": _day_start(filters.until + timedelta(days=1))})
     return rows
 
 
@@ -97,6 +98,10 @@ def _index(organisation: Organisation, filters: LogFilters) -> QuerySet | None:
     for source in sources():
         rows = history_rows(source, organisation, filters)
         if rows is not None:
+            if source.own_rows:  # its own columns, under the history tables' names
+                rows = rows.annotate(
+                    history_date=F(source.date_column), history_id=F(source.id_column)
+                )
             parts.append(
                 rows.annotate(audit_kind=Value(source.kind, output_field=CharField()))
                 .order_by()
@@ -109,7 +114,10 @@ def _index(organisation: Organisation, filters: LogFilters) -> QuerySet | None:
 
 
 def _with_previous(source: Source, history_ids: list[int]) -> list[dict]:
-    """The rows ``history_ids`` and the row before each of the same object: one query."""
+    """The rows ``history_ids`` and the row before each of the same object: one query (and
+    one for each many-to-many field the kind tracks)."""
+    if source.own_rows:
+        return _own_rows(source, history_ids)
     model = source.history_model
     before = (
         model.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
@@ -120,7 +128,34 @@ def _with_previous(source: Source, history_ids: list[int]) -> list[dict]:
         previous_id=Subquery(before)
     )
     wanted = Q(history_id__in=history_ids) | Q(history_id__in=previous.values("previous_id"))
-    return list(model.objects.filter(wanted).order_by("id", "history_id").values())
+    rows = list(model.objects.filter(wanted).order_by("id", "history_id").values())
+    for registered in source.sets:
+        table, column = source.set_table(registered.name)
+        held: dict[int, set[int]] = {row["history_id"]: set() for row in rows}
+        for history_id, related_id in table.objects.filter(history_id__in=list(held)).values_list(
+            "history_id", column
+        ):
+            held[history_id].add(related_id)
+        for row in rows:
+            row[registered.name] = frozenset(held[row["history_id"]])
+    return rows
+
+
+def _own_rows(source: Source, ids: list[int]) -> list[dict]:
+    """A kind without a history table: its rows ``ids``, each as a history row (date, id,
+    author, a change) followed by what ``source.before`` makes of it, so the pairs compare
+    the two (one query)."""
+    rows = []
+    for row in source.rows_model.objects.filter(pk__in=ids).order_by("pk").values():
+        row.update(
+            history_id=row[source.id_column],
+            history_date=row[source.date_column],
+            history_user_id=row[source.user_column],
+            history_type="~",
+        )
+        before = source.before(row) if source.before else dict(row)
+        rows += [{**before, "history_id": None}, row]
+    return rows
 
 
 def _pairs(rows: list[dict], history_ids: set[int]) -> dict[int, tuple[dict, dict | None]]:
@@ -151,6 +186,8 @@ def _labels(organisation: Organisation, loaded: dict[str, list[dict]]) -> Labels
                 elements.add(row["element_id"])
             if kind == "link":
                 items.add(row["evidence_id"])
+            for registered in source.sets:
+                items.update(row.get(registered.name, ()))
             if row.get("criterion_id") is not None:
                 criteria.add(row["criterion_id"])
     labels = Labels()
@@ -174,7 +211,9 @@ def _labels(organisation: Organisation, loaded: dict[str, list[dict]]) -> Labels
     if items:
         # The item's latest title, from its history (an item deleted since keeps its name).
         labels.evidence = dict(
-            Evidence.history.model.objects.filter(id__in=items, organisation_id=organisation.pk)
+            Evidence.history.model.objects.filter(
+                id__in=list(items), organisation_id=organisation.pk
+            )
             .order_by("id", "history_id")
             .values_list("id", "title")
         )

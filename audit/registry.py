@@ -8,6 +8,14 @@ in ``SOURCES``; the queries and the change records read nothing else.
 
 Fields not registered (``updated_at``, a version counter) are not shown; a registered field the
 model does not have (yet) is skipped, so an entry may name a field a migration adds later.
+
+Two kinds read more than one history table's columns:
+- ``sets``: a many-to-many field django-simple-history tracks (``m2m_fields``): each history
+  row keeps the set as it stood, so what was attached or removed is the difference with the
+  row before (an improvement action's evidence).
+- ``own_rows``: a model that is its own record and keeps no history table (a year's workflow
+  events, ``AssessmentEvent``): its rows are read directly, each compared with what
+  ``before`` makes of it (the status it moved from).
 """
 
 from collections.abc import Callable
@@ -71,6 +79,16 @@ class Source:
     created: str = "created"  # the words of a history row's kind
     changed: str = "changed"
     deleted: str = "deleted"
+    # Many-to-many fields tracked by simple_history, whose ids name evidence items: what a
+    # history row attached or removed (``label`` + " attached" / " removed").
+    sets: tuple[Field, ...] = ()
+    # The model's own rows are its records (no history table): their date, id and author.
+    own_rows: bool = False
+    date_column: str = "history_date"
+    id_column: str = "history_id"
+    user_column: str = "history_user_id"
+    # For ``own_rows``: the row "before" an own row (what it is compared with).
+    before: Callable[[dict], dict] | None = None
 
     @cached_property
     def model_class(self) -> type[models.Model]:
@@ -79,6 +97,23 @@ class Source:
     @cached_property
     def history_model(self) -> type[models.Model]:
         return self.model_class.history.model
+
+    @cached_property
+    def rows_model(self) -> type[models.Model]:
+        """Where its records are read: the history table, or the model's own rows."""
+        return self.model_class if self.own_rows else self.history_model
+
+    def set_table(self, name: str) -> tuple[type[models.Model], str]:
+        """The history table of the many-to-many field ``name`` (simple_history's
+        ``Historical<Model>_<field>``) and its column of the related id."""
+        m2m = self.model_class._meta.get_field(name)
+        suffix = f"_{name}".lower()
+        through = next(
+            rel.related_model
+            for rel in self.history_model._meta.related_objects
+            if rel.related_model._meta.model_name.endswith(suffix)
+        )
+        return through, m2m.m2m_reverse_name()
 
     @cached_property
     def model_fields(self) -> list[tuple[Field, models.Field]]:
@@ -133,6 +168,15 @@ def _summary(row: dict, labels: Labels) -> str:
 
 def _action(row: dict, labels: Labels) -> str:
     return f"{labels.year(row['raised_in_id'])} · {labels.element(row['element_id'])}"
+
+
+def _workflow(row: dict, labels: Labels) -> str:
+    return f"Year {labels.year(row['assessment_id'])}"
+
+
+def _moved_from(row: dict) -> dict:
+    """A workflow event compared with the status it moved from, and no note."""
+    return {**row, "to_status": row["from_status"], "note": ""}
 
 
 SOURCES: tuple[Source, ...] = (
@@ -221,6 +265,23 @@ SOURCES: tuple[Source, ...] = (
         assessment_column="raised_in_id",
         describe=_action,
         created="raised",
+        sets=(Field("evidence", "Evidence"),),
+    ),
+    Source(
+        kind="workflow",
+        label="Workflow",
+        model="assessments.AssessmentEvent",
+        fields=(Field("to_status", "Status"), Field("note", "Note")),
+        organisation="assessment",
+        year="assessment",
+        element=False,
+        describe=_workflow,
+        changed="recorded",
+        own_rows=True,
+        date_column="at",
+        id_column="id",
+        user_column="actor_id",
+        before=_moved_from,
     ),
     Source(
         kind="membership",

@@ -76,8 +76,8 @@ def test_the_log_shows_who_changed_what_newest_first(client, org, admin, result_
 
 def every_kind(org, admin, lead, assessor, cse_standard, results: int) -> None:
     """``results`` results of 2018 each self-rated and marked, each with a link added and
-    unlinked, a criterion's findings, a year's move, an action, a role change, an invitation,
-    an item edited."""
+    unlinked, a criterion's findings, a year's move (and its workflow event), an action with
+    an item attached, a role change, an invitation, an item edited."""
     from actions.models import Action as ImprovementAction
     from assessments.models import CriterionSummary, ElementResult
     from standards.models import Criterion, Element
@@ -101,12 +101,18 @@ def every_kind(org, admin, lead, assessor, cse_standard, results: int) -> None:
     year.status = year.Status.ASSESSOR_REVIEW
     year._history_user = assessor
     year.save(update_fields=["status"])
+    from assessments.models import AssessmentEvent
+
+    AssessmentEvent.objects.create(
+        assessment=year, from_status="submitted", to_status="assessor_review", actor=assessor
+    )
     action = ImprovementAction(
         organisation=org, element=element, raised_in=year, description="Write it.",
         due_date=date(2019, 3, 1), created_by=lead,
     )  # fmt: skip
     action._history_user = lead
     action.save()
+    action.evidence.add(item)  # a history row of the action, with its evidence
     membership = MembershipFactory(organisation=org, role=Role.GOVERNING_BODY)
     organisation_services.change_role(membership, Role.QUALITY_LEAD, acting_user=admin)
     InvitationFactory(organisation=org, invited_by=admin)
@@ -129,10 +135,12 @@ def test_a_page_costs_the_same_queries_whatever_the_history(
     # 4 the people who are or were members (the person filter),
     # 5 count of the matching history rows (one UNION of every kind),
     # 6 the page's (date, id, kind), newest first (the same UNION, sliced),
-    # 7-14 one a kind on the page (8 kinds): its rows and the row before each,
-    # 15 the organisation's years, 16 the people named, 17 the elements, 18 the items' titles,
-    # 19 the criteria named.
-    with django_assert_num_queries(19):
+    # 7-15 one a kind on the page (9 kinds): its rows and the row before each (the workflow
+    # events: their own rows, no history table),
+    # 16 the evidence held by each of the page's action history rows (what was attached),
+    # 17 the organisation's years, 18 the people named, 19 the elements, 20 the items' titles,
+    # 21 the criteria named.
+    with django_assert_num_queries(21):
         response = client.get(log_url(org))
     assert response.status_code == 200
     history = response.context["history"]
@@ -166,7 +174,7 @@ def test_the_filters(client, org, people, cse_standard):
     client.force_login(admin)
     by_assessor = client.get(log_url(org, person=assessor.pk)).context["history"].records
     assert {r.who for r in by_assessor} == {"Ana Assessor"}
-    assert {r.kind for r in by_assessor} == {"result", "summary", "year"}
+    assert {r.kind for r in by_assessor} == {"result", "summary", "year", "workflow"}
     assert {k for k, _ in kinds_shown(client, org, kind="membership")} == {"membership"}
     # Its result, its links and the action raised on it (the last element of the loop).
     assert kinds_shown(client, org, ref="1.1.2") == {
@@ -175,7 +183,7 @@ def test_the_filters(client, org, people, cse_standard):
         ("action", "2018 · 1.1.2"),
     }
     assert {k for k, _ in kinds_shown(client, org, year=2018)} == {
-        "result", "link", "summary", "year", "action",
+        "result", "link", "summary", "year", "action", "workflow",
     }  # fmt: skip
     assert kinds_shown(client, org, year=2017) == set()
     today = timezone.localdate()
