@@ -242,7 +242,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "CSE Portal API",
     "DESCRIPTION": (
         "Read-only: an organisation's assessment years (their outcome, every element's "
-        "rating) and its evidence library's details (never the files). Send a personal API "
+        "rating), its evidence library's details (never the files) and its improvement "
+        "actions. Send a personal API "
         "token, made on your profile page, as 'Authorization: Token <token>'. Non-members "
         "get 404."
     ),
