@@ -38,10 +38,13 @@ def test_lead_signs_in_and_finds_element_1_1_1(page, demo_site, screenshot):
 
 
 def test_an_assessor_of_two_organisations_picks_one(page, demo_site, screenshot):
+    """An assessor lands on their assessments: every organisation they assess, with what
+    waits for them, each a link to its dashboard."""
     sign_in(page, demo_site.url, "assessor@demo.test")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Choose an organisation")
-    screenshot(page, "choose-organisation")
-    page.get_by_role("link", name=re.compile("Riverside Housing Association")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your assessments")
+    expect(page.get_by_role("link", name="Scarborough and Ryedale CCG (demo)")).to_be_visible()
+    screenshot(page, "assessor-home")
+    page.get_by_role("link", name=re.compile("^Riverside Housing Association")).click()
     expect(page).to_have_url(re.compile(r"/o/riverside/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Riverside Housing Association")
 
