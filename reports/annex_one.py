@@ -162,13 +162,27 @@ def parse_annex_one(text: str, known_refs: Collection[str]) -> AnnexOneTable:
 
 
 def render_annex_one(years: Sequence[int], rows: Mapping[str, Sequence[Cell]]) -> str:
-    """The Annex One CSV (LF line ends): header ``ref,<years>``, then one row per ref."""
+    """The Annex One CSV (LF line ends): header ``ref,<years>``, then one row per ref. Every
+    value goes through ``neutralise``, so no cell of it runs as a formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([REF_HEADER, *years])
     for ref, cells in rows.items():
-        writer.writerow([ref, *(str(cell) for cell in cells)])
+        writer.writerow([neutralise(ref), *(neutralise(str(cell)) for cell in cells)])
     return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """A text that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return) with a single quote before it, as OWASP advises for
+    CSV injection; any other value as it is. Every export (CSV and XLSX) writes its cells
+    through this one function."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,13 +1,17 @@
-"""Writing Annex One charts into the database: ``apply_annex_one``, used by the
-``import_annex_one`` command and the demo.
+"""Writing Annex One charts into the database: ``plan_annex_one`` says what an import would
+change without writing (the browser's preview), ``apply_annex_one`` writes it (the
+``import_annex_one`` command, the demo, the browser's confirmation), from the same plan.
 
 It sits in reports, beside the CSV rules of ``reports.annex_one``, because it needs them and
 reports may read and write the apps below it (standards ← organisations ← assessments ←
 evidence ← reports); assessments knows nothing of Annex One files.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -18,7 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from assessments.models import Assessment, ElementResult
 from assessments.services import current_standard
 from organisations.models import Organisation
-from reports.annex_one import AnnexOneError, AnnexOneTable, Cell
+from reports.annex_one import AnnexOneError, AnnexOneTable, Cell, CellError
 from standards.models import Element, Standard
 
 IMPORTED_FIELDS = [
@@ -55,8 +59,68 @@ class _Plan:
     changed: list[ElementResult] = field(default_factory=list)
 
 
-def apply_annex_one(
+class CellChange(NamedTuple):
+    """One cell of the chart the import changes: ``kind`` is added, changed, cleared or
+    confirmed (a carried-forward rating the file sets as this year's mark)."""
+
+    year: int
+    ref: str
+    before: Cell
+    after: Cell
+    kind: str
+
+
+CHANGE_KINDS = ("added", "changed", "cleared", "confirmed")
+
+
+@dataclass
+class ImportPlan:
+    """What importing a table would do, computed without writing anything.
+
+    ``problems`` are the faults that refuse the whole import (a finalised year it would
+    change), each with its line and column; ``digest`` fingerprints the plan, so that a
+    confirmation can insist on writing exactly what its preview showed.
+    """
+
+    years: list[int]
+    years_created: list[int]
+    changes: list[CellChange]
+    results_created: int
+    results_changed: int
+    problems: list[CellError]
+    digest: str
+    _plans: list[_Plan] = field(repr=False, default_factory=list)
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.years_created or self.results_created or self.results_changed)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for change in self.changes if change.kind == kind)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {kind: self.count(kind) for kind in CHANGE_KINDS}
+
+
+class PlanChanged(Exception):
+    """The data changed between the preview and the confirmation: nothing was written."""
+
+
+def plan_annex_one(
     organisation: Organisation, table: AnnexOneTable, *, acting_user: AbstractBaseUser | None
+) -> ImportPlan:
+    """What ``apply_annex_one`` would do with ``table`` now: read only, nothing locked or
+    written. A finalised year the file would change is listed in ``problems``."""
+    return _make_plan(organisation, table, acting_user, lock=False)
+
+
+def apply_annex_one(
+    organisation: Organisation,
+    table: AnnexOneTable,
+    *,
+    acting_user: AbstractBaseUser | None,
+    expected_digest: str | None = None,
 ) -> ImportSummary:
     """Create or update one assessment per year of ``table`` and its element results.
 
@@ -64,36 +128,81 @@ def apply_annex_one(
     take the file's rating and sampled mark (an assessor's mark, so no longer carried forward);
     refs not in the table keep what they had. Only rows whose values change are written, with
     a history row naming ``acting_user``. A finalised year is read-only: if the file would
-    change one, AnnexOneError is raised and nothing is written.
+    change one, AnnexOneError is raised and nothing is written. With ``expected_digest`` (the
+    plan a preview showed), PlanChanged is raised and nothing written unless the plan made
+    under the locks is that one.
 
     What it plans from is locked until it commits (the organisation, its years in the file,
     their results), so a save or a finalising meanwhile waits, and every history row it
     writes is the row as stored.
     """
-    standard = current_standard()
     with transaction.atomic():
+        plan = _make_plan(organisation, table, acting_user, lock=True)
+        if plan.problems:
+            raise AnnexOneError(plan.problems)
+        if expected_digest is not None and plan.digest != expected_digest:
+            raise PlanChanged
+        return _write(plan._plans, acting_user)
+
+
+def _make_plan(
+    organisation: Organisation,
+    table: AnnexOneTable,
+    acting_user: AbstractBaseUser | None,
+    *,
+    lock: bool,
+) -> ImportPlan:
+    standard = current_standard()
+    if lock:
         # Lock order, as in every service: the organisation (years are created or deleted
         # under its lock), the assessment rows (here by year), then their results.
         Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
-        existing = {
-            a.year: a
-            for a in Assessment.objects.select_for_update()
-            .filter(organisation=organisation, year__in=table.years)
-            .order_by("year")
-        }
-        earliest = Assessment.objects.for_org(organisation).aggregate(year=Min("year"))["year"]
-        assessments = [
-            existing.get(year) or _new_assessment(organisation, standard, year, table, earliest)
-            for year in sorted(table.years)
-        ]
-        elements = _elements_by_standard({a.standard_id for a in assessments})
-        results = _results_by_assessment([a for a in assessments if a.pk])
-        plans = [
-            _plan(a, table, elements[a.standard_id], results.get(a.pk, {}), acting_user)
-            for a in assessments
-        ]
-        _refuse_finalised_changes(plans, table)
-        return _write(plans, acting_user)
+    years = Assessment.objects.filter(organisation=organisation, year__in=table.years)
+    if lock:
+        years = years.select_for_update()
+    existing = {a.year: a for a in years.order_by("year")}
+    earliest = Assessment.objects.for_org(organisation).aggregate(year=Min("year"))["year"]
+    assessments = [
+        existing.get(year) or _new_assessment(organisation, standard, year, table, earliest)
+        for year in sorted(table.years)
+    ]
+    elements = _elements_by_standard({a.standard_id for a in assessments})
+    results = _results_by_assessment([a for a in assessments if a.pk], lock=lock)
+    changes: list[CellChange] = []
+    plans = [
+        _plan(a, table, elements[a.standard_id], results.get(a.pk, {}), acting_user, changes)
+        for a in assessments
+    ]
+    problems = _refuse_finalised_changes(plans, table)
+    years_created = [plan.assessment.year for plan in plans if plan.assessment.pk is None]
+    return ImportPlan(
+        years=[a.year for a in assessments],
+        years_created=years_created,
+        changes=changes,
+        results_created=sum(len(plan.new) for plan in plans),
+        results_changed=sum(len(plan.changed) for plan in plans),
+        problems=problems,
+        digest=_digest(organisation, years_created, changes, plans),
+        _plans=plans,
+    )
+
+
+def _digest(
+    organisation: Organisation,
+    years_created: list[int],
+    changes: list[CellChange],
+    plans: list[_Plan],
+) -> str:
+    """A fingerprint of everything the plan writes: the years it creates, each cell's before
+    and after, and each changed result's stored marks (a carried-forward flag included)."""
+    payload = {
+        "organisation": organisation.pk,
+        "years_created": years_created,
+        "changes": [[c.year, c.ref, str(c.before), str(c.after), c.kind] for c in changes],
+        "results": [[plan.assessment.year, len(plan.new), len(plan.changed)] for plan in plans],
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _new_assessment(
@@ -119,7 +228,7 @@ def _elements_by_standard(standard_ids: set[int]) -> dict[int, list[Element]]:
 
 
 def _results_by_assessment(
-    assessments: list[Assessment],
+    assessments: list[Assessment], *, lock: bool
 ) -> dict[int, dict[int, ElementResult]]:
     """Existing results of saved assessments, locked until the import commits: assessment
     id → element id → result.
@@ -129,7 +238,9 @@ def _results_by_assessment(
     imports never wait for each other crosswise (a save locks one row only).
     """
     results: dict[int, dict[int, ElementResult]] = {a.pk: {} for a in assessments}
-    rows = ElementResult.objects.select_for_update().filter(assessment__in=assessments)
+    rows = ElementResult.objects.filter(assessment__in=assessments)
+    if lock:
+        rows = rows.select_for_update()
     for result in rows.order_by("pk"):
         results[result.assessment_id][result.element_id] = result
     return results
@@ -141,7 +252,9 @@ def _plan(
     elements: list[Element],
     results: dict[int, ElementResult],
     acting_user: AbstractBaseUser | None,
+    changes: list[CellChange],
 ) -> _Plan:
+    """The year's new and changed results; each cell the file changes goes to ``changes``."""
     plan = _Plan(assessment)
     now = timezone.now()
     for element in elements:
@@ -150,12 +263,31 @@ def _plan(
         if result is None:
             result = ElementResult(assessment=assessment, element=element)
             if cell is not None:
+                _note_change(changes, assessment.year, element.ref, None, cell)
                 _set_marks(result, cell, acting_user, now)
             plan.new.append(result)
         elif cell is not None and _differs(result, cell):
+            _note_change(changes, assessment.year, element.ref, result, cell)
             _set_marks(result, cell, acting_user, now)
             plan.changed.append(result)
     return plan
+
+
+def _note_change(
+    changes: list[CellChange], year: int, ref: str, result: ElementResult | None, after: Cell
+) -> None:
+    before = Cell(sampled=result.sampled, rating=result.rating) if result else Cell()
+    if before == after:
+        if result is None or not result.carried_forward:
+            return  # an empty new result
+        kind = "confirmed"
+    elif before == Cell():
+        kind = "added"
+    elif after == Cell():
+        kind = "cleared"
+    else:
+        kind = "changed"
+    changes.append(CellChange(year, ref, before, after, kind))
 
 
 def _differs(result: ElementResult, cell: Cell) -> bool:
@@ -178,8 +310,9 @@ def _set_marks(
     result.updated_at = now
 
 
-def _refuse_finalised_changes(plans: list[_Plan], table: AnnexOneTable) -> None:
-    errors = [
+def _refuse_finalised_changes(plans: list[_Plan], table: AnnexOneTable) -> list[CellError]:
+    """The faults that refuse the import: each finalised year it would change, at its column."""
+    return [
         table.error_at_year(
             plan.assessment.year,
             f"the {plan.assessment.year} assessment is finalised, so its results are read-only "
@@ -188,8 +321,6 @@ def _refuse_finalised_changes(plans: list[_Plan], table: AnnexOneTable) -> None:
         for plan in plans
         if plan.assessment.is_finalised and (plan.new or plan.changed)
     ]
-    if errors:
-        raise AnnexOneError(errors)
 
 
 def _write(plans: list[_Plan], acting_user: AbstractBaseUser | None) -> ImportSummary:
