@@ -21,6 +21,7 @@ NAV_SECTIONS = {
     "member-end-date": "members",
     "invitation-revoke": "members",
     "audit-log": "audit",
+    "progression": "progression",
 }
 
 

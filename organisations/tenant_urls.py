@@ -21,6 +21,7 @@ urlpatterns = [
     path("assessments/", include("evidence.element_urls")),  # the element page's evidence
     path("evidence/", include("evidence.urls")),
     path("actions/", include("actions.urls")),  # improvement actions
+    path("progression/", include("reports.urls")),  # Annex One, its charts and exports
     path("", include("audit.urls")),  # the audit log, an element's history
     path("api/", include("api.urls")),  # read-only; resolves its own tenant (api.permissions)
 ]
