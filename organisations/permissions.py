@@ -26,6 +26,7 @@ class Action(StrEnum):
     RAISE_ACTION = "raise_action"  # raise an improvement action on a PC or NC
     EDIT_ACTIONS = "edit_actions"  # change an action's details and evidence, its progress
     VERIFY_ACTION = "verify_action"  # mark an action verified (the assessor, at a visit)
+    IMPORT_ANNEX_ONE = "import_annex_one"  # import an Annex One CSV/XLSX from the browser
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -43,6 +44,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.VIEW_AUDIT_LOG,
             Action.RAISE_ACTION,
             Action.EDIT_ACTIONS,
+            Action.IMPORT_ANNEX_ONE,
         }
     ),
     Role.QUALITY_LEAD: frozenset(
@@ -55,6 +57,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.SUBMIT_YEAR,
             Action.RAISE_ACTION,
             Action.EDIT_ACTIONS,
+            Action.IMPORT_ANNEX_ONE,
         }
     ),
     Role.ASSESSOR: frozenset(

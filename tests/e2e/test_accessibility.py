@@ -41,6 +41,7 @@ EDITOR_PAGES = {
     "edit an action": "/o/demo/actions/{action}/edit/",
     "details 2018 (visit, lead assessor)": "/o/demo/assessments/2018/details/",
     "submit 2018 (in review: says why not)": "/o/demo/assessments/2018/submit/",
+    "import a spreadsheet": "/o/demo/progression/import/",
 }
 # {member} is the board member's membership, which the test gives a last day (the members
 # page then shows "until …"), beside a lapsed membership ("lapsed on …").

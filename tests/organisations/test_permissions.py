@@ -29,6 +29,7 @@ view_audit_log        ✓          –            –           –
 raise_action          ✓          ✓            ✓           –
 edit_actions          ✓          ✓            –           –
 verify_action         –          –            ✓           –
+import_annex_one      ✓          ✓            –           –
 """
 # fmt: on
 
