@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from reports import export_views, views
+from reports import export_views, import_views, views
 
 urlpatterns = [
     path("", views.progression_page, name="progression"),
-    # Spreadsheets: the chart as CSV and XLSX.
+    # Spreadsheets: the chart as CSV and XLSX; an Annex One imported after a preview.
     path("export.csv", export_views.export_csv, name="progression-export-csv"),
     path("export.xlsx", export_views.export_xlsx, name="progression-export-xlsx"),
+    path("import/", import_views.import_upload, name="progression-import"),
+    path("import/confirm/", import_views.import_confirm, name="progression-import-confirm"),
 ]
