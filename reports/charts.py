@@ -16,6 +16,7 @@ as a table (the page shows the table under the chart).
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pygal
 from django.utils.safestring import SafeString, mark_safe
@@ -61,8 +62,19 @@ def progression_charts(
     """The two charts for ``years``: ``(heading, counts by rating)`` in column order, e.g.
     ``("Y4 2018", {"CP": 14, "C": 40, "PC": 3, "NC": 0})``. ``id_prefix`` keeps the SVG's
     ids (its patterns) unique on a page that shows the charts more than once."""
+    key = tuple(
+        (label, tuple(counts.get(rating, 0) for rating in RATING_ORDER)) for label, counts in years
+    )
+    return _charts(key, id_prefix)
+
+
+@lru_cache(maxsize=128)
+def _charts(years: tuple[tuple[str, tuple[int, ...]], ...], id_prefix: str) -> ProgressionCharts:
+    """The charts are a function of their figures alone: drawn once for each set of them
+    (pygal takes a few milliseconds a chart; the page is drawn far more often than the
+    figures change)."""
     labels = [label for label, _ in years]
-    counts = [{rating: counts.get(rating, 0) for rating in RATING_ORDER} for _, counts in years]
+    counts = [dict(zip(RATING_ORDER, figures, strict=True)) for _, figures in years]
     return ProgressionCharts(
         ratings=_ratings_chart(labels, counts, f"{id_prefix}-ratings"),
         compliance_plus=_cp_chart(labels, counts, f"{id_prefix}-cp"),
@@ -80,7 +92,7 @@ def _ratings_chart(labels: list[str], counts: list[dict[str, int]], chart_id: st
         figures = ", ".join(f"{RATING_NAMES[r]} {last[r]}" for r in RATING_ORDER)
         description = (
             f"Stacked bars, one a year from {labels[0]} to {labels[-1]}, of the elements rated "
-            f"Compliance Plus, Compliant, Partial Compliance and Non-Compliance. "
+            f"Compliance Plus, Compliance, Partial Compliance and Non-Compliance. "
             f"In {labels[-1]}: {figures}."
         )
     else:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from assessments.models import RATING_ORDER, Assessment, ElementResult
 from assessments.outcome import (
+    RATING_NAMES,
     CriterionInfo,
     EffectiveResult,
     Outcome,
@@ -249,6 +250,8 @@ class Progression:
         """The same chart for the years ``first`` to ``last`` (inclusive; None: no bound).
         What changed in the first of them is still against the year before it; the
         persistent PCs are those of the chosen years. No query."""
+        if first is None and last is None:
+            return self
         keep = [
             i
             for i, c in enumerate(self.columns)
@@ -276,12 +279,44 @@ class Progression:
         )
 
     @property
+    def totals(self) -> list[tuple[str, str, list[str]]]:
+        """The chart's total rows: (rating or "", heading, one figure a column)."""
+        figures = self.figures
+        rows = [("", "Elements sampled, all criteria", [str(f.sampled) for f in figures])]
+        rows += [
+            (rating, RATING_NAMES[rating], [str(f.counts[rating]) for f in figures])
+            for rating in RATING_ORDER
+        ]
+        rows.append(
+            (
+                "",
+                "Elements rated, of the standard's",
+                [f"{f.rated} / {f.elements}" for f in figures],
+            )
+        )
+        return rows
+
+    @property
     def first(self) -> int | None:
         return self.columns[0].year if self.columns else None
 
     @property
     def last(self) -> int | None:
         return self.columns[-1].year if self.columns else None
+
+
+@dataclass(frozen=True)
+class StandardRow:
+    """An element or sub-element of the standard, as the chart reads it."""
+
+    ref: str
+    parent_id: int | None
+    text: str
+    guidance: list[str]
+    sub_criterion: str
+    sub_criterion_title: str
+    criterion: str
+    criterion_title: str
 
 
 def progression(organisation: Organisation) -> Progression:
@@ -299,11 +334,21 @@ def progression(organisation: Organisation) -> Progression:
         return Progression(all_years=[], columns=[])
     years = [c.year for c in columns]
     column = {year: index for index, year in enumerate(years)}
-    elements = list(
-        Element.objects.filter(standard_id=assessments[-1][2])
-        .select_related("sub_criterion__criterion")
+    elements = [
+        StandardRow(*values)
+        for values in Element.objects.filter(standard_id=assessments[-1][2])
         .order_by("position")
-    )
+        .values_list(
+            "ref",
+            "parent_id",
+            "text",
+            "guidance",
+            "sub_criterion__ref",
+            "sub_criterion__title",
+            "sub_criterion__criterion__ref",
+            "sub_criterion__criterion__title",
+        )
+    ]
     cells: dict[str, list[Cell]] = {e.ref: [EMPTY] * len(years) for e in elements}
     for ref, year, sampled, rating in (
         ElementResult.objects.for_org(organisation)
@@ -316,9 +361,8 @@ def progression(organisation: Organisation) -> Progression:
     top = [e for e in elements if e.parent_id is None]
     criteria: dict[str, CriterionInfo] = {}
     for e in top:
-        criterion = e.sub_criterion.criterion
-        criteria.setdefault(criterion.ref, CriterionInfo(criterion.ref, criterion.title))
-    criterion_of = {e.ref: e.sub_criterion.criterion.ref for e in top}
+        criteria.setdefault(e.criterion, CriterionInfo(e.criterion, e.criterion_title))
+    criterion_of = {e.ref: e.criterion for e in top}
     top_cells = {e.ref: cells[e.ref] for e in top}
     outcomes = year_outcomes(years, top_cells, list(criteria.values()), criterion_of)
     return Progression(
@@ -337,20 +381,19 @@ def progression(organisation: Organisation) -> Progression:
 
 
 def _chart_rows(
-    elements: list[Element], cells: dict[str, list[Cell]], outcomes: list[Outcome]
+    elements: list["StandardRow"], cells: dict[str, list[Cell]], outcomes: list[Outcome]
 ) -> list[ChartRow]:
     rows: list[ChartRow] = []
     criterion = sub_criterion = None
     for element in elements:
-        sub = element.sub_criterion
-        if sub.criterion.ref != criterion:
+        if element.criterion != criterion:
             if criterion is not None:
                 rows.append(_sampled_row(criterion, outcomes))
-            criterion = sub.criterion.ref
-            rows.append(ChartRow("criterion", criterion, sub.criterion.title))
-        if sub.ref != sub_criterion:
-            sub_criterion = sub.ref
-            rows.append(ChartRow("sub_criterion", sub.ref, sub.title))
+            criterion = element.criterion
+            rows.append(ChartRow("criterion", criterion, element.criterion_title))
+        if element.sub_criterion != sub_criterion:
+            sub_criterion = element.sub_criterion
+            rows.append(ChartRow("sub_criterion", sub_criterion, element.sub_criterion_title))
         rows.append(
             ChartRow(
                 "sub_element" if element.parent_id else "element",

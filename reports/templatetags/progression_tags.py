@@ -1,8 +1,15 @@
 """Template filters of the progression page."""
 
+from collections.abc import Sequence
+from functools import lru_cache
+
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from assessments.outcome import RATING_NAMES
+from reports.annex_one import Cell
+from reports.progression import ChartRow
 
 register = template.Library()
 
@@ -11,3 +18,67 @@ register = template.Library()
 def rating_name(rating: str) -> str:
     """``"CP"`` → ``"Compliance Plus"``; "" for no rating."""
     return RATING_NAMES.get(rating, "")
+
+
+@register.filter
+def annex_cells(cells: Sequence[Cell]) -> SafeString:
+    """A row's year cells as ``<td>``s: the rating's class, its letters (with the X when the
+    element was sampled) for the eye, and the words for a screen reader. One filter rather
+    than template tags per cell: a ten-year chart has over 700 cells, of ten kinds."""
+    return mark_safe("".join(_cell(cell.sampled, cell.rating) for cell in cells))  # noqa: S308
+
+
+@lru_cache(maxsize=64)
+def _cell(sampled: bool, rating: str) -> str:
+    if not rating and not sampled:
+        return '<td class="annex-cell"><span class="visually-hidden">none</span></td>'
+    mark = '<span class="annex-x">X</span> ' if sampled else ""
+    spoken = ("sampled, " if sampled else "") + (RATING_NAMES.get(rating) or "not rated")
+    css = f" cell-{rating.lower()}" if rating in RATING_NAMES else ""
+    return (
+        f'<td class="annex-cell{css}"><span aria-hidden="true">{mark}{escape(rating)}</span>'
+        f'<span class="visually-hidden">{escape(spoken)}</span></td>'
+    )
+
+
+@register.filter
+def annex_body(rows: Sequence[ChartRow], columns: Sequence[object]) -> SafeString:
+    """The chart's body rows: criterion and sub-criterion headings, element and sub-element
+    rows (ref, text, guidance folded in a ``<details>``, the year cells) and each criterion's
+    "Elements sampled" row. Written here rather than with template tags: the Django template
+    of a ten-year chart's hundred rows took most of the page's time (bench/bench_progression)."""
+    span = len(columns) + 2
+    out = []
+    for row in rows:
+        ref, text = escape(row.ref), escape(row.text)
+        if row.kind == "criterion":
+            out.append(
+                f'<tr class="criterion-row"><th scope="rowgroup" colspan="{span}" '
+                f'id="criterion-{ref}"><span class="sticky-label">Criterion {ref} {text}'
+                "</span></th></tr>"
+            )
+        elif row.kind == "sub_criterion":
+            out.append(
+                f'<tr class="sub-criterion-row"><th scope="rowgroup" colspan="{span}">'
+                f'<span class="sticky-label">{ref} {text}</span></th></tr>'
+            )
+        elif row.kind == "sampled":
+            counts = "".join(f'<td class="count">{int(n)}</td>' for n in row.counts)
+            out.append(
+                '<tr class="sampled-row"><th scope="row" class="ref" colspan="2">Elements '
+                f'sampled<span class="visually-hidden">, criterion {ref}</span></th>{counts}</tr>'
+            )
+        else:
+            css = "sub-element-row" if row.kind == "sub_element" else "element-row"
+            guidance = ""
+            if row.guidance:
+                items = "".join(f"<li>{escape(item)}</li>" for item in row.guidance)
+                guidance = (
+                    '<details class="guidance"><summary>Guidance<span class="visually-hidden">'
+                    f" for {ref}</span></summary><ul>{items}</ul></details>"
+                )
+            out.append(
+                f'<tr class="{css}"><th scope="row" class="ref">{ref}</th>'
+                f'<td class="element-text">{text}{guidance}</td>{annex_cells(row.cells)}</tr>'
+            )
+    return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped

@@ -32,6 +32,7 @@ PAGES = {
     "actions, filtered": "/o/demo/actions/?status=unfinished&overdue=on",
     "action": "/o/demo/actions/{action}/",
     "element 2.1.4 in 2018 (its actions)": "/o/demo/assessments/2018/elements/2.1.4/",
+    "progression (Annex One, charts, what changed)": "/o/demo/progression/",
 }
 EDITOR_PAGES = {
     "add evidence": "/o/demo/evidence/new/",

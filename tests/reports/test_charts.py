@@ -1,0 +1,65 @@
+"""reports.charts: the two progression charts as self-contained SVG with text alternatives."""
+
+import re
+import xml.etree.ElementTree as ET
+
+from reports.charts import COLOURS, progression_charts
+
+SEED_YEARS = [
+    ("2014", {"CP": 0, "C": 47, "PC": 10, "NC": 0}),
+    ("Y1 2015", {"CP": 6, "C": 46, "PC": 5, "NC": 0}),
+    ("Y4 2018", {"CP": 14, "C": 40, "PC": 3, "NC": 0}),
+]
+
+
+def test_the_svg_needs_no_script_no_style_and_no_remote_asset():
+    charts = progression_charts(SEED_YEARS)
+    for chart in (charts.ratings, charts.compliance_plus):
+        svg = str(chart.svg)
+        assert svg.startswith("<svg") and "<?xml" not in svg
+        for forbidden in ("<script", "<style", "style=", "http://www.w3.org/1999/xhtml", "href="):
+            assert forbidden not in svg, forbidden
+        assert "kozea.github.io" not in svg and "onload" not in svg
+        root = ET.fromstring(svg)  # well-formed
+        assert root.get("role") == "img"
+
+
+def test_each_chart_has_a_title_a_description_and_its_figures():
+    charts = progression_charts(SEED_YEARS)
+    ratings = charts.ratings
+    assert ratings.title == "Ratings per year"
+    assert "Compliance Plus 14, Compliance 40, Partial Compliance 3" in ratings.description
+    assert ratings.headings == ("Year", "CP", "C", "PC", "NC")
+    assert ratings.rows[-1] == ("Y4 2018", (14, 40, 3, 0))
+    svg = str(ratings.svg)
+    assert 'aria-labelledby="progression-ratings-title progression-ratings-desc"' in svg
+    assert '<title id="progression-ratings-title">Ratings per year</title>' in svg
+    cp = charts.compliance_plus
+    assert cp.rows == (("2014", (0,)), ("Y1 2015", (6,)), ("Y4 2018", (14,)))
+    assert "Y4 2018: 14" in cp.description
+    # The year headings are the chart's labels.
+    assert ">Y1 2015<" in str(cp.svg)
+
+
+def test_the_ratings_are_coloured_and_pc_nc_patterned():
+    svg = str(progression_charts(SEED_YEARS).ratings.svg)
+    assert f'fill="{COLOURS["CP"]}"' in svg and f'fill="{COLOURS["C"]}"' in svg
+    assert 'fill="url(#progression-ratings-pc)"' in svg
+    assert '<pattern id="progression-ratings-nc"' in svg
+
+
+def test_ids_are_unique_per_chart_and_prefix():
+    page = progression_charts(SEED_YEARS)
+    pdf = progression_charts(SEED_YEARS, id_prefix="report")
+    ids = []
+    for chart in (page.ratings, page.compliance_plus, pdf.ratings, pdf.compliance_plus):
+        ids += re.findall(r'\bid="([^"]*)"', str(chart.svg))
+    assert "" not in ids
+    assert len(ids) == len(set(ids))
+
+
+def test_no_years_yet():
+    charts = progression_charts([])
+    assert charts.ratings.rows == ()
+    assert "No year has been assessed yet" in charts.ratings.description
+    ET.fromstring(str(charts.ratings.svg))
