@@ -19,12 +19,13 @@ from django.views.decorators.http import require_POST
 
 from assessments import marking, queries
 from assessments.forms import COMMENT_MAX_LENGTH, MARK_RATING_CHOICES, MarkForm, SummaryForm
+from assessments.lookups import result_of, year_of
 from assessments.marking import MarkingClosed, StaleMark, StaleSummary
 from assessments.models import Assessment, CriterionSummary, ElementResult
 from assessments.responses import saved_now, year_locked
 from assessments.sampling import sampling_state
 from assessments.services import YearLocked
-from cse_portal.web import first_form_error, get_for_org, is_htmx, partial, redirect_to, safe_next
+from cse_portal.web import first_form_error, is_htmx, partial, redirect_to, safe_next
 from organisations.decorators import require
 from organisations.permissions import Action, can
 from standards.models import Criterion
@@ -32,23 +33,6 @@ from standards.models import Criterion
 MARK_LAYOUTS = frozenset({"element", "grid"})
 MARK_TEMPLATE = "assessments/_assessor_form.html"
 _VALID_MARKS = frozenset(value for value, _label in MARK_RATING_CHOICES)
-
-
-def _assessment(request: HttpRequest, year: int) -> Assessment:
-    assessment = get_for_org(Assessment, request.organisation, year=year)
-    assessment.organisation = request.organisation
-    return assessment
-
-
-def _result(request: HttpRequest, assessment: Assessment, ref: str) -> ElementResult:
-    result = get_for_org(
-        ElementResult.objects.select_related("element"),
-        request.organisation,
-        assessment=assessment,
-        element__ref=ref,
-    )
-    result.assessment = assessment
-    return result
 
 
 def mark_context(
@@ -105,8 +89,8 @@ def _sent_marks(request: HttpRequest, form: MarkForm) -> dict:
 def assessor_mark(request: HttpRequest, year: int, ref: str) -> HttpResponse:
     """Save the assessor's rating, sampled mark and comment of one element (``layout``:
     "element" for its page, "grid" for a grid row). Only the fields sent are written."""
-    assessment = _assessment(request, year)
-    result = _result(request, assessment, ref)
+    assessment = year_of(request, year)
+    result = result_of(request, assessment, ref)
     layout = request.POST.get("layout")
     if layout not in MARK_LAYOUTS:
         layout = "element"
@@ -230,7 +214,7 @@ def summaries(request: HttpRequest, year: int) -> HttpResponse:
     """GET: the assessor's findings per criterion and overall, as forms for an assessor while
     the year is in review, to read for everyone else. POST (assessors only): save one of
     them (``part``: a criterion's ref, or "overall")."""
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     may_write = marking.may_mark(request.membership, assessment)
     rows = _summary_rows(assessment)
     status = 200
@@ -316,7 +300,7 @@ def sample(request: HttpRequest, year: int) -> HttpResponse:
     while the year is in review, a checkbox per element (``?propose=1`` ticks the proposed
     sample) and a button to confirm. POST (assessors only) applies the changes made to the
     ticks: ``was`` lists the elements the form showed ticked, ``ref`` those ticked now."""
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     state = sampling_state(assessment)
     may_write = marking.may_mark(request.membership, assessment)
     if request.method == "POST":

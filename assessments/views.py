@@ -28,11 +28,12 @@ from assessments.forms import (
     SelfAssessmentForm,
     YearDetailsForm,
 )
+from assessments.lookups import result_of, year_of
 from assessments.marking_views import mark_context
 from assessments.models import Assessment, ElementResult
 from assessments.responses import saved_now, year_locked
 from assessments.services import YearLocked
-from cse_portal.web import first_form_error, get_for_org, is_htmx, partial, redirect_to, safe_next
+from cse_portal.web import first_form_error, is_htmx, partial, redirect_to, safe_next
 from organisations.decorators import require
 from organisations.permissions import Action, can
 
@@ -42,23 +43,6 @@ LAYOUTS = frozenset({"element", "grid", "notes"})
 SELF_RATINGS = frozenset(value for value, _label in SELF_RATING_CHOICES)
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _assessment(request: HttpRequest, year: int) -> Assessment:
-    assessment = get_for_org(Assessment, request.organisation, year=year)
-    assessment.organisation = request.organisation  # the same row: no second query
-    return assessment
-
-
-def _result(request: HttpRequest, assessment: Assessment, ref: str) -> ElementResult:
-    result = get_for_org(
-        ElementResult.objects.select_related("element"),
-        request.organisation,
-        assessment=assessment,
-        element__ref=ref,
-    )
-    result.assessment = assessment
-    return result
 
 
 def _may_edit(request: HttpRequest, assessment: Assessment) -> bool:
@@ -135,7 +119,7 @@ def _opened_message(assessment: Assessment) -> str:
 @require(Action.OPEN_YEAR)
 def year_details(request: HttpRequest, year: int) -> HttpResponse:
     """The kind and the assessor's visit date of a year; refused (403) once it is finalised."""
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     if assessment.is_finalised:
         return year_locked(request, assessment, YearLocked(assessment))
     form = YearDetailsForm(
@@ -173,7 +157,7 @@ def year_details(request: HttpRequest, year: int) -> HttpResponse:
 def year_delete(request: HttpRequest, year: int) -> HttpResponse:
     """GET: what deleting the year would remove, or why it may not be deleted. POST: delete
     it (the history keeps the record)."""
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     if assessment.is_finalised:
         return year_locked(request, assessment, YearLocked(assessment))
     if request.method == "POST":
@@ -204,7 +188,7 @@ def year_delete(request: HttpRequest, year: int) -> HttpResponse:
 
 @require(Action.VIEW)
 def year_grid(request: HttpRequest, year: int) -> HttpResponse:
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     criteria = queries.criteria_of(assessment)
     filter_form = GridFilterForm(request.GET or None, criteria=criteria)
     filters = filter_form.filters()
@@ -238,7 +222,7 @@ def year_grid(request: HttpRequest, year: int) -> HttpResponse:
 
 @require(Action.VIEW)
 def element_detail(request: HttpRequest, year: int, ref: str) -> HttpResponse:
-    return _element_page(request, _assessment(request, year), ref)
+    return _element_page(request, year_of(request, year), ref)
 
 
 def _element_page(
@@ -317,8 +301,8 @@ def self_assessment(request: HttpRequest, year: int, ref: str) -> HttpResponse:
     """Save the self-rating and notes of one element: from its page both, from a grid row
     the rating alone (``layout=grid``) or the notes alone (``layout=notes``). Only the fields
     sent are written; the answer redraws the form that was sent."""
-    assessment = _assessment(request, year)
-    result = _result(request, assessment, ref)
+    assessment = year_of(request, year)
+    result = result_of(request, assessment, ref)
     layout = request.POST.get("layout")
     if layout not in LAYOUTS:
         layout = "element"

@@ -15,18 +15,12 @@ from django.views.decorators.http import require_POST
 
 from assessments import finalise, workflow
 from assessments.forms import MoveNoteForm, OverrideForm
+from assessments.lookups import year_of
 from assessments.models import Assessment
 from assessments.outcome import outcome_of
 from assessments.workflow import MOVES, Move, MoveRefused
-from cse_portal.web import get_for_org
 from organisations.decorators import require
 from organisations.permissions import Action
-
-
-def _assessment(request: HttpRequest, year: int) -> Assessment:
-    assessment = get_for_org(Assessment, request.organisation, year=year)
-    assessment.organisation = request.organisation  # the same row: no second query
-    return assessment
 
 
 def _to_year(request: HttpRequest, assessment: Assessment) -> HttpResponse:
@@ -82,7 +76,7 @@ def _simple_move(
     make,
     context=None,
 ) -> HttpResponse:
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     form = MoveNoteForm(request.POST or None, **form_kwargs)
     if request.method == "POST" and form.is_valid():
         try:
@@ -119,7 +113,7 @@ def year_submit(request: HttpRequest, year: int) -> HttpResponse:
 @require_POST
 def year_start_review(request: HttpRequest, year: int) -> HttpResponse:
     """POST (the status panel's button): the assessor takes up a submitted year."""
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     try:
         workflow.start_review(assessment, acting_user=request.user)
     except MoveRefused as refused:
@@ -181,7 +175,7 @@ def year_finalise(request: HttpRequest, year: int) -> HttpResponse:
     """GET: the pre-finalise check (blocking items, then warnings, each linking its
     element), the outcome, the override form and the confirmation. POST: finalise (the
     check runs again under the year's lock)."""
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     form = MoveNoteForm(request.POST or None, label="Note (optional)")
     override_form = OverrideForm(
         initial={
@@ -215,7 +209,7 @@ def year_finalise(request: HttpRequest, year: int) -> HttpResponse:
 def year_override(request: HttpRequest, year: int) -> HttpResponse:
     """POST: the assessor's own recommendation and its reason (or none: the computed one
     stands). A refused form is shown on the finalise page with what was typed."""
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     override_form = OverrideForm(request.POST)
     error = ""
     if override_form.is_valid():

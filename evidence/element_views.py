@@ -15,7 +15,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessments.models import Assessment, ElementResult
+from assessments.lookups import result_of, year_of
+from assessments.models import Assessment
 from assessments.queries import element_page
 from assessments.responses import saved_now, year_locked
 from assessments.services import YearLocked
@@ -27,23 +28,6 @@ from organisations.decorators import require
 from organisations.permissions import Action
 
 NOTE_FORM = "assessments/_link_note_form.html"
-
-
-def _assessment(request: HttpRequest, year: int) -> Assessment:
-    assessment = get_for_org(Assessment, request.organisation, year=year)
-    assessment.organisation = request.organisation  # the same row: no second query
-    return assessment
-
-
-def _result(request: HttpRequest, assessment: Assessment, ref: str) -> ElementResult:
-    result = get_for_org(
-        ElementResult.objects.select_related("element"),
-        request.organisation,
-        assessment=assessment,
-        element__ref=ref,
-    )
-    result.assessment = assessment
-    return result
 
 
 def _link(request: HttpRequest, assessment: Assessment, link_pk: int) -> EvidenceLink:
@@ -77,8 +61,8 @@ def _link_context(link: EvidenceLink, **extra) -> dict:
 @require(Action.EDIT_EVIDENCE)
 def element_evidence_search(request: HttpRequest, year: int, ref: str) -> HttpResponse:
     """The library search as a partial list (HTMX); the element page shows the same with ?q=."""
-    assessment = _assessment(request, year)
-    result = _result(request, assessment, ref)
+    assessment = year_of(request, year)
+    result = result_of(request, assessment, ref)
     query = request.GET.get("q", "")[:SEARCH_MAX_LENGTH]
     search = queries.search_evidence(request.organisation, assessment, result.element, query)
     return render(
@@ -103,8 +87,8 @@ def element_link(request: HttpRequest, year: int, ref: str) -> HttpResponse:
     HTMX (the element page's library search) gets the search hit saying so, with the list of
     linked evidence swapped out of band; a plain post a message and a redirect to ``next``.
     """
-    assessment = _assessment(request, year)
-    result = _result(request, assessment, ref)
+    assessment = year_of(request, year)
+    result = result_of(request, assessment, ref)
     if assessment.is_finalised:
         return year_locked(request, assessment, YearLocked(assessment))
     element_url = _element_url(assessment, ref)
@@ -160,7 +144,7 @@ def element_link(request: HttpRequest, year: int, ref: str) -> HttpResponse:
 @require_POST
 def link_note(request: HttpRequest, year: int, link_pk: int) -> HttpResponse:
     """Save the note of one link: how the item supports the element in this year."""
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     link = _link(request, assessment, link_pk)
     submitted = request.POST.get("note", link.note)
     if assessment.is_finalised:
@@ -207,7 +191,7 @@ def link_note(request: HttpRequest, year: int, link_pk: int) -> HttpResponse:
 @require_POST
 def link_confirm(request: HttpRequest, year: int, link_pk: int) -> HttpResponse:
     """Re-confirm a carried-forward link for this year."""
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     link = _link(request, assessment, link_pk)
     try:
         services.confirm_link(link, acting_user=request.user)
@@ -230,7 +214,7 @@ def link_confirm(request: HttpRequest, year: int, link_pk: int) -> HttpResponse:
 @require_POST
 def link_unlink(request: HttpRequest, year: int, link_pk: int) -> HttpResponse:
     """Remove the item from the element in this year; it stays in the library."""
-    assessment = _assessment(request, year)
+    assessment = year_of(request, year)
     link = _link(request, assessment, link_pk)
     try:
         services.unlink(link, acting_user=request.user)
