@@ -667,19 +667,8 @@ def grid_table(context, group: CriterionGroup) -> SafeString:
 # self-rating (on change, one save at a time, swapped only if the form still shows what that
 # save sent) or by a plain post.
 
-_MARK_OPTIONS = {
-    selected: SafeString(
-        "".join(
-            _OPTION(
-                value=value,
-                selected=_SELECTED if value == selected else EMPTY,
-                label=value or label,
-            )
-            for value, label in SELF_RATING_CHOICES
-        )
-    )
-    for selected in _VALID_RATINGS
-}
+# The same short options as the self-rating select: one drawing of the rating choices.
+_MARK_OPTIONS = _GRID_OPTIONS
 _MARK_FORM = Fragment(
     '<form id="mark-{anchor}" class="mark-form mark-form-grid" method="post" '
     'action="{action}"{stale_attr}{htmx}>\n{csrf}\n'
