@@ -21,7 +21,6 @@ NAV_SECTIONS = {
     "member-end-date": "members",
     "invitation-revoke": "members",
     "audit-log": "audit",
-    "progression": "progression",
 }
 
 
@@ -41,6 +40,8 @@ def nav_section(request: HttpRequest) -> str:
         return "evidence"
     if name.startswith("action"):
         return "actions"
+    if name.startswith("progression"):
+        return "progression"
     return "assessments"
 
 

@@ -34,6 +34,9 @@ def test_the_standard_keeps_the_organisation_sections(client, org, lead, cse_sta
         ("org:evidence-list", [], "org:evidence-list"),
         ("org:evidence-add", [], "org:evidence-list"),
         ("org:members", [], "org:members"),
+        ("org:progression", [], "org:progression"),
+        ("org:progression-import", [], "org:progression"),
+        ("org:action-list", [], "org:action-list"),
     ],
 )
 def test_the_current_section_is_marked(client, org, org_admin, name, args, current):
