@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import export_views, import_views, views
+from reports import export_views, import_views, report_views, views
 
 urlpatterns = [
     path("", views.progression_page, name="progression"),
@@ -11,4 +11,18 @@ urlpatterns = [
     path("export.xlsx", export_views.export_xlsx, name="progression-export-xlsx"),
     path("import/", import_views.import_upload, name="progression-import"),
     path("import/confirm/", import_views.import_confirm, name="progression-import-confirm"),
+    # Board reports: asked for here, rendered by a Celery worker (reports.tasks).
+    path("board-reports/", report_views.board_reports, name="board-reports"),
+    path("board-reports/status/", report_views.board_reports_status, name="board-reports-status"),
+    path("board-reports/new/", report_views.board_report_new, name="board-report-new"),
+    path(
+        "board-reports/<int:report_pk>/download/",
+        report_views.board_report_download,
+        name="board-report-download",
+    ),
+    path(
+        "board-reports/<int:report_pk>/retry/",
+        report_views.board_report_retry,
+        name="board-report-retry",
+    ),
 ]

@@ -188,3 +188,32 @@ class ActionFactory(factory.django.DjangoModelFactory):
     element = factory.SubFactory(ElementFactory)
     description = factory.Sequence(lambda n: f"Improvement {n}: review the complaints process.")
     due_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=60))
+
+
+class BoardReportFactory(factory.django.DjangoModelFactory):
+    """A board report job of a year (give ``assessment``); ``done=True`` stores a small PDF
+    under its id's name (set MEDIA_ROOT to a temporary folder)."""
+
+    class Meta:
+        model = "reports.BoardReport"
+        skip_postgeneration_save = True
+
+    class Params:
+        done = factory.Trait(status="done", pages=9)
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    organisation = factory.SelfAttribute("assessment.organisation")
+    meeting = "Board of Directors"
+    meeting_date = factory.LazyFunction(timezone.localdate)
+    author = "Jo Bloggs, Quality Lead"
+    sponsor = "Chief Executive"
+    purpose = "information"
+    assurance = "reasonable"
+    recommendation = "The Board is asked to note the outcome."
+
+    @factory.post_generation
+    def stored(report, create, extracted, **kwargs):
+        if create and report.status == "done" and not report.file:
+            from django.core.files.base import ContentFile
+
+            report.file.save(report.storage_name, ContentFile(b"%PDF-1.7 board report"))

@@ -42,6 +42,7 @@ from standards.models import Element
 from tests.evidence.samples import PDF
 from tests.factories import (
     ActionFactory,
+    BoardReportFactory,
     EvidenceLinkFactory,
     EvidenceVersionFactory,
     FileEvidenceFactory,
@@ -186,6 +187,9 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
         element=Element.objects.get(standard=y2018.standard, ref="2.1.4"),
         owner=lead,
     )
+    # A finished board report (downloaded) and a failed one (its "Try again" form is walked).
+    report = BoardReportFactory(assessment=y2018, done=True)
+    BoardReportFactory(assessment=y2018, status="failed", error="Probe failure.")
     invitation_token = "malformed-input-probe-invitation"
     invitation = InvitationFactory(organisation=org, invited_by=admin, token=invitation_token)
     return World(
@@ -207,6 +211,7 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
             "ref": element.ref,
             "link_pk": str(link.pk),
             "action_pk": str(action.pk),
+            "report_pk": str(report.pk),
             "uidb64": urlsafe_base64_encode(force_bytes(lead.pk)),
             "token": invitation_token,
             "token_pk": str(api_token.pk),  # the lead's personal API token

@@ -17,6 +17,7 @@ from organisations.models import Membership, Role
 from tests.factories import (
     ActionFactory,
     AssessmentFactory,
+    BoardReportFactory,
     ElementFactory,
     ElementResultFactory,
     EvidenceLinkFactory,
@@ -44,6 +45,7 @@ class OrgA:
     version: object = None
     link: object = None  # an evidence link to element 1.1.1 of the assessment
     action: object = None  # an improvement action on element 1.1.1 of the assessment
+    report: object = None  # a finished board report of the assessment
 
 
 # Keyword → a real value from organisation A. A new kind of keyword needs a line here: name
@@ -58,6 +60,7 @@ KWARGS: dict[str, Callable[[OrgA], object]] = {
     "ref": lambda a: a.link.element.ref,
     "link_pk": lambda a: a.link.pk,
     "action_pk": lambda a: a.action.pk,
+    "report_pk": lambda a: a.report.pk,
 }
 
 
@@ -143,6 +146,7 @@ def a(org, settings, tmp_path) -> OrgA:
         evidence__organisation=org, assessment=orga.assessment, element=element
     )
     orga.action = ActionFactory(raised_in=orga.assessment, element=element)
+    orga.report = BoardReportFactory(assessment=orga.assessment, done=True)
     return orga
 
 
@@ -179,6 +183,8 @@ def test_members_of_another_org_get_404(client, a, other_org, url, role):
     a.link.refresh_from_db()  # not unlinked
     a.action.refresh_from_db()  # not moved on
     assert a.action.status == "open"
+    a.report.refresh_from_db()  # not queued again
+    assert a.report.status == "done"
     assert a.link.note == "Supports this element."
 
 
