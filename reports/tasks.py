@@ -12,6 +12,14 @@ logger = logging.getLogger(__name__)
 
 # Faults that pass: the database restarting, a lost connection, a full disk freed again.
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+# A delivery that meets another's fresh claim looks again this often (seconds) until the claim
+# is stale or the job finished.
+BUSY_POLL = 10
+
+
+def busy_retries() -> int:
+    """Enough looks to outlast a claim, and the attempts' retries besides."""
+    return int(jobs.stale_after().total_seconds() // BUSY_POLL) + 2 * jobs.MAX_ATTEMPTS + 2
 
 
 @shared_task(
@@ -31,7 +39,7 @@ def render_board_report(self, report_id: int) -> str:
     if claimed.outcome is jobs.Outcome.BUSY:
         # Another delivery holds a fresh claim; if its worker was lost, the claim goes stale
         # and this delivery takes the job over then (a finished job is left alone).
-        raise self.retry(countdown=claimed.retry_in)
+        raise self.retry(countdown=min(claimed.retry_in, BUSY_POLL), max_retries=busy_retries())
     if claimed.outcome is not jobs.Outcome.CLAIMED:
         return claimed.outcome.value
     report = claimed.report
@@ -39,6 +47,9 @@ def render_board_report(self, report_id: int) -> str:
         jobs.render(report)
     except TRANSIENT as exc:
         logger.warning("Board report %s: transient fault, retrying: %s", report_id, exc)
+        if self.request.retries >= (self.max_retries or 0):  # no retry left: fail it now
+            jobs.fail(report, jobs.describe_error(exc))
+            return "failed"
         if jobs.release(report, jobs.describe_error(exc)):
             raise
         return "failed"
