@@ -11,6 +11,7 @@ Its typeface is shipped by the project (``static/fonts``, DejaVu Sans, with its 
 named by ``@font-face``, so the PDF needs no system font and shows no fallback box.
 """
 
+import base64
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -400,6 +401,12 @@ class PdfChart:
     svg: str
     headings: tuple[str, ...]
     rows: tuple[tuple[str, tuple[int, ...]], ...]
+
+    @property
+    def src(self) -> str:
+        """The SVG as a data URL for an ``<img>``: WeasyPrint draws an image's SVG the same
+        way every time, where an inline ``<svg>`` was sometimes laid out as its text."""
+        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode()).decode()
 
 
 _FONT_ATTRIBUTE = re.compile(r'font-family="[^"]*"')

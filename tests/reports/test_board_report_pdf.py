@@ -22,6 +22,7 @@ from reports.board_report import (
     render_board_report_html,
     render_board_report_pdf,
 )
+from reports.charts import progression_charts
 from standards.models import Criterion, Element
 
 POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdfinfo", "pdffonts"))
@@ -139,6 +140,8 @@ def test_the_figures_criteria_and_changes_are_in_the_report(report):
     body = _words(" ".join(texts))
     assert "1. The 2018 figures" in body
     assert "Ratings per year" in body and "Compliance Plus per year" in body
+    # the charts are drawn, not laid out as the SVG's text run together
+    assert "yearStacked" not in body and "0102030405" not in body.replace(" ", "")
     # The figures table: CP 14 (12 in 2017, +2), PC 3.
     assert re.search(r"CP Compliance Plus 14 12 \+2", body)
     assert re.search(r"PC Partial Compliance 3 3 0", body)
@@ -231,3 +234,19 @@ def test_the_demo_report_renders_in_under_five_seconds(y2018):
     assert pages > 3
     limit = float(os.environ.get("BOARD_REPORT_SECONDS", "5"))
     assert elapsed < limit, f"{elapsed:.2f} s"
+
+
+@pytest.mark.xfail(
+    reason="reports/charts.py still relies on ElementTree's global default namespace, which "
+    "WeasyPrint's metadata module re-registers; the charts' owner is fixing it",
+    strict=False,
+)
+def test_the_progression_charts_are_still_plain_svg_after_a_pdf(y2018):
+    """WeasyPrint registers ElementTree's default namespace for its own metadata; the charts
+    drawn after a PDF (the page, in the same worker) must still be ``<svg …>``, not
+    ``<ns0:svg …>`` (they were, before the charts stopped relying on that registry)."""
+    render_board_report_pdf(y2018, CoverSheet())
+    chart = progression_charts([("2031", {"CP": 3, "C": 50, "PC": 4, "NC": 0})])
+    for svg in (str(chart.ratings.svg), str(chart.compliance_plus.svg)):
+        assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"'), svg[:60]
+        assert "ns0:" not in svg
