@@ -26,8 +26,15 @@ from assessments.models import RATING_ORDER
 from assessments.outcome import RATING_NAMES
 
 SVG_NS = "http://www.w3.org/2000/svg"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+XLINK_NS = "http://www.w3.org/1999/xlink"
+
+
+def _register_namespaces() -> None:
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+
+
+_register_namespaces()
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Liberation Sans', Arial, sans-serif"
 INK = "#1a1a1a"
@@ -281,4 +288,8 @@ def _finish(
             anchor = "end" if "y" in classes else "middle"
             for text in node.iter(_q("text")):
                 text.set("text-anchor", anchor)
+    # ElementTree's namespace prefixes are one registry for the whole process, and WeasyPrint
+    # registers its own when it writes a PDF: set ours again before each serialisation, or
+    # the charts drawn after a PDF come out as <ns0:svg>, which a browser does not draw.
+    _register_namespaces()
     return mark_safe(ET.tostring(root, encoding="unicode"))  # noqa: S308 - our own SVG

@@ -63,3 +63,16 @@ def test_no_years_yet():
     assert charts.ratings.rows == ()
     assert "No year has been assessed yet" in charts.ratings.description
     ET.fromstring(str(charts.ratings.svg))
+
+
+def test_the_svg_stays_plain_svg_after_another_library_registers_namespaces():
+    """WeasyPrint registers XML namespaces of its own when a PDF is written; the charts drawn
+    after that in the same process must still be plain ``<svg>`` a browser draws inline."""
+    ET.register_namespace("svg", "http://www.w3.org/2000/svg")
+    ET.register_namespace("xl", "http://www.w3.org/1999/xlink")
+    try:
+        charts = progression_charts([("2020", {"CP": 1, "C": 2, "PC": 3, "NC": 4})])
+        svg = str(charts.ratings.svg)
+        assert svg.startswith("<svg") and "<svg:" not in svg
+    finally:
+        ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
