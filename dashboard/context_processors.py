@@ -40,7 +40,7 @@ def nav_section(request: HttpRequest) -> str:
         return "evidence"
     if name.startswith("action"):
         return "actions"
-    if name.startswith("progression"):
+    if name.startswith(("progression", "board-report")):
         return "progression"
     return "assessments"
 

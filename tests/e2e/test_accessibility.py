@@ -33,6 +33,8 @@ PAGES = {
     "action": "/o/demo/actions/{action}/",
     "element 2.1.4 in 2018 (its actions)": "/o/demo/assessments/2018/elements/2.1.4/",
     "progression (Annex One, charts, what changed)": "/o/demo/progression/",
+    "board reports": "/o/demo/progression/board-reports/",
+    "ask for a board report": "/o/demo/progression/board-reports/new/?year=2018",
 }
 EDITOR_PAGES = {
     "add evidence": "/o/demo/evidence/new/",

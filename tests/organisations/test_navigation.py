@@ -36,6 +36,8 @@ def test_the_standard_keeps_the_organisation_sections(client, org, lead, cse_sta
         ("org:members", [], "org:members"),
         ("org:progression", [], "org:progression"),
         ("org:progression-import", [], "org:progression"),
+        ("org:board-reports", [], "org:progression"),
+        ("org:board-report-new", [], "org:progression"),
         ("org:action-list", [], "org:action-list"),
     ],
 )
