@@ -40,7 +40,7 @@ from reports.annex_one import (
     parse_annex_one,
     render_annex_one,
 )
-from reports.progression import annex_one_rows
+from reports.progression import annex_one_rows, year_labels
 from standards.models import Element
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -93,9 +93,16 @@ def annex_one_csv(organisation: Organisation) -> str:
     return render_annex_one(years, rows)
 
 
-def year_labels(years: list[int]) -> list[str]:
-    """As the board paper heads its columns: ``2014``, ``Y1 2015``, ``Y2 2016``, …"""
-    return [str(year) if i == 0 else f"Y{i} {year}" for i, year in enumerate(years)]
+def chart_headings(organisation: Organisation, years: list[int]) -> list[str]:
+    """The years' headings as the progression page and the board paper give them ("2014",
+    "Y1 2015", …, a reassessment starting a new cycle): one rule, reports.progression's."""
+    kinds = dict(
+        Assessment.objects.filter(organisation=organisation, year__in=years).values_list(
+            "year", "kind"
+        )
+    )
+    labels = year_labels([(year, kinds.get(year, "")) for year in years])
+    return [labels[year] for year in years]
 
 
 @dataclass(frozen=True)
@@ -157,7 +164,7 @@ def element_notes(organisation: Organisation) -> list[ElementNote]:
 
 def annex_one_xlsx(organisation: Organisation) -> bytes:
     """The workbook: "Annex One" (the import layout), "Chart" (styled like the progression
-    chart) and "Comments and actions". Five queries."""
+    chart) and "Comments and actions". Six queries."""
     years, rows = annex_one_rows(organisation)
     workbook = Workbook()
     layout = workbook.active
@@ -203,7 +210,9 @@ def _write_chart(
     fills = {r: PatternFill("solid", fgColor=bg) for r, (bg, _) in RATING_FILLS.items()}
     fonts = {r: Font(bold=True, color=fg) for r, (_, fg) in RATING_FILLS.items()}
     width = 2 + len(years)
-    for column, heading in enumerate(["Ref", "Element", *year_labels(years)], start=1):
+    for column, heading in enumerate(
+        ["Ref", "Element", *chart_headings(organisation, years)], start=1
+    ):
         cell = _put(sheet, 1, column, heading)
         cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, BOX
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)

@@ -184,6 +184,20 @@ def test_the_chart_sheet_is_styled_like_the_chart(workbook):
     assert key["PC"] == "Partial Compliance" and key["X"].startswith("Sampled")
 
 
+def test_the_chart_sheet_heads_its_years_as_the_progression_page_does(client, seeded, lead):
+    """A reassessment starts a new cycle: its year is headed by itself, the next "Y1"."""
+    from assessments.models import Assessment
+    from reports.progression import progression
+
+    seeded.assessments.filter(year=2017).update(kind=Assessment.Kind.REASSESSMENT)
+    client.force_login(lead)
+    response = client.get(reverse("org:progression-export-xlsx", args=[seeded.slug]))
+    header = rows_of(load_workbook(io.BytesIO(response.content))["Chart"])[0]
+    page_labels = [column.label for column in progression(seeded).columns]
+    assert header == ["Ref", "Element", "2014", "Y1 2015", "Y2 2016", "2017", "Y1 2018"]
+    assert header[2:] == page_labels
+
+
 def test_the_comments_sheet_holds_every_result_with_its_notes_and_actions(workbook):
     sheet = workbook["Comments and actions"]
     rows = rows_of(sheet)
