@@ -233,3 +233,44 @@ def test_the_progression_charts_are_still_plain_svg_after_a_pdf(y2018):
     for svg in (str(chart.ratings.svg), str(chart.compliance_plus.svg)):
         assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"'), svg[:60]
         assert "ns0:" not in svg
+
+
+@needs_poppler
+def test_the_four_ratings_stay_apart_when_printed_in_greyscale(tmp_path):
+    """Each rating's Annex One cell, drawn by the report's own stylesheet and printed in
+    greyscale: CP and C plain at clearly different lightnesses, PC and NC textured (their
+    stripes show as a spread of greys) and apart from each other."""
+    from PIL import Image, ImageStat
+    from weasyprint import HTML
+
+    from reports.board_report import STYLESHEET, _static_dir
+
+    css = (_static_dir() / STYLESHEET).read_text(encoding="utf-8")
+    cells = "".join(
+        f'<section style="page-break-after: always"><table style="width: 100%">'
+        f'<tr><td class="cell r-{rating}" style="height: 28mm"></td></tr></table></section>'
+        for rating in ("CP", "C", "PC", "NC")
+    )
+    html = (
+        f"<html><head><style>{css} @page {{ size: 40mm 40mm; margin: 2mm; "
+        "@top-left { content: none } @top-right { content: none } "
+        "@bottom-left { content: none } @bottom-right { content: none } }</style></head>"
+        f"<body>{cells}</body></html>"
+    )
+    pdf = tmp_path / "cells.pdf"
+    pdf.write_bytes(HTML(string=html).write_pdf())
+    subprocess.run(
+        ["pdftoppm", "-gray", "-r", "100", "-png", str(pdf), str(tmp_path / "cell")], check=True
+    )
+    stats = {}
+    for page, rating in enumerate(("CP", "C", "PC", "NC"), start=1):
+        image = Image.open(tmp_path / f"cell-{page}.png").convert("L")
+        w, h = image.size
+        middle = ImageStat.Stat(image.crop((w // 4, h // 3, 3 * w // 4, 2 * h // 3)))
+        stats[rating] = (middle.mean[0], middle.stddev[0])
+    (cp, _), (c, _) = stats["CP"], stats["C"]
+    assert c - cp > 100, stats  # a dark cell and a light one
+    assert stats["CP"][1] < 5 and stats["C"][1] < 5, stats  # both plain
+    assert stats["PC"][1] > 15 and stats["NC"][1] > 15, stats  # both textured
+    assert abs(stats["PC"][0] - stats["NC"][0]) > 20, stats  # and apart
+    assert abs(stats["PC"][0] - c) > 20 and abs(stats["NC"][0] - cp) > 20, stats
