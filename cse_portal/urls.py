@@ -5,6 +5,9 @@ from django.urls import include, path
 from accounts.forms import EmailAuthenticationForm
 from cse_portal import views
 
+# An unexpected error: 500, or 503 while the database cannot be reached (cse_portal.views).
+handler500 = "cse_portal.views.server_error_page"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

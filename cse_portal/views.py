@@ -1,9 +1,14 @@
-"""Site-wide pages that belong to no one app: the landing redirect and the health check."""
+"""Site-wide pages that belong to no one app: the landing redirect, the health check and the
+answer to an unexpected error (``handler500``: 503 while the database cannot be reached)."""
+
+import sys
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
+from django.views.defaults import server_error
 
 from dashboard.queries import assessor_overview
 from organisations.models import Role
@@ -29,3 +34,33 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+# A database that cannot be reached (stopped, restarting, a dropped connection) or a
+# transaction it refused for a moment (deadlock, serialisation): the request may simply be
+# sent again, so the answer is 503 with Retry-After, not a 500.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether ``exc``, or an exception it was raised from, is the database's unavailability."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DATABASE_UNAVAILABLE):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def server_error_page(request: HttpRequest) -> HttpResponse:
+    """``handler500``: Django calls it while handling the exception (``sys.exc_info()``).
+    Neither page touches the database: both are plain templates, drawn without the request."""
+    if database_unavailable(sys.exc_info()[1]):
+        page = loader.get_template("503.html").render()
+        response = HttpResponse(page, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+    return server_error(request)
