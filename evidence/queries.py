@@ -12,7 +12,19 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -64,16 +76,24 @@ class LibraryYear:
 
 def library_years(organisation: Organisation) -> list[LibraryYear]:
     """The organisation's years, latest first (the first is its current year), each with the
-    number of carried-forward links still to re-confirm: one query."""
+    number of carried-forward links still to re-confirm: one query. Only a year that is not
+    finalised counts its links (a finalised year offers no re-confirmation), each through the
+    links' assessment index, instead of grouping every link of every year."""
+    to_reconfirm = (
+        EvidenceLink.objects.filter(
+            assessment=OuterRef("pk"), carried_forward=True, confirmed_at__isnull=True
+        )
+        .order_by()
+        .values("assessment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     rows = (
         Assessment.objects.for_org(organisation)
         .annotate(
-            to_reconfirm=Count(
-                "evidence_links",
-                filter=Q(
-                    evidence_links__carried_forward=True,
-                    evidence_links__confirmed_at__isnull=True,
-                ),
+            to_reconfirm=Case(
+                When(status=Assessment.Status.FINALISED, then=Value(0)),
+                default=Coalesce(Subquery(to_reconfirm), Value(0)),
             )
         )
         .order_by("-year")

@@ -1,0 +1,161 @@
+"""Every main page's server time against the sign-in page's, in one run (issue 7/8, "Load and
+faults"; issue 6/8's progression target).
+
+Builds one large organisation once: 10 years (every element rated each year, some CP, PC and
+NC, a sample marked), 2,000 evidence items each linked to two elements, improvement actions
+and board reports; a quality lead and an assessor. Then measures, with the Django test client
+through the whole middleware stack: the sign-in page, and as the quality lead the dashboard,
+the years list, the year's grid, an element page, the evidence library, the progression page
+and the board reports list; as the assessor (the year in assessor review) the assessor's
+home, the grid and element page with the marking controls, the summaries and the sample.
+
+Prints the median and 90th-percentile milliseconds, the SQL query count and the ratio of each
+page's median to the sign-in page's, and whether it is within 3x (the target of 7/8). Asserts
+nothing about wall time. SQLite by default; ``DATABASE_URL`` for PostgreSQL (flushed).
+"""
+
+import os
+import platform
+import sys
+import time
+from datetime import date
+
+from harness import count_queries, setup_django, timed
+
+YEARS = list(range(2016, 2026))
+ITEMS = 2000
+TARGET = 3.0
+REPEAT = int(os.environ.get("BENCH_REPEAT", "40"))
+
+
+def build(lead, assessor):
+    """The large organisation (reuses bench_portfolio's builder), with varied ratings."""
+    from bench_portfolio import fill
+
+    from actions.models import Action as ImprovementAction
+    from assessments.models import Assessment, ElementResult
+    from organisations.models import Membership, Organisation, Role
+    from reports.models import BoardReport
+
+    fill("large", ITEMS, lead)
+    org = Organisation.objects.get(slug="large")
+    Membership.objects.create(user=assessor, organisation=org, role=Role.ASSESSOR)
+    years = list(Assessment.objects.filter(organisation=org).order_by("year"))
+    results = []
+    for index, assessment in enumerate(years):
+        for n, result in enumerate(
+            ElementResult.objects.filter(assessment=assessment).order_by("element__position")
+        ):
+            rating = "CP" if n % 4 == index % 4 else "PC" if n % 19 == 0 else "C"
+            if n == 30 and index % 3 == 0:
+                rating = "NC"
+            result.rating = result.self_rating = rating
+            result.sampled = (n + index) % 3 == 0
+            result.comment = "Seen at the visit." if rating != "C" else ""
+            results.append(result)
+    ElementResult.objects.bulk_update(results, ["rating", "self_rating", "sampled", "comment"])
+    last = years[-1]
+    # Improvement actions for the PC/NC of the last year, some overdue.
+    pcs = ElementResult.objects.filter(assessment=last, rating__in=["PC", "NC"])
+    ImprovementAction.objects.bulk_create(
+        ImprovementAction(
+            organisation=org, element_id=result.element_id, raised_in=last,
+            description="Remedy the partial compliance.", owner=lead, created_by=lead,
+            due_date=date(last.year, 3 if n % 2 else 12, 1),
+        )
+        for n, result in enumerate(pcs)
+    )  # fmt: skip
+    for assessment in years:
+        BoardReport.objects.create(
+            organisation=org, assessment=assessment, requested_by=lead,
+            meeting="Board", meeting_date=f"{assessment.year}-11-01", author="Lead",
+            sponsor="Chair", purpose="information", assurance="reasonable",
+            recommendation="Note the report.", status="done", pages=12,
+        )  # fmt: skip
+    return org, last
+
+
+def measure(client, label: str, url: str) -> dict:
+    def get():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+
+    median, p90 = timed(get, REPEAT)
+    return {"what": label, "url": url, "queries": count_queries(get), "median": median, "p90": p90}
+
+
+def main() -> None:
+    started = time.perf_counter()
+    setup_django()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+    from assessments.models import Assessment
+    from evidence.models import EvidenceLink
+
+    lead = User.objects.create_user("lead@bench.test", "bench-password-1")
+    assessor = User.objects.create_user("assessor@bench.test", "bench-password-1")
+    org, last = build(lead, assessor)
+    built = time.perf_counter() - started
+    year = last.year
+    base = f"/o/{org.slug}"
+    element = f"{base}/assessments/{year}/elements/2.1.4/"
+
+    anonymous = Client()
+    rows = [measure(anonymous, "sign-in page", "/accounts/login/")]
+    lead_client = Client()
+    lead_client.force_login(lead)
+    rows += [
+        measure(lead_client, "dashboard", f"{base}/"),
+        measure(lead_client, "years list", f"{base}/assessments/"),
+        measure(lead_client, "grid (quality lead)", f"{base}/assessments/{year}/"),
+        measure(lead_client, "element page (quality lead)", element),
+        measure(lead_client, "evidence library", f"{base}/evidence/"),
+        measure(lead_client, "progression (10 years)", f"{base}/progression/"),
+        measure(lead_client, "board reports list", f"{base}/progression/board-reports/"),
+    ]
+    Assessment.objects.filter(pk=last.pk).update(status=Assessment.Status.ASSESSOR_REVIEW)
+    assessor_client = Client()
+    assessor_client.force_login(assessor)
+    rows += [
+        measure(assessor_client, "assessor's home", "/assessor/"),
+        measure(assessor_client, "grid (assessor, marking)", f"{base}/assessments/{year}/"),
+        measure(assessor_client, "element page (assessor, marking)", element),
+        measure(assessor_client, "summaries (assessor)", f"{base}/assessments/{year}/summaries/"),
+        measure(assessor_client, "sample (assessor)", f"{base}/assessments/{year}/sample/"),
+    ]
+
+    links = EvidenceLink.objects.filter(evidence__organisation=org).count()
+    login = rows[0]["median"]
+    print(
+        f"\nMain pages: {len(YEARS)} years, {ITEMS} evidence items, {links} links; "
+        f"{connection.vendor}, DEBUG={settings.DEBUG}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores; median of {REPEAT} requests after one warm-up "
+        f"(built in {built:.0f} s)"
+    )
+    print(
+        f"  {'page':<34} {'queries':>7} {'median ms':>10} {'p90 ms':>8} {'x sign-in':>9}  "
+        f"within {TARGET:g}x"
+    )
+    failures = []
+    for row in rows:
+        ratio = row["median"] / login
+        ok = ratio <= TARGET
+        if not ok:
+            failures.append(row["what"])
+        print(
+            f"  {row['what']:<34} {row['queries']:>7} {row['median']:>10.1f} "
+            f"{row['p90']:>8.1f} {ratio:>8.1f}x  {'yes' if ok else 'NO'}"
+        )
+    print(
+        f"\n  {len(rows) - 1 - len(failures)} of {len(rows) - 1} pages within {TARGET:g}x "
+        f"the sign-in page" + (f"; over: {', '.join(failures)}" if failures else "")
+    )
+    print(f"  whole run: {time.perf_counter() - started:.0f} s")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
