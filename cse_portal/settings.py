@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dashboard",
     "api",
     "audit",
+    "archive",
     "demo",
 ]
 

@@ -29,6 +29,7 @@ LAYERS: list[set[str]] = [
     {"dashboard"},
     {"api"},  # the read-only API reads every app
     {"audit"},  # the audit trail reads every app's history
+    {"archive"},  # organisation archives read and write every app's tables
     {"demo"},
     {"cse_portal"},  # settings, URLs, the landing page, Celery: the project's wiring
 ]
