@@ -327,6 +327,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "actions.send_action_reminders",
         "schedule": crontab(hour=7, minute=5),
     },
+    # Report jobs asked for while the broker could not be reached (reports.jobs.send_unsent).
+    "reports-send-unsent-jobs": {"task": "reports.send_unsent_jobs", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -27,6 +27,7 @@ class Action(StrEnum):
     EDIT_ACTIONS = "edit_actions"  # change an action's details and evidence, its progress
     VERIFY_ACTION = "verify_action"  # mark an action verified (the assessor, at a visit)
     IMPORT_ANNEX_ONE = "import_annex_one"  # import an Annex One CSV/XLSX from the browser
+    EVIDENCE_PACK = "evidence_pack"  # ask for and download a year's evidence pack (a ZIP)
 
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
@@ -45,6 +46,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.RAISE_ACTION,
             Action.EDIT_ACTIONS,
             Action.IMPORT_ANNEX_ONE,
+            Action.EVIDENCE_PACK,
         }
     ),
     Role.QUALITY_LEAD: frozenset(
@@ -58,6 +60,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.RAISE_ACTION,
             Action.EDIT_ACTIONS,
             Action.IMPORT_ANNEX_ONE,
+            Action.EVIDENCE_PACK,
         }
     ),
     Role.ASSESSOR: frozenset(
@@ -70,6 +73,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.REVIEW_YEAR,
             Action.RAISE_ACTION,
             Action.VERIFY_ACTION,
+            Action.EVIDENCE_PACK,
         }
     ),
     Role.GOVERNING_BODY: frozenset({Action.VIEW, Action.REPORTS}),

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("assessments/", include("assessments.urls")),
     path("assessments/", include("evidence.element_urls")),  # the element page's evidence
+    path("assessments/", include("reports.pack_urls")),  # a year's evidence packs
     path("evidence/", include("evidence.urls")),
     path("actions/", include("actions.urls")),  # improvement actions
     path("progression/", include("reports.urls")),  # Annex One, its charts and exports

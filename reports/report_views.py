@@ -121,11 +121,16 @@ def board_report_new(request: HttpRequest) -> HttpResponse:
             report = jobs.request_board_report(
                 assessment, form.cleaned_data, acting_user=request.user
             )
-            messages.success(
-                request,
-                f"The {assessment.year} board report is being made: this page shows when it "
-                "is ready to download.",
-            )
+            if report.sent_at:
+                messages.success(
+                    request,
+                    f"The {assessment.year} board report is being made: this page shows when "
+                    "it is ready to download.",
+                )
+            else:
+                messages.warning(
+                    request, f"The {assessment.year} board report is queued, but {jobs.UNREACHABLE}"
+                )
             return redirect_to(reverse("org:board-reports", args=[org.slug]), f"report-{report.pk}")
     else:
         wanted = parse_int(request.GET.get("year"), 1900, 9999)
@@ -146,8 +151,16 @@ def board_report_retry(request: HttpRequest, report_pk: int) -> HttpResponse:
     report = get_for_org(
         BoardReport.objects.select_related("assessment"), request.organisation, pk=report_pk
     )
-    if jobs.retry_board_report(report, acting_user=request.user):
-        messages.success(request, f"The {report.assessment.year} board report is being made again.")
+    if jobs.retry(report, acting_user=request.user):
+        if report.sent_at:
+            messages.success(
+                request, f"The {report.assessment.year} board report is being made again."
+            )
+        else:
+            messages.warning(
+                request,
+                f"The {report.assessment.year} board report is still queued: {jobs.UNREACHABLE}",
+            )
     elif report.status == BoardReport.Status.DONE:
         messages.info(request, "This report has been made meanwhile: download it below.")
     else:

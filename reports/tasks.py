@@ -1,12 +1,16 @@
-"""Celery tasks of the reports app. The rules of the job are in reports.jobs."""
+"""Celery tasks of the reports app: one thin task a kind of job, each handing its id and its
+work to ``run_job``, and the sweep that sends jobs whose message never reached the broker. The
+rules of the jobs are in reports.jobs."""
 
 import logging
+from collections.abc import Callable
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import InterfaceError, OperationalError
 
 from reports import jobs
+from reports.models import BoardReport, EvidencePack, ReportJob
 
 logger = logging.getLogger(__name__)
 
@@ -16,52 +20,79 @@ TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 # is stale or the job finished.
 BUSY_POLL = 10
 
+# What every job task shares. The outcome is in the job's row, so no result is stored: sending
+# the task then never waits on the result store (with Redis results, a task whose result is
+# kept subscribes to it before it is sent, and a Redis that cannot be reached held the request
+# for 20 seconds and then raised RuntimeError).
+JOB_TASK = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "ignore_result": True,
+    "autoretry_for": TRANSIENT,
+    "max_retries": jobs.MAX_ATTEMPTS + 1,  # the attempts counted in the database stop it first
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+}
+
 
 def busy_retries() -> int:
     """Enough looks to outlast a claim, and the attempts' retries besides."""
     return int(jobs.stale_after().total_seconds() // BUSY_POLL) + 2 * jobs.MAX_ATTEMPTS + 2
 
 
-@shared_task(
-    bind=True,
-    name="reports.render_board_report",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT,
-    max_retries=jobs.MAX_ATTEMPTS + 1,  # the attempts counted in the database stop it first
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-)
-def render_board_report(self, report_id: int) -> str:
-    """Render board report ``report_id`` once, however often this message is delivered."""
-    claimed = jobs.claim(report_id)
+def run_job(task, model: type[ReportJob], job_id: int, work: Callable[[ReportJob], None]) -> str:
+    """Claim job ``job_id`` of ``model`` and do ``work`` on it once, however often this
+    message is delivered; transient faults retry with backoff, others fail the job with the
+    reason the list shows."""
+    claimed = jobs.claim(model, job_id)
     if claimed.outcome is jobs.Outcome.BUSY:
         # Another delivery holds a fresh claim; if its worker was lost, the claim goes stale
         # and this delivery takes the job over then (a finished job is left alone).
-        raise self.retry(countdown=min(claimed.retry_in, BUSY_POLL), max_retries=busy_retries())
+        raise task.retry(countdown=min(claimed.retry_in, BUSY_POLL), max_retries=busy_retries())
     if claimed.outcome is not jobs.Outcome.CLAIMED:
         return claimed.outcome.value
-    report = claimed.report
+    job = claimed.job
     try:
-        jobs.render(report)
+        work(job)
     except TRANSIENT as exc:
-        logger.warning("Board report %s: transient fault, retrying: %s", report_id, exc)
-        if self.request.retries >= (self.max_retries or 0):  # no retry left: fail it now
-            jobs.fail(report, jobs.describe_error(exc))
+        logger.warning("%s %s: transient fault, retrying: %s", model.__name__, job_id, exc)
+        if task.request.retries >= (task.max_retries or 0):  # no retry left: fail it now
+            jobs.fail(job, jobs.describe_error(exc, job))
             return "failed"
-        if jobs.release(report, jobs.describe_error(exc)):
+        if jobs.release(job, jobs.describe_error(exc, job)):
             raise
         return "failed"
     except SoftTimeLimitExceeded:
         jobs.fail(
-            report,
-            "The report took too long to make and was stopped. Try again; if it fails again, "
-            "tell the site's administrators.",
+            job,
+            f"The {job.noun} took too long to make and was stopped. Try again; if it fails "
+            "again, tell the site's administrators.",
         )
         return "failed"
     except Exception as exc:  # a fault in the data or the drawing: retrying will not help
-        logger.exception("Board report %s failed", report_id)
-        jobs.fail(report, jobs.describe_error(exc))
+        logger.exception("%s %s failed", model.__name__, job_id)
+        jobs.fail(job, jobs.describe_error(exc, job))
         return "failed"
     return "done"
+
+
+@shared_task(name="reports.render_board_report", **JOB_TASK)
+def render_board_report(self, report_id: int) -> str:
+    """Render board report ``report_id`` once, however often this message is delivered."""
+    return run_job(self, BoardReport, report_id, jobs.render)
+
+
+@shared_task(name="reports.build_evidence_pack", **JOB_TASK)
+def build_evidence_pack(self, pack_id: int) -> str:
+    """Build evidence pack ``pack_id`` once, however often this message is delivered."""
+    from reports import evidence_pack
+
+    return run_job(self, EvidencePack, pack_id, evidence_pack.build)
+
+
+@shared_task(name="reports.send_unsent_jobs", ignore_result=True)
+def send_unsent_jobs() -> int:
+    """Celery beat, every minute: send the jobs asked for while the broker was away."""
+    return jobs.send_unsent()

@@ -217,3 +217,34 @@ class BoardReportFactory(factory.django.DjangoModelFactory):
             from django.core.files.base import ContentFile
 
             report.file.save(report.storage_name, ContentFile(b"%PDF-1.7 board report"))
+
+
+class EvidencePackFactory(factory.django.DjangoModelFactory):
+    """An evidence pack job of a year (give ``assessment``); ``done=True`` stores a small ZIP
+    under its id's name (set MEDIA_ROOT to a temporary folder)."""
+
+    class Meta:
+        model = "reports.EvidencePack"
+        skip_postgeneration_save = True
+
+    class Params:
+        done = factory.Trait(status="done", file_count=0, missing_count=0)
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    organisation = factory.SelfAttribute("assessment.organisation")
+    sent_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def stored(pack, create, extracted, **kwargs):
+        if create and pack.status == "done" and not pack.file:
+            import io
+            import zipfile
+
+            from django.core.files.base import ContentFile
+
+            data = io.BytesIO()
+            with zipfile.ZipFile(data, "w") as archive:
+                archive.writestr("index.html", "<!DOCTYPE html><title>Evidence pack</title>")
+            pack.file.save(pack.storage_name, ContentFile(data.getvalue()))
+            pack.size = pack.file.size
+            pack.save(update_fields=["size"])

@@ -44,6 +44,7 @@ from tests.factories import (
     ActionFactory,
     BoardReportFactory,
     EvidenceLinkFactory,
+    EvidencePackFactory,
     EvidenceVersionFactory,
     FileEvidenceFactory,
     InvitationFactory,
@@ -190,6 +191,9 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
     # A finished board report (downloaded) and a failed one (its "Try again" form is walked).
     report = BoardReportFactory(assessment=y2018, done=True)
     BoardReportFactory(assessment=y2018, status="failed", error="Probe failure.")
+    # The same for the year's evidence packs.
+    pack = EvidencePackFactory(assessment=y2018, done=True)
+    EvidencePackFactory(assessment=y2018, status="failed", error="Probe failure.")
     invitation_token = "malformed-input-probe-invitation"
     invitation = InvitationFactory(organisation=org, invited_by=admin, token=invitation_token)
     return World(
@@ -212,6 +216,7 @@ def world(seeded, other_org, member_of, settings, tmp_path) -> World:  # noqa: F
             "link_pk": str(link.pk),
             "action_pk": str(action.pk),
             "report_pk": str(report.pk),
+            "pack_pk": str(pack.pk),
             "uidb64": urlsafe_base64_encode(force_bytes(lead.pk)),
             "token": invitation_token,
             "token_pk": str(api_token.pk),  # the lead's personal API token

@@ -21,6 +21,7 @@ from tests.factories import (
     ElementFactory,
     ElementResultFactory,
     EvidenceLinkFactory,
+    EvidencePackFactory,
     EvidenceVersionFactory,
     FileEvidenceFactory,
     InvitationFactory,
@@ -46,6 +47,7 @@ class OrgA:
     link: object = None  # an evidence link to element 1.1.1 of the assessment
     action: object = None  # an improvement action on element 1.1.1 of the assessment
     report: object = None  # a finished board report of the assessment
+    pack: object = None  # a finished evidence pack of the assessment
 
 
 # Keyword → a real value from organisation A. A new kind of keyword needs a line here: name
@@ -61,6 +63,7 @@ KWARGS: dict[str, Callable[[OrgA], object]] = {
     "link_pk": lambda a: a.link.pk,
     "action_pk": lambda a: a.action.pk,
     "report_pk": lambda a: a.report.pk,
+    "pack_pk": lambda a: a.pack.pk,
 }
 
 
@@ -147,6 +150,7 @@ def a(org, settings, tmp_path) -> OrgA:
     )
     orga.action = ActionFactory(raised_in=orga.assessment, element=element)
     orga.report = BoardReportFactory(assessment=orga.assessment, done=True)
+    orga.pack = EvidencePackFactory(assessment=orga.assessment, done=True)
     return orga
 
 
@@ -185,6 +189,8 @@ def test_members_of_another_org_get_404(client, a, other_org, url, role):
     assert a.action.status == "open"
     a.report.refresh_from_db()  # not queued again
     assert a.report.status == "done"
+    a.pack.refresh_from_db()  # not queued again
+    assert a.pack.status == "done"
     assert a.link.note == "Supports this element."
 
 

@@ -30,6 +30,7 @@ raise_action          ✓          ✓            ✓           –
 edit_actions          ✓          ✓            –           –
 verify_action         –          –            ✓           –
 import_annex_one      ✓          ✓            –           –
+evidence_pack         ✓          ✓            ✓           –
 """
 # fmt: on
 

@@ -98,8 +98,8 @@ def test_a_delivery_for_a_deleted_job_does_nothing(report, drawn):
 
 
 def test_two_claims_only_one_wins(report):
-    first = jobs.claim(report.pk)
-    second = jobs.claim(report.pk)
+    first = jobs.claim(BoardReport, report.pk)
+    second = jobs.claim(BoardReport, report.pk)
     assert first.outcome is jobs.Outcome.CLAIMED
     assert second.outcome is jobs.Outcome.BUSY  # a fresh claim: ask again once it is stale
     assert 0 < second.retry_in <= jobs.stale_after().total_seconds()
@@ -108,7 +108,7 @@ def test_two_claims_only_one_wins(report):
 def test_a_job_that_keeps_killing_its_worker_fails_after_max_attempts(report, drawn):
     stale = timezone.now() - jobs.stale_after() - timedelta(seconds=1)
     for _attempt in range(jobs.MAX_ATTEMPTS):
-        claimed = jobs.claim(report.pk)
+        claimed = jobs.claim(BoardReport, report.pk)
         assert claimed.outcome is jobs.Outcome.CLAIMED
         # The worker dies mid-job: the row stays "rendering" until its claim is stale.
         BoardReport.objects.filter(pk=report.pk).update(started_at=stale)
@@ -121,7 +121,7 @@ def test_a_job_that_keeps_killing_its_worker_fails_after_max_attempts(report, dr
 
 
 def test_a_stale_rendering_job_is_taken_over_by_the_redelivered_message(report, drawn):
-    jobs.claim(report.pk)  # a worker claimed it, then was killed (SIGKILL)
+    jobs.claim(BoardReport, report.pk)  # a worker claimed it, then was killed (SIGKILL)
     BoardReport.objects.filter(pk=report.pk).update(
         started_at=timezone.now() - jobs.stale_after() - timedelta(seconds=1)
     )
@@ -133,7 +133,7 @@ def test_a_stale_rendering_job_is_taken_over_by_the_redelivered_message(report, 
 def test_a_fresh_claim_is_not_taken_over(report, drawn, monkeypatch):
     """A delivery that meets a job another worker is rendering asks to run again when that
     claim would be stale, rather than rendering it a second time or dropping it."""
-    jobs.claim(report.pk)
+    jobs.claim(BoardReport, report.pk)
     retried = []
 
     def retry(*args, **kwargs):
@@ -194,7 +194,7 @@ def test_a_failure_is_stored_and_can_be_run_again(
     sent = []
     monkeypatch.setattr(render_board_report, "delay", lambda *args: sent.append(args))
     with django_capture_on_commit_callbacks(execute=True):
-        assert jobs.retry_board_report(report, acting_user=lead) is True
+        assert jobs.retry(report, acting_user=lead) is True
     assert sent == [(report.pk,)]
     assert report.status == Status.QUEUED and report.attempts == 0 and report.error == ""
     assert run(report.pk) == "done"
@@ -203,10 +203,10 @@ def test_a_failure_is_stored_and_can_be_run_again(
 
 
 def test_a_done_or_running_job_is_not_run_again(report, drawn, lead):
-    jobs.claim(report.pk)
+    jobs.claim(BoardReport, report.pk)
     report.refresh_from_db()
     assert not jobs.can_retry(report)
-    assert jobs.retry_board_report(report, acting_user=lead) is False
+    assert jobs.retry(report, acting_user=lead) is False
     assert report.status == Status.RENDERING
     run_stale = timezone.now() - jobs.stale_after() - timedelta(seconds=1)
     BoardReport.objects.filter(pk=report.pk).update(started_at=run_stale)
@@ -218,7 +218,7 @@ def test_a_rerun_replaces_the_file_under_the_same_name(report, drawn, monkeypatc
     run(report.pk)
     BoardReport.objects.filter(pk=report.pk).update(status=Status.FAILED)
     report.refresh_from_db()
-    jobs.retry_board_report(report, acting_user=lead)
+    jobs.retry(report, acting_user=lead)
     monkeypatch.setattr(jobs, "render_pdf", lambda report: (PDF + b"again", 1))
     run(report.pk)
     report.refresh_from_db()
