@@ -313,6 +313,8 @@ def _convert(column: Column, value: Any, archive: Archive) -> Any:
         if not str(value["member"]).startswith("files/") or not isinstance(value.get("name"), str):
             raise ValidationError("not a file reference")
         return FileRef(member=value["member"], old_name=value["name"])
+    if not _json_type_fits(field, value):
+        raise ValidationError(f"not a value of a {type(field).__name__}")
     if isinstance(value, str) and "\x00" in value:
         raise ValidationError("a NUL character")
     python = from_json(field, value)
@@ -323,6 +325,19 @@ def _convert(column: Column, value: Any, archive: Archive) -> Any:
     if isinstance(field, models.CharField) and field.max_length and len(python) > field.max_length:
         raise ValidationError(f"longer than {field.max_length} characters")
     return python
+
+
+def _json_type_fits(field: models.Field, value: Any) -> bool:
+    """The JSON type the writer gives each kind of field (archive.tables.to_json)."""
+    if isinstance(field, models.JSONField):
+        return True
+    if isinstance(field, models.BooleanField):
+        return isinstance(value, bool)
+    if isinstance(field, models.IntegerField):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(field, models.FloatField | models.DurationField):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, str)
 
 
 def _check_organisation(archive: Archive) -> None:
