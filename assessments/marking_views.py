@@ -11,7 +11,7 @@ other's values beside what was typed, and the stored version, so saving again re
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,7 +27,7 @@ from assessments.sampling import sampling_state
 from assessments.services import YearLocked
 from cse_portal.web import first_form_error, is_htmx, partial, redirect_to, safe_next
 from organisations.decorators import require
-from organisations.permissions import Action, can
+from organisations.permissions import Action
 from standards.models import Criterion
 
 MARK_LAYOUTS = frozenset({"element", "grid"})
@@ -209,7 +209,7 @@ def _summary_rows(assessment: Assessment) -> list[dict]:
     return rows
 
 
-@require(Action.VIEW)
+@require(Action.VIEW, post=Action.RATE)
 def summaries(request: HttpRequest, year: int) -> HttpResponse:
     """GET: the assessor's findings per criterion and overall, as forms for an assessor while
     the year is in review, to read for everyone else. POST (assessors only): save one of
@@ -219,8 +219,6 @@ def summaries(request: HttpRequest, year: int) -> HttpResponse:
     rows = _summary_rows(assessment)
     status = 200
     if request.method == "POST":
-        if not can(request.membership, Action.RATE):
-            raise PermissionDenied
         part = request.POST.get("part", "")
         row = next((r for r in rows if r["part"] == part), None)
         if row is None:
@@ -294,7 +292,7 @@ def _criterion(assessment: Assessment, ref: str) -> Criterion:
 # --- the sample ---------------------------------------------------------------------------------
 
 
-@require(Action.VIEW)
+@require(Action.VIEW, post=Action.RATE)
 def sample(request: HttpRequest, year: int) -> HttpResponse:
     """The sampling helper: what the cycle still asks and the sample so far; for an assessor
     while the year is in review, a checkbox per element (``?propose=1`` ticks the proposed
@@ -304,8 +302,6 @@ def sample(request: HttpRequest, year: int) -> HttpResponse:
     state = sampling_state(assessment)
     may_write = marking.may_mark(request.membership, assessment)
     if request.method == "POST":
-        if not can(request.membership, Action.RATE):
-            raise PermissionDenied
         known = {c.ref for c in state.candidates}
         ticked = {ref for ref in request.POST.getlist("ref") if ref in known}
         was = {ref for ref in request.POST.getlist("was") if ref in known}

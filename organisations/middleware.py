@@ -1,15 +1,22 @@
 """Resolves the organisation named in a tenant URL (``/o/<org_slug>/…``).
 
 Anyone who is not a member gets 404 — never 403, which would confirm that the organisation
-exists. Views behind it read ``request.organisation`` and ``request.membership``.
+exists. Views behind it read ``request.organisation`` and ``request.membership``. A tenant view
+that declares no action (``organisations.decorators``) is refused to members too: a page
+whose ``@require`` was forgotten is closed (403, logged as an error), not open to every role.
 """
 
+import logging
 from collections.abc import Callable
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from organisations.decorators import declared_action
 from organisations.models import Membership
+
+logger = logging.getLogger(__name__)
 
 LAST_ORG_SESSION_KEY = "last_org_slug"
 
@@ -49,6 +56,13 @@ class TenantMiddleware:
         membership = find_membership(request.user, slug)
         if membership is None:
             raise Http404("No such organisation")
+        if declared_action(view_func, request.method) is None:
+            logger.error(
+                "%s is a tenant view that declares no action: decorate it with "
+                "@require(Action.…) (organisations.decorators); refused with 403.",
+                getattr(view_func, "__qualname__", view_func),
+            )
+            raise PermissionDenied
         request.membership = membership
         request.organisation = membership.organisation
         # Remembered so that pages outside the tenant (the standard) can link back.

@@ -25,16 +25,16 @@ def attachment(content: bytes | str, content_type: str, filename: str) -> HttpRe
     return response
 
 
-@require_safe
 @require(Action.VIEW)
+@require_safe
 def export_csv(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation
     filename = export_filename(organisation, "csv", timezone.localdate())
     return attachment(annex_one_csv(organisation), CSV_TYPE, filename)
 
 
-@require_safe
 @require(Action.VIEW)
+@require_safe
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation
     filename = export_filename(organisation, "xlsx", timezone.localdate())

@@ -33,8 +33,8 @@ SESSION_KEY = "annex_one_import"
 TEMPLATE = "reports/import.html"
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
 @require(Action.IMPORT_ANNEX_ONE)
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation
     if request.method != "POST":
@@ -60,8 +60,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     return _preview(request, organisation, table, name)
 
 
-@require_POST
 @require(Action.IMPORT_ANNEX_ONE)
+@require_POST
 def import_confirm(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation
     again = reverse("org:progression-import", args=[organisation.slug])
