@@ -45,6 +45,7 @@ EDITOR_PAGES = {
     "details 2018 (visit, lead assessor)": "/o/demo/assessments/2018/details/",
     "submit 2018 (in review: says why not)": "/o/demo/assessments/2018/submit/",
     "import a spreadsheet": "/o/demo/progression/import/",
+    "evidence pack 2018": "/o/demo/assessments/2018/evidence-pack/",
 }
 # {member} is the board member's membership, which the test gives a last day (the members
 # page then shows "until …"), beside a lapsed membership ("lapsed on …").
@@ -61,6 +62,7 @@ ASSESSOR_PAGES = {
     "assessor home": "/assessor/",
     "finalise 2018 (check, outcome, override)": "/o/demo/assessments/2018/finalise/",
     "return 2018 with changes requested": "/o/demo/assessments/2018/return/",
+    "evidence pack 2018": "/o/demo/assessments/2018/evidence-pack/",
 }
 ROLES = {
     "admin@demo.test": {**PAGES, **EDITOR_PAGES, **ADMIN_PAGES},

@@ -18,6 +18,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from assessments.models import ElementResult
+from cse_portal.text import unsafe_characters
 from evidence.models import Evidence
 from reports import evidence_pack, jobs
 from reports.models import EvidencePack
@@ -201,6 +202,25 @@ def test_the_index_shows_every_element_its_self_assessment_and_evidence(built, y
     # Only this organisation's 2018 evidence.
     assert "The 2017 plan" not in index and "Elsewhere&#x27;s secret" not in index
     assert "secret" not in index
+
+
+def test_the_index_shows_no_control_or_bidi_character(year, lead):
+    """Text stored with a U+202E (here the policy's original file name, a title and a self
+    note, as an import or older data could hold them) is shown escaped: nothing in the index
+    reorders what the assessor reads. (The first pack showed "complaints\u202eslx.csv" as
+    "complaintsvsc.xls".)"""
+    Evidence.objects.filter(title="Quality committee minutes").update(title="Minutes \u202etxt.exe")
+    ElementResult.objects.filter(assessment=year, element__ref="1.1.1").update(
+        self_notes="Reviewed\u2028yearly \u202egnp.exe\x1b[31m"
+    )
+    pack = EvidencePack.objects.create(organisation=year.organisation, assessment=year)
+    assert build_evidence_pack.apply(args=[pack.pk]).get() == "done"
+    pack.refresh_from_db()
+    index = zipfile.ZipFile(pack.file).read("index.html").decode()
+    assert unsafe_characters(index, multiline=True) == []
+    assert "Minutes \\u202etxt.exe" in index
+    assert "\\x07" in index  # the BEL in the policy's original name
+    assert "Reviewed\\u2028yearly" in index
 
 
 def test_a_file_missing_from_storage_is_listed_as_missing(built):
