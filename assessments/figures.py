@@ -6,6 +6,7 @@ The figures count the 57 elements of the standard (sub-elements are detail under
 element and do not count twice), as the board paper's "Elements sampled" rows do.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -59,6 +60,7 @@ class YearFigures:
         return f"{self.year}: {ratings} ({of}); sampled {self.sampled_total} ({by_criterion})"
 
 
+@functools.lru_cache(maxsize=4096)  # refs are the standard's: a few hundred at most
 def _ref_key(ref: str) -> tuple[int | str, ...]:
     return tuple(int(part) if part.isdigit() else part for part in ref.split("."))
 

@@ -23,6 +23,7 @@ outcome keeps both (``recommendation`` is the computed one, ``final`` the one th
 """
 
 import calendar
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -403,6 +404,7 @@ def _recommend(
 # --- Words and dates -------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # refs are the standard's: a few hundred at most
 def _ref_key(ref: str) -> tuple[int | str, ...]:
     return tuple(int(part) if part.isdigit() else part for part in ref.split("."))
 
