@@ -149,10 +149,51 @@ def _is_bmp(head: bytes) -> bool:
     )
 
 
+# A document packs 2 to 20 times; a zip bomb a thousand times or more. An archive is never
+# unpacked here (only its directory is read, and a ``mimetype`` member of a few bytes), but
+# it is not kept either when it would overwhelm whoever opens it: more parts than a real
+# document has, or more unpacked bytes than the limits below (sizes as its directory says).
+MAX_ZIP_MEMBERS = 10_000
+MAX_UNPACKED_BYTES = 1024**3  # 1 GB, whatever the ratio
+MAX_PACKING_RATIO = 100  # above this, refused once the unpacked size passes the next figure
+RATIO_CHECKED_FROM = 100 * 1024**2  # 100 MB
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024**3:,.1f} GB" if size >= 1024**3 else f"{size / 1024**2:,.0f} MB"
+
+
+def _check_unpacked(archive: zipfile.ZipFile, packed: int) -> None:
+    """RefusedType for an archive with too many parts or too many bytes once unpacked."""
+    parts = archive.infolist()
+    if len(parts) > MAX_ZIP_MEMBERS:
+        raise RefusedType(
+            f"an archive of {len(parts):,} parts (a document has at most a few thousand)"
+        )
+    unpacked = sum(part.file_size for part in parts)
+    ratio = unpacked / max(packed, 1)
+    if unpacked > MAX_UNPACKED_BYTES or (
+        unpacked > RATIO_CHECKED_FROM and ratio > MAX_PACKING_RATIO
+    ):
+        raise RefusedType(
+            f"a compressed file that would unpack to {_megabytes(unpacked)}, {ratio:,.0f} "
+            "times its size, as a “zip bomb” does"
+        )
+
+
+def _size_of(stream: BinaryIO) -> int:
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
 def _sniff_zip(stream: BinaryIO) -> FileType:
     """OOXML and OpenDocument files are zip archives with a telling member inside."""
+    packed = _size_of(stream)
     try:
         with zipfile.ZipFile(stream) as archive:
+            _check_unpacked(archive, packed)
             names = set(archive.namelist())
             # The mimetype member is a few dozen bytes: never inflate a large one.
             if "mimetype" in names and archive.getinfo("mimetype").file_size <= 200:

@@ -411,6 +411,7 @@ EXTENSIONS.update(
     }
 )
 OCTET_STREAM = "application/octet-stream"
+MAX_NAME_BYTES = 255
 
 
 def download_type(content_type: str) -> str:
@@ -424,9 +425,20 @@ def download_name(name: str, content_type: str) -> str:
     that matches the content (".bin" for a type that is not known)."""
     name = services.display_filename(name or "evidence")
     allowed = EXTENSIONS.get(content_type, (".bin",))
+    extension = ""
     if not name.lower().endswith(allowed):
-        name += allowed[0]
-    return name
+        extension = allowed[0]
+    # At most 255 bytes in UTF-8, as file systems allow: the stem is cut, never the extension.
+    room = MAX_NAME_BYTES - len(extension.encode())
+    if len(name.encode()) > room:
+        stem, dot, kept = name.rpartition(".")
+        if not dot or extension or len(kept) > 10:
+            stem, kept = name, ""
+        else:
+            kept = "." + kept
+        stem = stem.encode()[: room - len(kept.encode())].decode("utf-8", "ignore").rstrip(" .")
+        name = (stem or "evidence") + kept
+    return name + extension
 
 
 def _attachment(field_file, name: str, content_type: str) -> FileResponse:
