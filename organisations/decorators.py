@@ -52,15 +52,18 @@ def require(action: Action, *, post: Action | None = None) -> Callable:
 def declared_action(view: Callable, method: str = "GET") -> Action | None:
     """The action ``view`` (as resolved from a URL) declares for a request ``method``: that of
     ``@require`` (found through decorators that keep ``__wrapped__``), or a class-based view's
-    ``action_required`` (``unsafe_action_required`` for a method that is not a read, when it
-    has one); None when it declares none."""
+    ``action_required`` for every method (as ``api.permissions.IsMember`` checks it); None
+    when it declares none."""
     seen = view
     while seen is not None:
-        holder = getattr(seen, "view_class", seen)
-        action = getattr(holder, "action_required", None)
+        view_class = getattr(seen, "view_class", None)
+        if view_class is not None:
+            action = getattr(view_class, "action_required", None)
+            return None if action is None else Action(action)
+        action = getattr(seen, "action_required", None)
         if action is not None:
             if method.upper() not in SAFE_METHODS:
-                action = getattr(holder, "unsafe_action_required", action)
+                action = getattr(seen, "unsafe_action_required", action)
             return Action(action)
         seen = getattr(seen, "__wrapped__", None)
     return None
