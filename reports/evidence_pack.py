@@ -32,6 +32,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from assessments.models import Assessment, ElementResult
+from evidence import filetypes
 from evidence.models import Evidence, EvidenceLink
 from reports import jobs
 from reports.models import EvidencePack
@@ -46,6 +47,20 @@ FILES = "files/"
 NAME_LENGTH = 100  # characters of a file's name after its id, its extension kept
 # Characters no file name keeps on any common system (folders, drives, wildcards, quotes).
 UNSAFE = re.compile(r'[\\/:*?"<>|]')
+# The types worth compressing; the rest (PDF, images, OOXML and OpenDocument, which are zips)
+# are compressed already, and are stored as they are rather than deflated again for nothing
+# (a 200 MB file took 25 s to deflate).
+DEFLATED_TYPES = frozenset(
+    t.content_type
+    for t in (
+        filetypes.TEXT,
+        filetypes.CSV,
+        filetypes.EMAIL,
+        filetypes.OLE2,
+        filetypes.BMP,
+        filetypes.TIFF,
+    )
+)
 # Unicode categories dropped from names: controls, format characters (bidi overrides,
 # zero-width), surrogates, private use, unassigned, line and paragraph separators.
 DROPPED = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
@@ -136,7 +151,7 @@ class Contents:
 
 
 def gather(assessment: Assessment) -> Contents:
-    """The year's elements with their results and links, and the files to pack (four
+    """The year's elements with their results and links, and the files to pack (three
     queries whatever the size)."""
     elements = (
         Element.objects.filter(standard_id=assessment.standard_id)
@@ -145,7 +160,7 @@ def gather(assessment: Assessment) -> Contents:
     )
     results = {r.element_id: r for r in ElementResult.objects.filter(assessment=assessment)}
     links = list(
-        EvidenceLink.objects.for_org(assessment.organisation)
+        EvidenceLink.objects.for_org(assessment.organisation_id)  # the year's own organisation
         .filter(assessment=assessment)
         .select_related("evidence")
         .order_by("element__position", "evidence__title", "pk")
@@ -189,9 +204,9 @@ def gather(assessment: Assessment) -> Contents:
 # -- Writing the ZIP -------------------------------------------------------------------------
 
 
-def _info(name: str, when: datetime) -> zipfile.ZipInfo:
+def _info(name: str, when: datetime, deflate: bool = True) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=timezone.localtime(when).timetuple()[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16  # rw-r--r-- when unpacked
     return info
 
@@ -214,7 +229,8 @@ def _copy_file(archive: zipfile.ZipFile, packed: PackFile, when: datetime) -> No
             packed.missing = True
             return
         digest = hashlib.sha256()
-        with archive.open(_info(packed.member, when), "w", force_zip64=True) as out:
+        deflate = item.content_type in DEFLATED_TYPES
+        with archive.open(_info(packed.member, when, deflate), "w", force_zip64=True) as out:
             while chunk:
                 digest.update(chunk)
                 out.write(chunk)

@@ -44,13 +44,16 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def file_item(org, user, title: str, data: bytes, original: str) -> Evidence:
+def file_item(
+    org, user, title: str, data: bytes, original: str, content_type: str = "application/pdf"
+) -> Evidence:
     return FileEvidenceFactory(
         organisation=org,
         created_by=user,
         title=title,
         file=ContentFile(data, name="stored"),
         original_filename=original,
+        content_type=content_type,
         size=len(data),
         sha256=sha(data),
     )
@@ -73,7 +76,9 @@ def year(y2018, y2017, lead, other_org):
             self_rating=rating, self_notes=notes
         )
     policy = file_item(org, lead, "Safeguarding policy", POLICY, NASTY_NAME)
-    minutes = file_item(org, lead, "Quality committee minutes", MINUTES, "minutes.txt")
+    minutes = file_item(
+        org, lead, "Quality committee minutes", MINUTES, "minutes.txt", "text/plain"
+    )
     gone = file_item(org, lead, "Lost survey results", GONE, "survey.xlsx")
     gone.file.storage.delete(gone.file.name)
     web = EvidenceFactory(
@@ -134,6 +139,20 @@ def test_each_linked_file_is_in_it_once_with_the_bytes_stored(built):
     assert set(names) == {"index.html", "SHA256SUMS", *files}
     policy = next(n for n in files if archive.read(n) == POLICY)
     assert re.fullmatch(r"files/\d+-[^/\\]+\.pdf", policy)
+
+
+def test_text_is_deflated_and_compressed_formats_are_stored(built):
+    _pack, archive, _data = built
+    kinds = {
+        info.filename: info.compress_type
+        for info in archive.infolist()
+        if "files/" in info.filename
+    }
+    assert sorted(kinds.values()) == [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]
+    minutes = next(n for n in kinds if n.endswith("minutes.txt"))
+    assert kinds[minutes] == zipfile.ZIP_DEFLATED  # the PDF is stored as it is
+    assert archive.getinfo(minutes).compress_size < len(MINUTES) / 10
+    assert archive.getinfo("index.html").compress_type == zipfile.ZIP_DEFLATED
 
 
 def test_member_names_are_safe(built):
@@ -342,3 +361,56 @@ def test_safe_name(original, expected):
 def test_member_names_never_repeat(org):
     items = [Evidence(pk=7, original_filename="a.pdf"), Evidence(pk=8, original_filename="a.pdf")]
     assert evidence_pack.member_names(items) == {7: "files/7-a.pdf", 8: "files/8-a.pdf"}
+
+
+def test_the_pack_follows_the_same_job_rules_as_the_board_report(year, lead):
+    """The generic job machinery on the other kind: a stale claim is taken over by the
+    redelivered message; a pack that keeps killing its worker fails with the reason."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    stale = timezone.now() - jobs.stale_after() - timedelta(seconds=1)
+    pack = EvidencePack.objects.create(organisation=year.organisation, assessment=year)
+    assert jobs.claim(EvidencePack, pack.pk).outcome is jobs.Outcome.CLAIMED
+    assert jobs.claim(EvidencePack, pack.pk).outcome is jobs.Outcome.BUSY
+    EvidencePack.objects.filter(pk=pack.pk).update(started_at=stale)
+    assert build_evidence_pack.apply(args=[pack.pk]).get() == "done"
+    pack.refresh_from_db()
+    assert pack.status == Status.DONE and pack.attempts == 2
+
+    dying = EvidencePack.objects.create(organisation=year.organisation, assessment=year)
+    for _attempt in range(jobs.MAX_ATTEMPTS):
+        assert jobs.claim(EvidencePack, dying.pk).outcome is jobs.Outcome.CLAIMED
+        EvidencePack.objects.filter(pk=dying.pk).update(started_at=stale)
+    assert build_evidence_pack.apply(args=[dying.pk]).get() == "gave up"
+    dying.refresh_from_db()
+    assert dying.status == Status.FAILED
+    assert f"The evidence pack was started {jobs.MAX_ATTEMPTS} times" in dying.error
+
+
+def test_the_pack_reads_the_year_in_a_fixed_number_of_queries(year, lead):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pack = EvidencePack.objects.create(
+        organisation=year.organisation, assessment=year, requested_by=lead
+    )
+    pack = EvidencePack.objects.select_related("assessment", "organisation", "requested_by").get(
+        pk=pack.pk
+    )
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            evidence_pack.write_zip(io.BytesIO(), pack)
+        return len(queries)
+
+    small = count()
+    element = {e.ref: e for e in Element.objects.filter(standard=year.standard)}
+    for n, ref in enumerate(["3.1.1", "3.1.2", "4.1.1", "5.1.1", "5.2.1"]):
+        item = file_item(year.organisation, lead, f"More {n}", f"more {n}".encode(), f"m{n}.pdf")
+        EvidenceLinkFactory(evidence=item, assessment=year, element=element[ref])
+    assert count() == small
+    # The elements (with their sub-criteria and criteria), the results, the links with their
+    # items.
+    assert small == 3
