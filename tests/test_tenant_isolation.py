@@ -5,13 +5,11 @@ it), so a page added by a later issue is covered without touching this file — 
 has a keyword this file has never seen: then the test fails and asks for a line in KWARGS.
 """
 
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
-from django.urls.resolvers import RoutePattern
+from django.urls import reverse
 
 from organisations.models import Membership, Role
 from tests.factories import (
@@ -27,10 +25,10 @@ from tests.factories import (
     InvitationFactory,
     MembershipFactory,
 )
+from tests.urlwalk import Route, routes
+from tests.urlwalk import fill as fill_route
 
 pytestmark = pytest.mark.django_db
-
-TENANT_PREFIX = "o/<slug:org_slug>/"
 
 
 @dataclass
@@ -67,62 +65,19 @@ KWARGS: dict[str, Callable[[OrgA], object]] = {
 }
 
 
-@dataclass
-class TenantURL:
-    route: str  # e.g. "o/<slug:org_slug>/members/<int:membership_pk>/role/"
-    name: str  # e.g. "org:member-role"
-    pattern: URLPattern
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.route})"
+TENANT_URLS = [route for route in routes() if route.is_tenant]
 
 
-def walk(patterns, prefix: str, namespace: str) -> Iterator[TenantURL]:
-    for entry in patterns:
-        if not isinstance(entry.pattern, RoutePattern):
-            raise AssertionError(
-                f"{prefix}{entry.pattern} is a re_path(): use path() under /o/<org_slug>/, "
-                "or teach tests/test_tenant_isolation.py to fill regular expressions"
-            )
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}:{entry.namespace}" if entry.namespace else namespace
-            yield from walk(entry.url_patterns, route, inner)
-        else:
-            yield TenantURL(route, f"{namespace}:{entry.name}", entry)
-
-
-def tenant_urls() -> list[TenantURL]:
-    [tenant] = [
-        entry
-        for entry in get_resolver().url_patterns
-        if isinstance(entry, URLResolver) and str(entry.pattern) == TENANT_PREFIX
-    ]
-    assert tenant.urlconf_name.__name__ == "organisations.tenant_urls"
-    return list(walk(tenant.url_patterns, TENANT_PREFIX, tenant.namespace))
-
-
-TENANT_URLS = tenant_urls()
-PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
-
-
-def fill(url: TenantURL, a: OrgA) -> str:
-    """The route with each <converter:kwarg> replaced by org A's real value."""
-
-    def value(match: re.Match) -> str:
-        name = match["name"]
-        if name not in KWARGS:
-            raise AssertionError(
-                f"{url} has the URL keyword {name!r}, which tests/test_tenant_isolation.py "
-                f"does not know. Add it to KWARGS with a builder of a real value from org A, "
-                f"so the walk can prove that org B's members get 404 for it."
-            )
-        return str(KWARGS[name](a))
-
-    path = "/" + PARAMETER.sub(value, url.route)
-    # The path must lead where we meant: the walk would prove nothing otherwise.
-    assert resolve(path).func is url.pattern.callback, f"{path} does not resolve to {url}"
-    return path
+def fill(url: Route, a: OrgA) -> str:
+    """The route with each <converter:kwarg> replaced by org A's real value (tests/urlwalk.py
+    checks that the path resolves to the route's own view)."""
+    values = {keyword: KWARGS[keyword](a) for keyword in url.keywords if keyword in KWARGS}
+    return fill_route(
+        url,
+        values,
+        where="KWARGS of tests/test_tenant_isolation.py (with a builder of a real value from "
+        "org A, so that the walk can prove that org B's members get 404 for it)",
+    )
 
 
 @pytest.fixture
@@ -161,8 +116,8 @@ def test_the_walk_finds_the_tenant_urls():
 
 
 def test_the_walk_fails_loudly_on_an_unknown_keyword(a):
-    fake = TenantURL("o/<slug:org_slug>/things/<int:thing_pk>/", "org:thing", TENANT_URLS[0])
-    with pytest.raises(AssertionError, match="URL keyword 'thing_pk'.*Add it to KWARGS"):
+    fake = Route("o/<slug:org_slug>/things/<int:thing_pk>/", "org:thing", TENANT_URLS[0].callback)
+    with pytest.raises(AssertionError, match="URL keyword 'thing_pk'.*KWARGS of tests/"):
         fill(fake, a)
 
 
@@ -240,7 +195,7 @@ def test_anonymous_is_sent_to_sign_in(client, a, url):
     """Pages redirect to the sign-in page; the API (its views resolve their own tenant, after
     a token has signed the request in) answers 401 and asks for a token."""
     path = fill(url, a)
-    api = getattr(url.pattern.callback, "resolves_tenant", False)
+    api = getattr(url.callback, "resolves_tenant", False)
     for method in ["get", "post"]:
         response = getattr(client, method)(path)
         if api:
