@@ -302,7 +302,11 @@ def _convert(column: Column, value: Any, archive: Archive) -> Any:
             raise ValidationError("a person the archive's people.json does not list")
         return value.strip().lower()
     if kind == Kind.STANDARD:
-        if not isinstance(value, list) or not all(isinstance(part, str) for part in value):
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(part, str) for part in value)
+        ):
             raise ValidationError("not a natural key")
         return tuple(value)
     if kind == Kind.FILE:
@@ -322,6 +326,10 @@ def _convert(column: Column, value: Any, archive: Archive) -> Any:
         if not isinstance(python, str):
             raise ValidationError("not a file name")
         return python
+    if field.choices and python not in ("", None):
+        field.validate(python, None)  # one of the choices
+    if isinstance(field, models.IntegerField):
+        field.run_validators(python)  # within the column's range
     if isinstance(field, models.CharField) and field.max_length and len(python) > field.max_length:
         raise ValidationError(f"longer than {field.max_length} characters")
     return python

@@ -51,7 +51,7 @@ def import_archive(archive: Archive) -> ImportSummary:
         with storing_files():
             _check_slug_free(archive.slug)
             return _write(archive, standards)
-    except (DatabaseError, ValueError, SuspiciousOperation) as error:
+    except (DatabaseError, ValueError, OverflowError, SuspiciousOperation) as error:
         # Rolled back, and storing_files has removed the files it stored.
         raise ArchiveError(
             f"The archive could not be written ({type(error).__name__}: {error}); "
@@ -74,7 +74,9 @@ def _standard_ids(archive: Archive) -> dict[type[models.Model], dict[tuple, Any]
     for rows in archive.tables:
         for index, column in enumerate(rows.columns):
             if column.kind == Kind.STANDARD:
-                wanted[column.target].update(row[index] for row in rows.rows if row[index])
+                wanted[column.target].update(
+                    row[index] for row in rows.rows if row[index] is not None
+                )
     found: dict[type[models.Model], dict[tuple, Any]] = {}
     for model, keys in wanted.items():
         query = model._base_manager.all()
@@ -224,8 +226,7 @@ def _new_value(column, value: Any, context: _Context) -> Any:
 
 def _store(table, column, values: dict[str, Any], context: _Context) -> str:
     """Copy a file from the zip into storage, named by the model's own rule from the new
-    row (``evidence/<organisation>/<random>``), or, for a model whose files are named by
-    the caller, the old name with the organisation's id in it replaced."""
+    row (``evidence/<organisation>/<random>``, ``reports/<organisation>/board-report-<id>.pdf``)."""
     ref: FileRef = values[column.name]
     if ref.old_name in context.files:
         return context.files[ref.old_name]
@@ -238,13 +239,24 @@ def _store(table, column, values: dict[str, Any], context: _Context) -> str:
         reader = _HashingReader(member)
         content = File(reader, name=PurePosixPath(ref.old_name).name or "file")
         content.size = expected["size"]
-        store_file(field_file, _renamed(ref.old_name, context), content)
+        store_file(field_file, _name_for(instance, ref.old_name, context), content)
     if reader.digest.hexdigest() != expected["sha256"] or reader.size != expected["size"]:
         raise ArchiveError(
             f"{ref.member} changed while it was being imported; nothing was imported."
         )
     context.files[ref.old_name] = field_file.name
     return field_file.name
+
+
+def _name_for(instance: models.Model, old_name: str, context: _Context) -> str:
+    """The name to store a file under: the row's own ``storage_name`` when its model derives
+    one from the ids (board reports, evidence packs), else the old name with the old
+    organisation's id replaced (a model with an ``upload_to`` rule applies it anyway)."""
+    try:
+        name = getattr(instance, "storage_name", None)
+    except NotImplementedError:
+        name = None
+    return name if isinstance(name, str) else _renamed(old_name, context)
 
 
 def _renamed(old_name: str, context: _Context) -> str:

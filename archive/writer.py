@@ -214,7 +214,7 @@ def _travel(table, column, value, values, users, named_users, names, files) -> A
     if kind == Kind.FILE:
         if not value:
             return ""
-        where = f"{table.model._meta.label} {values[table.columns.index(table.pk)]}"
+        where = f"{table.model._meta.verbose_name} {values[table.columns.index(table.pk)]}"
         return {"member": files.member_for(column.field.storage, value, where), "name": value}
     if kind in (Kind.PK, Kind.OBJECT, Kind.ROW, Kind.FILE_NAME):
         return value

@@ -262,9 +262,12 @@ def test_a_table_this_portal_lacks(small_archive, settings, tmp_path):
     [
         ("comment", 12, "column comment: not a value of a TextField"),
         ("sampled", "yes", "column sampled: not a value of a BooleanField"),
-        ("rating", "C" * 3, "longer than 2 characters"),
+        ("rating", "XX", "column rating: Value 'XX' is not a valid choice"),
+        ("version", 2**63, "column version: Ensure this value is less than or equal to"),
         ("updated_by", "nobody@example.test", "a person the archive's people.json does not list"),
         ("element", ["cse", "1", "9.9.9"], "which this database does not have"),
+        ("element", [], "column element: not a natural key"),  # found by test_malformed
+        ("element", ["cse"], "which this database does not have"),
         ("assessment", "seven", "not an id"),
         ("comment", "nul \x00 byte", "a NUL character"),
         ("updated_at", "yesterday", "column updated_at"),
@@ -280,6 +283,17 @@ def test_bad_values(small_archive, settings, tmp_path, column, value, message):
 
     path = archives.changed(small_archive, tmp_path / "bad.zip", change, fit_manifest=True)
     refused(path, settings, message)
+
+
+def test_text_longer_than_its_column(small_archive, settings, tmp_path):
+    def edit(table):
+        table["rows"][0][[c["name"] for c in table["columns"]].index("title")] = "T" * 201
+
+    def change(content):
+        return archives.edit_json(content, "tables/evidence.evidence.json", edit)
+
+    path = archives.changed(small_archive, tmp_path / "long.zip", change, fit_manifest=True)
+    refused(path, settings, "column title: longer than 200 characters")
 
 
 def test_a_file_reference_to_no_member(small_archive, settings, tmp_path):

@@ -124,7 +124,7 @@ def test_natural_identities_after_the_import(exported, lead, assessor):
     assert action.history.count() >= 4
     assert Membership.objects.get(organisation=org, user=lead).role == Role.QUALITY_LEAD
     report = BoardReport.objects.get(organisation=org, status="done")
-    assert report.file.name == f"reports/{org.pk}/{report.file.name.rsplit('/', 1)[1]}"
+    assert report.file.name == f"reports/{org.pk}/board-report-{report.pk}.pdf"
     assert report.file.read() == b"%PDF-1.7 board report"
 
 
