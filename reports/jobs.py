@@ -279,8 +279,13 @@ def _mine(job: ReportJob):
 
 def release(job: ReportJob, error: str) -> bool:
     """After a transient fault: put the claimed job back in the queue for the retry (True),
-    or, when its attempts are used up, fail it with ``error`` (False)."""
-    if _mine(job).filter(attempts__lt=MAX_ATTEMPTS).update(status=Status.QUEUED):
+    or, when its attempts are used up, fail it with ``error`` (False). The retry's message is
+    on its way (after its backoff), so ``sent_at`` is now: the sweep leaves it alone."""
+    if (
+        _mine(job)
+        .filter(attempts__lt=MAX_ATTEMPTS)
+        .update(status=Status.QUEUED, sent_at=timezone.now())
+    ):
         return True
     fail(job, error)
     return False

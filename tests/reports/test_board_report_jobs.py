@@ -279,3 +279,16 @@ def test_the_command_names_an_unknown_organisation(db, tmp_path):
             "--output",
             str(tmp_path / "x.pdf"),
         )
+
+
+def test_a_released_job_is_left_to_its_retry_by_the_sweep(report):
+    """After a transient fault the job is queued again with its retry's message on the way
+    (after a backoff of up to 5 minutes): the sweep, which sends queued jobs whose message
+    is older than a claim may live, does not send it early."""
+    old = timezone.now() - jobs.stale_after() * 2
+    BoardReport.objects.filter(pk=report.pk).update(sent_at=old)
+    claimed = jobs.claim(BoardReport, report.pk)
+    assert jobs.release(claimed.job, "transient") is True
+    report.refresh_from_db()
+    assert report.status == Status.QUEUED and report.sent_at > old
+    assert jobs.send_unsent() == 0
