@@ -13,12 +13,13 @@ from django.http import Http404
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
+from organisations.decorators import ROLE_REFUSED
 from organisations.middleware import find_membership
 from organisations.permissions import can
 
 
 class IsMember(BasePermission):
-    message = "Your role in this organisation does not allow this."
+    message = ROLE_REFUSED  # what a page says too
 
     def has_permission(self, request: Request, view) -> bool:
         if not (request.user and request.user.is_authenticated):

@@ -33,6 +33,7 @@ from django.test import override_settings
 from django.urls import include, path, reverse
 
 from accounts.tokens import create_token
+from api.permissions import IsMember
 from assessments.models import Assessment, ElementResult, Rating
 from organisations.decorators import ROLE_REFUSED, declared_action, require
 from organisations.models import Role
@@ -364,4 +365,9 @@ def test_a_post_action_is_checked_for_post(client, world, actor):
     client.force_login(world.users[actor])
     assert client.get("/o/permissions-a/read-rate/").status_code == 200
     expected = 200 if role_can(MEMBERS[actor], Action.RATE) else 403
-    assert client.post("/o/permissions-a/read-rate/").status_code == expected
+    for method in ["POST", "PUT", "DELETE"]:  # whatever is not a read
+        assert client.generic(method, "/o/permissions-a/read-rate/").status_code == expected
+
+
+def test_the_api_refuses_a_role_in_the_same_words():
+    assert IsMember.message == ROLE_REFUSED

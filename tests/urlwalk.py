@@ -1,7 +1,6 @@
 """Every URL pattern of the site, read from the resolver, and its path filled with real values:
 for the tests that request every URL (tests/test_permissions_by_url.py, the tenant walk of
-tests/test_tenant_isolation.py), so that a page added
-later is covered without a list to keep.
+tests/test_tenant_isolation.py), so that a page added later is covered without a list to keep.
 """
 
 import re
