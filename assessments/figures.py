@@ -10,7 +10,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Q
 
 from assessments.models import RATING_ORDER, Assessment, ElementResult
 from standards.models import Element
@@ -65,8 +65,40 @@ def _ref_key(ref: str) -> tuple[int | str, ...]:
     return tuple(int(part) if part.isdigit() else part for part in ref.split("."))
 
 
-def year_figures(assessments: Iterable[Assessment]) -> dict[int, YearFigures]:
-    """Figures for each assessment, keyed by assessment id, in three grouped queries.
+# The columns of ``result_rows``: one row per result of a standard's element (sub-elements
+# left out), what the figures and the certification outcome (assessments.outcome) both read.
+RESULT_COLUMNS = (
+    "assessment_id",
+    "assessment__organisation_id",
+    "assessment__year",
+    "element__ref",
+    "element__sub_criterion__criterion__ref",
+    "element__sub_criterion__criterion__title",
+    "rating",
+    "sampled",
+    "carried_forward",
+)
+ResultRow = tuple[int, int, int, str, str, str, str, bool, bool]
+
+
+def result_rows(where: Q) -> list[ResultRow]:
+    """The results of the standard's elements (not sub-elements) of the assessments that
+    ``where`` chooses, by assessment then element position, as ``RESULT_COLUMNS`` (one
+    query)."""
+    return list(
+        ElementResult.objects.filter(where)
+        .filter(element__parent__isnull=True)
+        .order_by("assessment_id", "element__position")
+        .values_list(*RESULT_COLUMNS)
+    )
+
+
+def year_figures(
+    assessments: Iterable[Assessment], rows: Iterable[ResultRow] | None = None
+) -> dict[int, YearFigures]:
+    """Figures for each assessment, keyed by assessment id: two queries (the standards'
+    elements, and the results as ``result_rows``), or one when the caller has the rows
+    already (rows of other assessments are ignored).
 
     Every criterion of the assessment's standard appears in ``sampled_by_criterion`` (zero when
     none of its elements was sampled), in the standard's order.
@@ -76,24 +108,20 @@ def year_figures(assessments: Iterable[Assessment]) -> dict[int, YearFigures]:
     if not by_id:
         return {}
     _fill_elements_and_criteria(assessments, by_id)
-    results = ElementResult.objects.filter(assessment_id__in=by_id, element__parent__isnull=True)
-    for row in (
-        results.exclude(rating="")
-        .values("assessment_id", "rating", "carried_forward")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        figures = by_id[row["assessment_id"]]
-        figures.counts[row["rating"]] += row["n"]
-        if row["carried_forward"]:
-            figures.carried[row["rating"]] += row["n"]
-    for row in (
-        results.filter(sampled=True)
-        .values("assessment_id", "element__sub_criterion__criterion__ref")
-        .annotate(n=Count("id"))
-    ):
-        criterion = row["element__sub_criterion__criterion__ref"]
-        by_id[row["assessment_id"]].sampled_by_criterion[criterion] = row["n"]
+    if rows is None:
+        rows = result_rows(Q(assessment_id__in=list(by_id)))
+    for pk, _org, _year, _ref, criterion, _title, rating, sampled, carried in rows:
+        figures = by_id.get(pk)
+        if figures is None:
+            continue
+        if rating:
+            figures.counts[rating] += 1
+            if carried:
+                figures.carried[rating] += 1
+        if sampled:
+            figures.sampled_by_criterion[criterion] = (
+                figures.sampled_by_criterion.get(criterion, 0) + 1
+            )
     return by_id
 
 

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, OuterRef, Q, Subquery
 
+from assessments.figures import ResultRow, result_rows
 from assessments.models import RATING_ORDER, Assessment, ElementResult, Rating
 
 RATING_NAMES = {str(value): str(label) for value, label in Rating.choices}
@@ -520,8 +521,6 @@ def outcomes_of(
     """
     if not assessments:
         return {}
-    rules = thresholds or configured_thresholds()
-    overrides = overrides or {}
     ids = [a.pk for a in assessments]
     earlier_with_results = Assessment.objects.filter(
         organisation_id=OuterRef("organisation_id"), year__lt=OuterRef("year")
@@ -531,22 +530,22 @@ def outcomes_of(
         .annotate(previous=Subquery(earlier_with_results.order_by("-year").values("pk")[:1]))
         .values("previous")
     )
-    rows = (
-        ElementResult.objects.filter(Q(assessment_id__in=ids) | Q(assessment_id__in=previous_ids))
-        .filter(element__parent__isnull=True)
-        .order_by("assessment_id", "element__position")
-        .values_list(
-            "assessment_id",
-            "assessment__organisation_id",
-            "assessment__year",
-            "element__ref",
-            "element__sub_criterion__criterion__ref",
-            "element__sub_criterion__criterion__title",
-            "rating",
-            "sampled",
-            "carried_forward",
-        )
-    )
+    rows = result_rows(Q(assessment_id__in=ids) | Q(assessment_id__in=previous_ids))
+    return outcomes_from_rows(assessments, rows, overrides=overrides, thresholds=thresholds)
+
+
+def outcomes_from_rows(
+    assessments: Sequence[Assessment],
+    rows: Iterable[ResultRow],
+    *,
+    overrides: Mapping[int, Override] | None = None,
+    thresholds: Thresholds | None = None,
+) -> dict[int, Outcome]:
+    """``outcomes_of`` from rows already read (``assessments.figures.result_rows``): they
+    must hold each assessment's results and those of its organisation's previous year with
+    results (e.g. every year of the organisation); no query."""
+    rules = thresholds or configured_thresholds()
+    overrides = overrides or {}
     years: dict[int, tuple[int, int]] = {}  # assessment id -> (organisation id, year)
     results: dict[int, list[EffectiveResult]] = {}
     criteria: dict[int, dict[str, CriterionInfo]] = {}

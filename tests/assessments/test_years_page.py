@@ -116,8 +116,23 @@ def test_the_years_list_in_a_constant_number_of_queries(
     client.force_login(lead)
     path = url("assessment-list", seeded)
     client.get(path)
-    # session, user, membership with organisation, assessments,
-    # year_figures: elements per standard, rating counts, sampled counts,
-    # outcomes_of: the finalised years' results and each one's previous year's
-    with django_assert_num_queries(8):
+    # session, user, membership with organisation, assessments, the standards' elements,
+    # every year's results (read once for the figures and the finalised years' outcomes)
+    with django_assert_num_queries(6):
         client.get(path)
+
+
+def test_the_years_rows_read_once_give_the_figures_and_outcomes_read_apart(seeded):
+    """year_rows reads every year's results once for both; the same as year_figures and
+    outcomes_of reading their own."""
+    from assessments.figures import year_figures
+    from assessments.outcome import outcomes_of
+    from assessments.queries import year_rows
+
+    rows = year_rows(seeded)
+    assessments = [row.assessment for row in rows]
+    figures = year_figures(assessments)
+    outcomes = outcomes_of([a for a in assessments if a.is_finalised])
+    assert [row.figures for row in rows] == [figures[a.pk] for a in assessments]
+    assert [row.outcome for row in rows] == [outcomes.get(a.pk) for a in assessments]
+    assert sum(row.outcome is not None for row in rows) == 4  # 2014-2017 are finalised

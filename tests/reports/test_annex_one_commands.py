@@ -279,11 +279,11 @@ def test_export_rows_come_in_one_query(cse_standard, org, django_assert_num_quer
     )
 
 
-def test_year_figures_come_in_three_queries(cse_standard, org, django_assert_num_queries):
+def test_year_figures_come_in_two_queries(cse_standard, org, django_assert_num_queries):
     import_file(org, SEED)
     assessments = list(Assessment.objects.for_org(org))
-    # 1. the standards' elements and criteria  2. ratings per year  3. sampled per criterion
-    with django_assert_num_queries(3):
+    # 1. the standards' elements and criteria  2. the years' results (figures.result_rows)
+    with django_assert_num_queries(2):
         figures = year_figures(assessments)
     assert [figures[a.pk].summary() for a in assessments] == SEED_FIGURES
 
