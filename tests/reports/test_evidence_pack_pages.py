@@ -375,3 +375,24 @@ def test_the_sweep_runs_every_minute_on_beat(settings):
 
     entry = settings.CELERY_BEAT_SCHEDULE["reports-send-unsent-jobs"]
     assert entry["task"] == send_unsent_jobs.name and entry["schedule"] == 60.0
+
+
+def test_a_real_refused_connection_is_answered_in_time(org, y2018, monkeypatch, caplog):
+    """Not a double: kombu's own Redis transport pointed at a port nobody listens on. The send
+    gives up in about a second (kombu retries the publish three times) and the job stays
+    queued with no ``sent_at``."""
+    import time
+
+    from cse_portal.celery import app
+
+    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    monkeypatch.setattr(app.conf, "broker_write_url", None)
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    pack = EvidencePackFactory(assessment=y2018, sent_at=None)
+    started = time.monotonic()
+    assert jobs.send(pack) is False
+    assert time.monotonic() - started < 5
+    assert "127.0.0.1:9" in caplog.text and "refused" in caplog.text.lower()
+    pack.refresh_from_db()
+    assert pack.status == Status.QUEUED and pack.sent_at is None
