@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format check-deploy lock bench clean
+.PHONY: install run test lint format check-deploy lock bench load clean
 
 install: $(STAMP)
 
@@ -52,6 +52,13 @@ lock: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+# The real app (gunicorn, Celery, Redis) under many users at once, then every write checked:
+# docs/performance.md, "Load". Needs a PostgreSQL server (LOAD_DATABASE_URL or DATABASE_URL,
+# where it makes and drops a database <name>_load) and redis-server.
+LOAD_ARGS ?= --seconds 30 --users 16
+load: install
+	$(BIN)/python bench/load/run.py $(LOAD_ARGS)
 
 # Caches and build output only: var/ holds the development database, uploaded evidence and
 # queued tasks, which no cleaning target may delete.

@@ -148,6 +148,13 @@ def print_summary(summary: dict, verdict: dict, setup: dict) -> None:
             f"   {kind:<24} {row['requests']:>8} {row['per_second']:>7} {row['p50_ms']:>8} "
             f"{row['p95_ms']:>8} {row['p99_ms']:>8}"
         )
+    cpu = summary["cpu_s"]
+    print(
+        f"\n   CPU seconds in the run: web {cpu['web']}, worker {cpu['worker']}, load "
+        f"generator {cpu['load generator']} (of {summary['elapsed_s']} s wall on "
+        f"{os.cpu_count()} cores); web {summary['web_cpu_ms_per_request']} ms a request, "
+        f"so at most {summary['web_bound_per_second']} requests/s with every core for the web"
+    )
     print(f"\n   errors by status: {summary['errors'] or 'none'}")
     print(
         f"   writes accepted: {verdict['accepted']} (checked {verdict['checked']}), "
@@ -186,6 +193,10 @@ def arguments(argv=None):
     parser.add_argument("--broker-url", help="an existing Redis (default: start one)")
     parser.add_argument("--redis-port", type=int, default=0, help="port of the run's Redis")
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: free)")
+    parser.add_argument(
+        "--conn-max-age", type=int, default=0,
+        help="seconds the app keeps a database connection (CONN_MAX_AGE; 0, the default)",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, help="write the figures and verdict here too")
     return parser.parse_args(argv)
 
@@ -205,7 +216,9 @@ def main(argv=None) -> int:
             redis = stack.Redis(folder / "redis", args.redis_port or stack.free_port())
             redis.start()
             broker = redis.url
-        env = stack.app_env(database_url, broker, folder / "media")
+        env = stack.app_env(
+            database_url, broker, folder / "media", CONN_MAX_AGE=str(args.conn_max_age)
+        )
         plan = mix(args.users)
         # The app's processes load Django while the database is prepared; none of them
         # touches the database before a request or a task.
@@ -237,6 +250,7 @@ def main(argv=None) -> int:
             run.signed.acquire(timeout=120)
         phase(f"{len(users)} users signed in")
         load_before = os.getloadavg()[0]
+        cpu_before = {**app.cpu(), "load generator": time.process_time()}
         begin = time.monotonic()
         run.stop_at = begin + args.seconds
         run.ready.set()
@@ -244,10 +258,21 @@ def main(argv=None) -> int:
             user.join(args.seconds + args.timeout + 30)
         elapsed = time.monotonic() - begin
         load_after = os.getloadavg()[0]
+        cpu_after = {**app.cpu(), "load generator": time.process_time()}
+        cpu = {name: round(cpu_after[name] - cpu_before[name], 2) for name in cpu_before}
         phase("the run")
 
         samples = [s for u in users for s in u.samples if s.kind != "sign-in"]
         summary = summarise(samples, elapsed)
+        summary["cpu_s"] = cpu
+        requests_made = summary["overall"]["requests"]
+        web_ms = 1000 * cpu["web"] / requests_made if requests_made else 0.0
+        summary["web_cpu_ms_per_request"] = round(web_ms, 1)
+        # What the web server alone could serve with every core to itself (no database, no
+        # load generator, no other work): an upper bound, free of the machine's other load.
+        summary["web_bound_per_second"] = (
+            round((os.cpu_count() or 1) * 1000 / web_ms, 1) if web_ms else 0.0
+        )
         series = [s.as_json() for u in users for s in u.series.values()]
         uploads = [up for u in users for up in u.uploads]
         reports = [r for u in users for r in u.reports]
@@ -286,6 +311,7 @@ def main(argv=None) -> int:
             "users": args.users,
             "mix": ", ".join(f"{count} {kind}" for kind, count in plan),
             "workers": args.workers,
+            "conn_max_age": args.conn_max_age,
             "machine": f"{os.cpu_count()} cores, {platform.platform(terse=True)}",
             "load_before": round(load_before, 2),
             "load_after": round(load_after, 2),

@@ -258,6 +258,34 @@ def djangoside(env: dict, command: str, payload: dict | None = None, timeout: fl
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) of process ``pid`` and its children alive now (Linux /proc;
+    0 elsewhere)."""
+    if pid is None or not Path("/proc/self/stat").exists():
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for each in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 class App:
     """gunicorn (``workers``, as in the Dockerfile) and a Celery worker beside it."""
 
@@ -310,6 +338,13 @@ class App:
     def start(self) -> None:
         self.launch()
         self.wait_for_web()
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds used so far by the web server (master and workers) and the worker."""
+        return {
+            "web": cpu_seconds(self.web.pid if self.web else None),
+            "worker": cpu_seconds(self.worker.pid if self.worker else None),
+        }
 
     def stop(self) -> None:
         stop_process(self.web)
