@@ -322,23 +322,27 @@ class StandardRow:
 def progression(organisation: Organisation) -> Progression:
     """The progression page's content for every year of the organisation (narrow it with
     ``Progression.between``). Three queries whatever the number of years: the years, the
-    standard's elements (that of the latest year), every result."""
+    standard's elements (that of the latest year), every result (by ids, without joins); one
+    more when earlier years are on another version of the standard (their elements' refs)."""
     assessments = list(
         Assessment.objects.for_org(organisation)
         .order_by("year")
-        .values_list("year", "kind", "standard_id")
+        .values_list("id", "year", "kind", "standard_id")
     )
-    labels = year_labels([(year, kind) for year, kind, _ in assessments])
-    columns = [YearColumn(year, labels[year], kind) for year, kind, _ in assessments]
+    labels = year_labels([(year, kind) for _pk, year, kind, _ in assessments])
+    columns = [YearColumn(year, labels[year], kind) for _pk, year, kind, _ in assessments]
     if not assessments:
         return Progression(all_years=[], columns=[])
     years = [c.year for c in columns]
     column = {year: index for index, year in enumerate(years)}
-    elements = [
-        StandardRow(*values)
-        for values in Element.objects.filter(standard_id=assessments[-1][2])
+    standard = assessments[-1][3]
+    refs: dict[int, str] = {}  # element id -> ref
+    elements = []
+    for element_id, *values in (
+        Element.objects.filter(standard_id=standard)
         .order_by("position")
         .values_list(
+            "id",
             "ref",
             "parent_id",
             "text",
@@ -348,15 +352,29 @@ def progression(organisation: Organisation) -> Progression:
             "sub_criterion__criterion__ref",
             "sub_criterion__criterion__title",
         )
-    ]
-    cells: dict[str, list[Cell]] = {e.ref: [EMPTY] * len(years) for e in elements}
-    for ref, year, sampled, rating in (
-        ElementResult.objects.for_org(organisation)
-        .order_by()
-        .values_list("element__ref", "assessment__year", "sampled", "rating")
     ):
-        if ref in cells:
-            cells[ref][column[year]] = Cell(sampled=sampled, rating=rating)
+        refs[element_id] = values[0]
+        elements.append(StandardRow(*values))
+    others = {standard_id for *_rest, standard_id in assessments} - {standard}
+    if others:  # earlier years on another version of the standard: their refs (one query)
+        refs.update(Element.objects.filter(standard_id__in=others).values_list("id", "ref"))
+    cells: dict[str, list[Cell]] = {e.ref: [EMPTY] * len(years) for e in elements}
+    # By ids: a result of an element of another version of the standard (an earlier year's)
+    # is matched by its ref, as the chart shows it.
+    column_of = {pk: column[year] for pk, year, _kind, _standard in assessments}
+    kinds: dict[tuple[bool, str], Cell] = {}  # ten kinds of cell: one instance each
+    for element_id, assessment_id, sampled, rating in (
+        ElementResult.objects.filter(assessment_id__in=list(column_of))
+        .order_by()
+        .values_list("element_id", "assessment_id", "sampled", "rating")
+    ):
+        row = cells.get(refs.get(element_id, ""))
+        if row is not None:
+            key = (sampled, rating)
+            cell = kinds.get(key)
+            if cell is None:
+                cell = kinds[key] = Cell(sampled=sampled, rating=rating)
+            row[column_of[assessment_id]] = cell
 
     top = [e for e in elements if e.parent_id is None]
     criteria: dict[str, CriterionInfo] = {}

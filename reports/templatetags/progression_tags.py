@@ -82,3 +82,11 @@ def annex_body(rows: Sequence[ChartRow], columns: Sequence[object]) -> SafeStrin
                 f'<td class="element-text">{text}{guidance}</td>{annex_cells(row.cells)}</tr>'
             )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.filter
+def fell_list(fell: Sequence[tuple[str, str, str]]) -> str:
+    """The ratings that fell in a year, as the page lists them: ``2.1.4 (C to PC), 4.1.2 (CP
+    to C)`` (autoescaped as text; "" for none). A filter rather than a template loop: a
+    ten-year page lists a hundred and more."""
+    return ", ".join(f"{ref} ({before} to {now})" for ref, before, now in fell)

@@ -238,3 +238,12 @@ def test_the_query_count_is_the_same_at_5_and_10_years(client, seeded, lead):
     assert ">Y9 2023<" in html and "progression-sticky" in html
     assert _queries(client) == five
     assert five == 6  # the session, user and membership (with the navigation), the page's 3
+
+
+def test_the_years_ratings_that_fell_are_listed_as_text():
+    from reports.templatetags.progression_tags import fell_list
+
+    assert fell_list((("2.1.4", "C", "PC"), ("4.1.2", "CP", "C"))) == (
+        "2.1.4 (C to PC), 4.1.2 (CP to C)"
+    )
+    assert fell_list(()) == ""
