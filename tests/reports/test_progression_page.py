@@ -247,3 +247,23 @@ def test_the_years_ratings_that_fell_are_listed_as_text():
         "2.1.4 (C to PC), 4.1.2 (CP to C)"
     )
     assert fell_list(()) == ""
+
+
+def test_an_earlier_year_on_another_version_of_the_standard_shows_by_ref(seeded):
+    """Results are read by ids; a year assessed on an earlier version of the standard still
+    shows in the row of the element with the same ref."""
+    from tests.factories import ElementFactory, SubCriterionFactory
+
+    older = ElementFactory(
+        ref="1.1.1", sub_criterion=SubCriterionFactory(ref="1.1", criterion__ref="1")
+    )
+    year = Assessment.objects.create(
+        organisation=seeded, standard=older.standard, year=2013, kind="initial"
+    )
+    ElementResult.objects.create(assessment=year, element=older, rating="NC", sampled=True)
+    chart = progression(seeded)
+    assert [c.year for c in chart.columns][:2] == [2013, 2014]
+    row = next(r for r in chart.rows if r.kind == "element" and r.ref == "1.1.1")
+    assert row.cells[0] == Cell(sampled=True, rating="NC")
+    other = next(r for r in chart.rows if r.kind == "element" and r.ref == "1.1.2")
+    assert other.cells[0] == Cell()  # not in the older version: empty that year
