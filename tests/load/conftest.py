@@ -3,6 +3,7 @@ PostgreSQL and Redis. Skipped where those servers are missing, unless REQUIRE_SE
 where a missing server fails the test instead."""
 
 import os
+import pwd
 import shutil
 
 import pytest
@@ -46,3 +47,8 @@ def need_redis_server() -> None:
 def need_postgres_binaries() -> None:
     if stack.postgres_bin() is None:
         skip_or_fail("there are no PostgreSQL server binaries (/usr/lib/postgresql/*/bin)")
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            skip_or_fail("PostgreSQL refuses to run as root and there is no postgres user")
