@@ -21,7 +21,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import SuspiciousOperation
 from django.core.files import File
-from django.db import DatabaseError, connection, models
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models
+from django.db.models.functions import Lower
 
 from archive import ids as id_sequences
 from archive.errors import ArchiveError
@@ -31,6 +32,7 @@ from evidence.services import store_file, storing_files
 from organisations.models import Organisation
 
 BATCH = 500
+IDS = (Kind.PK, Kind.OBJECT, Kind.ROW, Kind.USER, Kind.STANDARD)
 SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
 
 
@@ -138,8 +140,9 @@ def _people(archive: Archive) -> tuple[dict[str, Any], list[str]]:
     found: dict[str, Any] = {}
     for start in range(0, len(emails), BATCH):
         chunk = emails[start : start + BATCH]
-        for pk, email in User._base_manager.filter(email__in=chunk).values_list("pk", "email"):
-            found[email.lower()] = pk
+        accounts = User._base_manager.annotate(address=Lower("email")).filter(address__in=chunk)
+        for pk, address in accounts.values_list("pk", "address"):
+            found[address] = pk
     created = []
     for email in emails:
         if email not in found:
@@ -168,17 +171,17 @@ def _new_ids(archive: Archive) -> dict[type[models.Model], dict[int, int]]:
 
 
 def _insert(rows: TableRows, context: _Context) -> int:
+    """Insert the table's rows, many to a statement (one round trip per batch)."""
     table = rows.table
     position = {column.name: index for index, column in enumerate(rows.columns)}
     columns = table.columns
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the models)
-        quote(table.model._meta.db_table),
-        ", ".join(quote(column.field.column) for column in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
-    batch: list[list[Any]] = []
-    with connection.cursor() as cursor:
+    limit = connection.features.max_query_params
+    per_statement = max(1, min(BATCH, limit // len(columns))) if limit else BATCH
+    database = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no proxy per value
+    # Ids (renumbered keys, people, the standard) are plain integers already.
+    prepared = [column.kind not in IDS for column in columns]
+    batch: list[Any] = []
+    with database.cursor() as cursor:
         for row in rows.rows:
             values = {
                 column.name: _new_value(column, row[position[column.name]], context)
@@ -191,16 +194,29 @@ def _insert(rows: TableRows, context: _Context) -> int:
                     values[column.name] = _store(table, column, values, context)
             batch.append(
                 [
-                    column.field.get_db_prep_save(values[column.name], connection)
-                    for column in columns
+                    column.field.get_db_prep_save(values[column.name], database)
+                    if prepare
+                    else values[column.name]
+                    for column, prepare in zip(columns, prepared, strict=True)
                 ]
             )
-            if len(batch) >= BATCH:
-                cursor.executemany(sql, batch)
+            if len(batch) == per_statement:
+                _execute(cursor, table, batch)
                 batch = []
         if batch:
-            cursor.executemany(sql, batch)
+            _execute(cursor, table, batch)
     return len(rows.rows)
+
+
+def _execute(cursor, table, batch: list[list[Any]]) -> None:
+    quote = connection.ops.quote_name
+    row = "({})".format(", ".join(["%s"] * len(table.columns)))
+    sql = "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608 (names from the models)
+        quote(table.model._meta.db_table),
+        ", ".join(quote(column.field.column) for column in table.columns),
+        ", ".join([row] * len(batch)),
+    )
+    cursor.execute(sql, [value for values in batch for value in values])
 
 
 def _default(field: models.Field) -> Any:

@@ -139,6 +139,17 @@ def test_people_missing_here_are_created_inactive_without_a_password(exported, l
     assert Membership.objects.get(user=user).role == Role.QUALITY_LEAD
 
 
+def test_people_are_matched_whatever_the_case_of_their_stored_address(exported, assessor):
+    """An account stored before addresses were normalised ("Sam@Example.test") is the
+    archive's "sam@example.test": matched, not created a second time."""
+    _, path = exported
+    get_user_model().objects.filter(pk=assessor.pk).update(email=assessor.email.upper())
+    accounts = get_user_model().objects.count()
+    call_command("import_organisation", str(path), stdout=StringIO())
+    assert get_user_model().objects.count() == accounts
+    assert ElementResult.objects.filter(updated_by=assessor).exists()
+
+
 def test_importing_does_not_touch_another_organisation(exported, other_org, outsider, settings):
     item = FileEvidenceFactory(organisation=other_org)
     assert snapshot(other_org.pk)["evidence.evidence"]
