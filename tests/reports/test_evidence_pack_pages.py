@@ -385,7 +385,10 @@ def test_a_real_refused_connection_is_answered_in_time(org, y2018, monkeypatch, 
 
     from cse_portal.celery import app
 
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:9/0")
+    nowhere = "redis://127.0.0.1:9/0"
+    monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads it before its settings
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
+    monkeypatch.setattr(app.conf, "broker_url", nowhere)
     monkeypatch.setattr(app.conf, "broker_write_url", None)
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
