@@ -118,11 +118,24 @@ def _links_in(year: int | None) -> QuerySet[EvidenceLink]:
     return links if year is None else links.filter(assessment__year=year)
 
 
+LINK_CHIP_FIELDS = (
+    "evidence_id",
+    "note",
+    "carried_forward",
+    "confirmed_at",
+    "assessment__year",
+    "element__ref",
+)
+
+
 def _links_of_a_page(year: int | None) -> Prefetch:
+    # Only what the chips show (the year, the ref, whether it is re-confirmed, the note): a
+    # page's fifty links need neither their year's nor their element's other columns.
     return Prefetch(
         "links",
         queryset=_links_in(year)
         .select_related("assessment", "element")
+        .only(*LINK_CHIP_FIELDS)
         .order_by("assessment__year", "element__position"),
     )
 
@@ -133,6 +146,7 @@ def library(organisation: Organisation, filters: LibraryFilters) -> QuerySet[Evi
     items = (
         Evidence.objects.for_org(organisation)
         .select_related("owner", "created_by")
+        .defer("body")  # a note's text, shown on its own page only
         .prefetch_related(_links_of_a_page(filters.year))
     )
     for word in filters.q.split()[:MAX_SEARCH_WORDS]:
