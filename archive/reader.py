@@ -328,10 +328,12 @@ def _convert(column: Column, value: Any, archive: Archive) -> Any:
         return python
     if field.choices and python not in ("", None):
         field.validate(python, None)  # one of the choices
-    if isinstance(field, models.IntegerField):
-        field.run_validators(python)  # within the column's range
     if isinstance(field, models.CharField) and field.max_length and len(python) > field.max_length:
         raise ValidationError(f"longer than {field.max_length} characters")
+    if python not in ("", None):
+        # The column's own rules: an integer's range, the text rules (no control or bidi
+        # characters: cse_portal.text), an address's or a URL's form.
+        field.run_validators(python)
     return python
 
 

@@ -296,6 +296,44 @@ def test_text_longer_than_its_column(small_archive, settings, tmp_path):
     refused(path, settings, "column title: longer than 200 characters")
 
 
+def test_text_the_portal_would_refuse(small_archive, settings, tmp_path):
+    """A title with a right-to-left override: the column's own text rule refuses it."""
+
+    def edit(table):
+        table["rows"][0][[c["name"] for c in table["columns"]].index("title")] = "cv\u202egpj.exe"
+
+    def change(content):
+        return archives.edit_json(content, "tables/evidence.evidence.json", edit)
+
+    path = archives.changed(small_archive, tmp_path / "bidi.zip", change, fit_manifest=True)
+    refused(path, settings, "tables/evidence.evidence.json, row 1, column title:")
+
+
+def test_too_many_members(small_archive, settings):
+    settings.ARCHIVE_MAX_MEMBERS = 3
+    refused(small_archive, settings, "more than 3")
+
+
+def test_a_member_twice(small_archive, settings, tmp_path):
+    path = tmp_path / "twice.zip"
+    content = archives.members(small_archive)
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, data in content.items():
+            archive.writestr(member, data)
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            archive.writestr("people.json", content["people.json"])
+    refused(path, settings, "The archive holds people.json twice")
+
+
+def test_an_encrypted_member(small_archive, settings, tmp_path):
+    data = bytearray(small_archive.read_bytes())
+    central = data.index(b"people.json", data.index(b"PK\x01\x02")) - 46
+    data[central + 8] |= 0x01  # general purpose flags: encrypted
+    path = tmp_path / "encrypted.zip"
+    path.write_bytes(bytes(data))
+    refused(path, settings, "people.json is encrypted")
+
+
 def test_a_file_reference_to_no_member(small_archive, settings, tmp_path):
     def edit(table):
         index = [c["name"] for c in table["columns"]].index("file")
