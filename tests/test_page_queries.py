@@ -39,7 +39,7 @@ def build(slug: str, standard, lead, assessor, years: int, items: int) -> Organi
         last = index == years - 1
         assessment = Assessment.objects.create(
             organisation=org, standard=standard, year=year,
-            kind=Assessment.Kind.INITIAL if index == 0 else Assessment.Kind.ANNUAL_REVIEW,
+            kind=kind_of(index, years),
             status=Assessment.Status.ASSESSOR_REVIEW if last else Assessment.Status.FINALISED,
         )  # fmt: skip
         ElementResult.objects.bulk_create(
@@ -86,6 +86,16 @@ def build(slug: str, standard, lead, assessor, years: int, items: int) -> Organi
     return org
 
 
+def kind_of(index: int, years: int) -> str:
+    """Three-year cycles, the last year the second annual review of its cycle (a
+    reassessment two years before it): the sampling page has its whole content."""
+    if index == 0:
+        return Assessment.Kind.INITIAL
+    if (years - 1 - index) % 3 == 2:
+        return Assessment.Kind.REASSESSMENT
+    return Assessment.Kind.ANNUAL_REVIEW
+
+
 LEAD_PAGES = {
     "dashboard": "/o/{slug}/",
     "years list": "/o/{slug}/assessments/",
@@ -116,9 +126,7 @@ def queries_of(client, path: str) -> int:
 @pytest.fixture
 def sizes(cse_standard):
     """Two organisations, each with its own quality lead and assessor (the assessor's home
-    lists every organisation they assess): 3 years with 3 items a year, 6 with 12 (at 3
-    years an annual review already has one before it in its cycle, as at 6: the sample page
-    reads the earlier reviews' sample only then)."""
+    lists every organisation they assess): 3 years with 3 items a year, 6 with 12."""
     built = {}
     for slug, years, items in (("small", 3, 3), ("large", 6, 12)):
         lead, assessor = UserFactory(), UserFactory()
@@ -153,3 +161,12 @@ def test_the_large_organisation_is_large(sizes):
         for org in (small, large)
     }
     assert links["large"] > 10 * links["small"]
+
+
+def test_the_sample_page_is_measured_with_its_content(client, sizes):
+    """The last year is an annual review at both sizes: the page lists the sample so far."""
+    for years, (org, _lead, assessor) in sizes.items():
+        client.force_login(assessor)
+        page = client.get(f"/o/{org.slug}/assessments/{org_year(years)}/sample/")
+        assert "Elements sampled so far" in page.content.decode()
+        assert "Choose the sample" in page.content.decode()
