@@ -28,6 +28,8 @@ self-assessment form) is a template. Nothing here decides anything: the rows arr
     {% select_options form.fields.rating.choices selected_value %}
     {% carried_badge %}  {% sampled_mark result.sampled %}
     {% row_url "org:link-note" organisation.slug assessment.year link.pk %}   a list's URLs
+    {{ year_url|element_href:ref }}   an element's page in a list of refs
+    {% sample_choices state.candidates ticked %}   the sampling page's checkboxes
 """
 
 import functools
@@ -42,7 +44,7 @@ from django.utils.safestring import SafeData, SafeString, mark_safe
 
 from assessments.forms import NOTES_MAX_LENGTH, SELF_RATING_CHOICES
 from assessments.models import RATING_ORDER, Rating
-from assessments.queries import CriterionGroup, GridRow
+from assessments.queries import CriterionGroup, GridRow, element_url
 
 register = template.Library()
 
@@ -115,6 +117,48 @@ def row_url(name: str, *args: object) -> str:
     *place, row_id = args
     head, tail = _url_around_id(name, get_script_prefix(), tuple(place))
     return f"{head}{int(row_id)}{tail}"
+
+
+@register.filter
+def element_href(year_url: str, ref: str) -> str:
+    """An element's page from its year's URL, ``{{ year_url|element_href:c.ref }}``: what
+    ``{% url 'org:element' slug year ref %}`` gives, without resolving the pattern again for
+    every element of a list (``queries.element_url``)."""
+    return element_url(year_url, ref)
+
+
+_SAMPLE_CHOICE = Fragment(
+    '<li class="col"><div class="form-check">\n'
+    "  {was}"
+    '<input class="form-check-input" type="checkbox" name="ref" value="{ref}" '
+    'id="sample-{n}"{checked}>\n'
+    '  <label class="form-check-label" for="sample-{n}">{ref}{recheck}{earlier}</label>\n'
+    "</div></li>\n"
+)
+_WAS = Fragment('<input type="hidden" name="was" value="{ref}">\n  ')
+_RECHECK = Fragment(' <span class="badge text-bg-warning">{rating} last year</span>')
+_EARLIER = mark_safe(' <span class="small text-muted">(sampled earlier in the cycle)</span>')
+_CHECKED = mark_safe(" checked")
+
+
+@register.simple_tag
+def sample_choices(candidates: Iterable, ticked: set[str]) -> SafeString:
+    """The sampling page's checkbox per element (``sampling.Candidate``): ticked when in
+    ``ticked``, with what was sampled when the page was drawn (``was``), a PC/NC to re-check
+    and an element sampled earlier in the cycle said in words. 57 of them: drawn here."""
+    return SafeString(
+        "".join(
+            _SAMPLE_CHOICE(
+                was=_WAS(ref=c.ref) if c.sampled_now else EMPTY,
+                ref=c.ref,
+                n=n,
+                checked=_CHECKED if c.ref in ticked else EMPTY,
+                recheck=_RECHECK(rating=c.last_rating) if c.must_recheck else EMPTY,
+                earlier=_EARLIER if c.sampled_in_cycle else EMPTY,
+            )
+            for n, c in enumerate(candidates, start=1)
+        )
+    )
 
 
 def csrf_input(token: object) -> SafeString:
