@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -30,7 +30,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -227,9 +227,24 @@ def tables() -> tuple[Table, ...]:
     history row's copy of a file's name is renamed to match)."""
     tenants = tenant_models()
     described = [describe(m, tenants) for m in tenants if m._meta.label_lower not in EXCLUDED]
+    _check_references(described)
     live = [table for table in described if table.records is None]
     history = [table for table in described if table.records is not None]
     return tuple(_in_dependency_order(live) + _in_dependency_order(history))
+
+
+def _check_references(described: list[Table]) -> None:
+    """A table refers only to tables the archive carries: a row kept whose key points at an
+    excluded table could not be restored."""
+    carried = {table.model for table in described}
+    for table in described:
+        for column in table.columns:
+            if column.kind in (Kind.ROW, Kind.OBJECT) and column.target not in carried:
+                raise ArchiveError(
+                    f"{table.model._meta.label}.{column.name} refers to "
+                    f"{column.target._meta.label}, which archive.tables.EXCLUDED leaves out: "
+                    "exclude this model too, or carry that one."
+                )
 
 
 def _in_dependency_order(described: list[Table]) -> list[Table]:
@@ -316,11 +331,6 @@ def from_json(field: models.Field, value: Any) -> Any:
         return value
     if isinstance(field, models.DurationField):
         if not isinstance(value, int | float):
-            from django.core.exceptions import ValidationError
-
             raise ValidationError("a duration in seconds")
         return datetime.timedelta(seconds=value)
     return field.to_python(value)
-
-
-Converter = Callable[[Any], Any]

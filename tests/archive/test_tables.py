@@ -120,3 +120,16 @@ def test_live_tables_come_before_history_and_after_what_they_refer_to():
     assert all(t.records is not None for t in tables.tables()[first_history:])
     assert order.index("evidence.evidence") < order.index("evidence.evidenceversion")
     assert order.index("assessments.assessment") < order.index("assessments.elementresult")
+
+
+def test_excluding_a_table_that_others_refer_to_is_refused(monkeypatch):
+    """Leaving out evidence items while links to them travel could not be restored."""
+    monkeypatch.setitem(EXCLUDED, "evidence.evidence", "a test")
+    tables.tables.cache_clear()
+    try:
+        with pytest.raises(ArchiveError, match="refers to evidence.Evidence, which archive"):
+            tables.tables()
+    finally:
+        monkeypatch.undo()
+        tables.tables.cache_clear()
+    assert "evidence.evidence" in {table.label for table in tables.tables()}
