@@ -16,11 +16,19 @@ from dataclasses import dataclass
 
 from assessments.models import RATING_ORDER
 from assessments.rules import year_error
+from cse_portal.text import printable
 
 REF_HEADER = "ref"
 SAMPLED_MARK = "X"
 RATING_HINT = "use CP, C, PC or NC, optionally after X"
 HEADER_HINT = 'the first row must be the header "ref,<year>,<year>,…"'
+
+# Limits that keep a hostile file's answer short and quick: an Annex One has one row per
+# element ref (72 in the standard) and one column per year.
+MAX_ROWS = 2_000
+MAX_COLUMNS = 200
+MAX_ERRORS = 100  # faults listed; past this the list says there are more
+SHOWN_CHARACTERS = 40  # of a value quoted in a message
 
 
 @dataclass(frozen=True)
@@ -60,11 +68,38 @@ class CellError:
 
 
 class AnnexOneError(ValueError):
-    """The file cannot be imported; ``errors`` lists every fault found, in file order."""
+    """The file cannot be imported; ``errors`` lists the faults found, in file order: every
+    one, or the first MAX_ERRORS with ``more`` True when the file has more."""
 
-    def __init__(self, errors: list[CellError]):
+    def __init__(self, errors: list[CellError], more: bool = False):
         self.errors = sorted(errors, key=lambda e: (e.line, e.column))
-        super().__init__("\n".join(str(e) for e in self.errors))
+        self.more = more
+        text = "\n".join(str(e) for e in self.errors)
+        if more:
+            text += f"\n… and more: the first {len(self.errors)} are listed"
+        super().__init__(text)
+
+
+class _Faults(list):
+    """The faults of one parse: the one past MAX_ERRORS stops it (``_TooMany``)."""
+
+    def append(self, error: CellError) -> None:
+        if len(self) >= MAX_ERRORS:
+            raise _TooMany
+        super().append(error)
+
+
+class _TooMany(Exception):
+    pass
+
+
+def shown(value: str) -> str:
+    """A value from the file as a message quotes it: one line, control and bidi characters
+    escaped, at most SHOWN_CHARACTERS long."""
+    value = printable(" ".join(value.split()))
+    if len(value) > SHOWN_CHARACTERS:
+        value = value[: SHOWN_CHARACTERS - 1] + "…"
+    return value
 
 
 @dataclass(frozen=True)
@@ -133,13 +168,60 @@ def parse_cell(raw: str) -> Cell | None:
 
 
 def parse_annex_one(text: str, known_refs: Collection[str]) -> AnnexOneTable:
-    """Parse an Annex One CSV; raise AnnexOneError listing every fault if any is found."""
+    """Parse an Annex One CSV; raise AnnexOneError listing the faults if any is found (at most
+    MAX_ERRORS of them; a file over MAX_ROWS rows or MAX_COLUMNS columns is refused whole)."""
     records = _records(text.removeprefix("\ufeff"))
     if not records:
         raise AnnexOneError(
             [CellError(1, 1, f"the file is empty — {HEADER_HINT}, then one row per ref")]
         )
-    errors: list[CellError] = []
+    _check_size(records)
+    errors = _Faults()
+    try:
+        table = _parse_records(records, known_refs, errors)
+    except _TooMany:
+        raise AnnexOneError(list(errors), more=True) from None
+    if errors:
+        raise AnnexOneError(list(errors))
+    return table
+
+
+def _check_size(records: list[tuple[int, "Record"]]) -> None:
+    """One fault for a file far bigger than an Annex One, rather than a fault per cell."""
+    if len(records) > MAX_ROWS + 1:
+        raise AnnexOneError(
+            [
+                CellError(
+                    records[MAX_ROWS + 1][0],
+                    1,
+                    f"the file has more than {MAX_ROWS:,} rows; an Annex One has one row per "
+                    "element ref — check that you chose the right file",
+                )
+            ]
+        )
+    for line, record in records:
+        if isinstance(record, CellError):
+            continue
+        width = len(record)
+        while width > 1 and not record[width - 1].strip():
+            width -= 1
+        if width > MAX_COLUMNS + 1:
+            raise AnnexOneError(
+                [
+                    CellError(
+                        line,
+                        MAX_COLUMNS + 2,
+                        f"this row has {width:,} columns; an Annex One has a ref and one column "
+                        f"per year, at most {MAX_COLUMNS} — remove the columns after the last "
+                        "year",
+                    )
+                ]
+            )
+
+
+def _parse_records(
+    records: list[tuple[int, "Record"]], known_refs: Collection[str], errors: list[CellError]
+) -> AnnexOneTable:
     header_line, header = records[0]
     header = _valid_record(header, errors)
     headings, columns = _parse_header(header_line, header, errors)
@@ -156,8 +238,6 @@ def parse_annex_one(text: str, known_refs: Collection[str]) -> AnnexOneTable:
             lines[ref] = line
     if len(records) == 1:
         errors.append(CellError(header_line + 1, 1, "there are no rows after the header"))
-    if errors:
-        raise AnnexOneError(errors)
     return AnnexOneTable(years=tuple(columns), rows=rows, lines=lines, columns=columns)
 
 
@@ -193,8 +273,9 @@ Record = list[str] | CellError
 def _records(text: str) -> list[tuple[int, Record]]:
     """Each non-blank CSV record with the file line it starts on.
 
-    A record the csv module cannot read (a stray quote, a NUL byte) comes back as a CellError
-    in place of its cells.
+    A record the csv module cannot read (a stray quote, a NUL byte, a cell over the csv
+    module's field limit) comes back as a CellError in place of its cells. Reading stops
+    after MAX_ROWS + 2 records: the file is refused as too long then (``_check_size``).
     """
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, Record]] = []
@@ -206,9 +287,13 @@ def _records(text: str) -> list[tuple[int, Record]]:
             return records
         except csv.Error as exc:
             records.append((start, CellError(start, 1, f"this line is not valid CSV ({exc})")))
+            if len(records) > MAX_ROWS + 1:
+                return records
             continue
         if any(cell.strip() for cell in record):
             records.append((start, record))
+        if len(records) > MAX_ROWS + 1:
+            return records
 
 
 def _valid_record(record: Record, errors: list[CellError]) -> list[str]:
@@ -230,7 +315,7 @@ def _parse_header(
         header = header[:-1]
     first = header[0].removeprefix("\ufeff").strip()
     if first.lower() != REF_HEADER:
-        errors.append(CellError(line, 1, f'"{first}" should be "ref" — {HEADER_HINT}'))
+        errors.append(CellError(line, 1, f'"{shown(first)}" should be "ref" — {HEADER_HINT}'))
     if len(header) < 2:
         errors.append(CellError(line, 2, f"there are no year columns — {HEADER_HINT}"))
     columns: dict[int, int] = {}
@@ -249,7 +334,8 @@ def _parse_year(
         return None
     problem = year_error(raw)  # the one rule for years, as the open-year form applies it
     if problem:
-        errors.append(CellError(line, column, problem))
+        # Said of the value as shown (a year is never cut or escaped, so it is still no year).
+        errors.append(CellError(line, column, year_error(shown(raw)) or problem))
         return None
     year = int(raw)
     if year in seen:
@@ -272,12 +358,12 @@ def _parse_row(
         raw = record[column - 1] if column <= len(record) else ""
         cell = parse_cell(raw)
         if cell is None:
-            message = f'"{" ".join(raw.split())}" is not a rating — {RATING_HINT}'
+            message = f'"{shown(raw)}" is not a rating — {RATING_HINT}'
             errors.append(CellError(line, column, message, heading))
         parsed[column] = EMPTY if cell is None else cell
     for column, raw in enumerate(record[len(headings) :], start=len(headings) + 1):
         if raw.strip():
-            message = f'"{raw.strip()}" is beyond the last column of the header — remove it'
+            message = f'"{shown(raw)}" is beyond the last column of the header — remove it'
             errors.append(CellError(line, column, message))
     return record[0].strip(), tuple(parsed[column] for column in columns.values())
 
@@ -293,9 +379,9 @@ def _check_ref(
     if not ref:
         message = "the ref is missing"
     elif ref not in known_refs:
-        message = f'"{ref}" is not an element or sub-element of the standard'
+        message = f'"{shown(ref)}" is not an element or sub-element of the standard'
     elif ref in lines_seen:
-        message = f'"{ref}" appears again — it is already on line {lines_seen[ref]}'
+        message = f'"{shown(ref)}" appears again — it is already on line {lines_seen[ref]}'
     else:
         return ref
     errors.append(CellError(line, 1, message, REF_HEADER))

@@ -56,7 +56,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     except (UploadRefused, StandardNotLoaded) as exc:
         return _page(request, name=name, refused=str(exc))
     except AnnexOneError as exc:
-        return _page(request, name=name, errors=exc.errors)
+        return _page(request, name=name, errors=exc.errors, more=exc.more)
     return _preview(request, organisation, table, name)
 
 
@@ -91,7 +91,7 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     except StandardNotLoaded as exc:
         return _page(request, name=name, refused=str(exc))
     except AnnexOneError as exc:  # a year finalised since the preview
-        return _page(request, name=name, errors=exc.errors)
+        return _page(request, name=name, errors=exc.errors, more=exc.more)
     except PlanChanged:
         return _preview(request, organisation, table, name, changed_since=True)
     del request.session[SESSION_KEY]
@@ -156,6 +156,7 @@ def _context(
     name: str = "",
     refused: str = "",
     errors: list | None = None,
+    more: bool = False,
     plan: ImportPlan | None = None,
     key: str = "",
     by_year: list | None = None,
@@ -165,6 +166,7 @@ def _context(
         "name": name,
         "refused": refused,
         "errors": errors or [],
+        "more": more,
         "plan": plan,
         "key": key,
         "by_year": by_year or [],

@@ -31,6 +31,9 @@ from actions.models import Action as ImprovementAction
 from assessments.models import Assessment, ElementResult
 from organisations.models import Organisation
 from reports.annex_one import (
+    MAX_COLUMNS,
+    MAX_ERRORS,
+    MAX_ROWS,
     AnnexOneError,
     AnnexOneTable,
     Cell,
@@ -48,8 +51,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # an Annex One of 100 years is under 100 KB as XLSX
 MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # the XLSX's parts, unzipped
-MAX_ROWS = 2_000  # the standard has 72 refs
-MAX_COLUMNS = 200  # a year a column
 EXCEL_TEXT_LIMIT = 32_767  # characters in one cell
 
 RATING_NAMES = {
@@ -455,8 +456,8 @@ def _sheet_text(sheet: Worksheet) -> str:
     for number, row in enumerate(sheet.iter_rows(), start=1):
         if number > MAX_ROWS:
             raise UploadRefused(
-                f"The sheet has more than {MAX_ROWS} rows; an Annex One has one row per "
-                "element ref. " + _LAYOUT_HINT
+                f"The sheet has more than {MAX_ROWS:,} rows; an Annex One has one row per "
+                "element ref. Check that you chose the right file and sheet. " + _LAYOUT_HINT
             )
         values: list[str] = []
         for column, cell in enumerate(row, start=1):
@@ -467,9 +468,12 @@ def _sheet_text(sheet: Worksheet) -> str:
             if column > MAX_COLUMNS:
                 raise UploadRefused(
                     f"The sheet has more than {MAX_COLUMNS} columns; an Annex One has one "
-                    "column per year. " + _LAYOUT_HINT
+                    "column per year. Remove the columns after the last year, or check that "
+                    "you chose the right sheet. " + _LAYOUT_HINT
                 )
             if getattr(cell, "data_type", "") == "f":
+                if len(errors) == MAX_ERRORS:
+                    raise AnnexOneError(errors, more=True)
                 errors.append(
                     CellError(
                         number,

@@ -17,9 +17,11 @@ the request, the field and the value. Each request runs in a savepoint that is r
 a form that deletes or changes something does not hide the next one's page.
 """
 
+import io
 import logging
 import re
 import traceback
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -30,7 +32,7 @@ import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -720,3 +722,202 @@ def test_a_request_django_refuses_gets_the_same_page(client):
     )
     assert response.status_code == 400
     assert "That request could not be read" in response.content.decode()
+
+
+# ---------------------------------------------------------------------------------------------
+# Malformed spreadsheets at the browser import (reports.import_views): each gets a clear
+# message on the import page (what is wrong and what to do), in bounded time and size, and
+# nothing is written. The walk above sends a PDF to every file field; these are the files an
+# import really meets.
+
+
+def _zip(members: dict[str, bytes], declared: int | None = None) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    data = buffer.getvalue()
+    if declared is None:
+        return data
+    out = bytearray(data)  # every member's unpacked size claimed as ``declared``
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = 0
+        while (at := out.find(signature, start)) != -1:
+            out[at + offset : at + offset + 4] = declared.to_bytes(4, "little")
+            start = at + 4
+    return bytes(out)
+
+
+def _workbook(*rows: list, formula_at: str = "", dimension: str = "") -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Annex One"
+    for row in rows:
+        sheet.append(row)
+    if formula_at:
+        sheet[formula_at] = "=1+1"
+    out = io.BytesIO()
+    book.save(out)
+    data = out.getvalue()
+    if dimension:  # the sheet claims a range it does not hold
+        source = zipfile.ZipFile(io.BytesIO(data))
+        members = {name: source.read(name) for name in source.namelist()}
+        sheet_xml = members["xl/worksheets/sheet1.xml"]
+        members["xl/worksheets/sheet1.xml"] = re.sub(
+            rb'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>'.encode(), sheet_xml
+        )
+        data = _zip(members)
+    return data
+
+
+_XLSX_PARTS = {
+    "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
+    "xl/workbook.xml": b"<workbook/>",
+}
+_XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    b"<workbook>&e;</workbook>"
+)
+
+
+def _spreadsheets() -> dict[str, tuple[str, bytes]]:
+    """name → (file name, bytes). Built when the test runs (the bomb is 60 MB of zeros)."""
+    header = b"ref,2017,2018\n"
+    return {
+        "random bytes as .xlsx": ("chart.xlsx", bytes(range(256)) * 40),
+        "zip header then garbage": ("chart.xlsx", b"PK\x03\x04" + b"\x13" * 5000),
+        "zip, not a workbook": ("chart.xlsx", _zip({"notes.txt": b"hello"})),
+        "zip bomb xlsx": (
+            "chart.xlsx",
+            _zip({**_XLSX_PARTS, "xl/sharedStrings.xml": b"\x00" * (60 * 1024 * 1024)}),
+        ),
+        "xlsx claiming 4 GB": ("chart.xlsx", _zip(_XLSX_PARTS, declared=0xFFFFFFF0)),
+        "xlsx understating its size": ("chart.xlsx", _zip(_XLSX_PARTS, declared=3)),
+        "xlsx with an XML entity": ("chart.xlsx", _zip({**_XLSX_PARTS, "xl/workbook.xml": _XXE})),
+        "xlsx with macros": ("chart.xlsm", _zip({**_XLSX_PARTS, "xl/vbaProject.bin": b"\x00"})),
+        "truncated xlsx": ("chart.xlsx", _workbook(["ref", 2018], ["1.1.1", "C"])[:400]),
+        "xlsx with a formula": ("chart.xlsx", _workbook(["ref", 2018], ["1.1.1"], formula_at="B2")),
+        "xlsx of 16,384 columns claimed": (
+            "chart.xlsx",
+            _workbook(["ref", 2018], ["1.1.1", "C"], dimension="A1:XFD1048576"),
+        ),
+        "xlsx with a cell at XFD": (
+            "chart.xlsx",
+            _workbook(["ref", 2018], ["1.1.1", "C"] + [None] * 16381 + ["C"]),
+        ),
+        "xlsx of 3,000 rows": (
+            "chart.xlsx",
+            _workbook(["ref", 2018], *[[f"{i}.1.1", "C"] for i in range(3000)]),
+        ),
+        "empty file": ("chart.csv", b""),
+        "only blank lines": ("chart.csv", b"\n\r\n \n"),
+        "CSV with NUL": ("chart.csv", header + b"1.1.1,C\x00,X\n"),
+        "CSV, Latin-1": ("chart.csv", header + "1.1.1,C,é\n".encode("latin-1")),
+        "CSV, UTF-16 with BOM": ("chart.csv", (header + b"1.1.1,C,C\n").decode().encode("utf-16")),
+        "CSV, UTF-32": ("chart.csv", (header + b"1.1.1,C,C\n").decode().encode("utf-32")),
+        "CSV, two UTF-8 BOMs": ("chart.csv", b"\xef\xbb\xbf\xef\xbb\xbf" + header + b"1.1.1,C,C\n"),
+        "CSV, BOM mid-file": ("chart.csv", header + b"\xef\xbb\xbf1.1.1,C,C\n"),
+        "CSV, a 1.9 MB cell": ("chart.csv", header + b"1.1.1,C," + b"X" * 1_900_000 + b"\n"),
+        "CSV, a 1.9 MB ref": ("chart.csv", header + b"9" * 1_900_000 + b",C,C\n"),
+        "CSV, a 1.9 MB quoted field": ("chart.csv", header + b'1.1.1,"' + b"a\n" * 900_000),
+        "CSV, formulas": (
+            "chart.csv",
+            header + b'1.1.1,=HYPERLINK("http://evil.example"),+1+1\n@SUM(A1),-2,=cmd|x\n',
+        ),
+        "CSV, 10^6 columns in the header": ("chart.csv", b"ref" + b",2018" * 300_000 + b"\n"),
+        "CSV, 10^6 columns of junk years": ("chart.csv", b"ref" + b",x" * 1_000_000 + b"\n"),
+        "CSV, 10^6 columns in a row": ("chart.csv", header + b"1.1.1" + b",C" * 1_000_000),
+        "CSV, 10^6 empty columns": ("chart.csv", header + b"1.1.1" + b"," * 1_000_000 + b"\n"),
+        "CSV, 200,000 rows": ("chart.csv", header + b"1.1.1,C,C\n" * 200_000),
+        "CSV, 200,000 bad rows": ("chart.csv", header + b"x,Q,Q\n" * 200_000),
+        "CSV, CR line ends": ("chart.csv", b"ref,2018\r1.1.1,C\r"),
+        "CSV, unclosed quote": ("chart.csv", header + b'1.1.1,"C,C\n'),
+        "CSV, bidi and control characters": (
+            "chart.csv",
+            header + "1.1.1\u202e,C\x1b[2J,C\u2066\n".encode(),
+        ),
+        "CSV, superscript years": ("chart.csv", "ref,²⁰¹⁸\n1.1.1,C\n".encode()),
+        "CSV, year 10^20": ("chart.csv", b"ref,99999999999999999999\n1.1.1,C\n"),
+        "PDF named .csv": ("chart.csv", PDF),
+        "PNG named .xlsx": ("chart.xlsx", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100),
+        "old Excel (.xls)": ("chart.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600),
+    }
+
+
+SPREADSHEETS = [
+    "random bytes as .xlsx", "zip header then garbage", "zip, not a workbook", "zip bomb xlsx",
+    "xlsx claiming 4 GB", "xlsx understating its size", "xlsx with an XML entity",
+    "xlsx with macros", "truncated xlsx", "xlsx with a formula", "xlsx of 16,384 columns claimed",
+    "xlsx with a cell at XFD", "xlsx of 3,000 rows", "empty file", "only blank lines",
+    "CSV with NUL", "CSV, Latin-1", "CSV, UTF-16 with BOM", "CSV, UTF-32", "CSV, two UTF-8 BOMs",
+    "CSV, BOM mid-file", "CSV, a 1.9 MB cell", "CSV, a 1.9 MB ref", "CSV, a 1.9 MB quoted field",
+    "CSV, formulas", "CSV, 10^6 columns in the header", "CSV, 10^6 columns of junk years",
+    "CSV, 10^6 columns in a row", "CSV, 10^6 empty columns", "CSV, 200,000 rows",
+    "CSV, 200,000 bad rows", "CSV, CR line ends", "CSV, unclosed quote",
+    "CSV, bidi and control characters", "CSV, superscript years", "CSV, year 10^20",
+    "PDF named .csv", "PNG named .xlsx", "old Excel (.xls)",
+]  # fmt: skip
+
+# The import page's answer stays readable: at most this many bytes, drawn in this many seconds.
+IMPORT_PAGE_MAX_BYTES = 300_000
+IMPORT_MAX_SECONDS = 10
+
+
+@pytest.fixture(scope="module")
+def spreadsheets() -> dict[str, tuple[str, bytes]]:
+    return _spreadsheets()
+
+
+def test_every_spreadsheet_case_is_listed(spreadsheets):
+    assert sorted(SPREADSHEETS) == sorted(spreadsheets)
+
+
+@pytest.mark.parametrize("case", SPREADSHEETS)
+def test_a_malformed_spreadsheet_gets_a_clear_message_and_writes_nothing(
+    client, seeded, lead, spreadsheets, case, caplog
+):
+    import time
+
+    from assessments.models import ElementResult
+
+    caplog.set_level(logging.CRITICAL, logger="django.request")
+    client.raise_request_exception = False
+    client.force_login(lead)
+    org = seeded
+    name, content = spreadsheets[case]
+    before = list(
+        ElementResult.objects.filter(assessment__organisation=org)
+        .order_by("pk")
+        .values_list("pk", "rating", "sampled")
+    )
+    started = time.monotonic()
+    response = client.post(
+        reverse("org:progression-import", args=[org.slug]),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200, f"{case}: {response.status_code}"
+    page = response.content.decode()
+    assert len(response.content) <= IMPORT_PAGE_MAX_BYTES, f"{case}: {len(response.content)} B"
+    assert elapsed < IMPORT_MAX_SECONDS, f"{case}: {elapsed:.1f} s"
+    refused = re.search(r'id="import-refused">(.*?)</div>', page, re.S)
+    errors = re.search(r'id="import-errors">(.*?)</table>', page, re.S)
+    preview = 'name="plan"' in page
+    assert refused or errors or preview, f"{case}: no message on the page"
+    if refused:
+        text = re.sub(r"<[^>]+>", " ", refused[1])
+        what_to_do = r"\b(save|upload|export|choose|check|copy|remove|type)\b"
+        assert re.search(what_to_do, text, re.I), f"{case}: {text}"
+    if errors:
+        assert "nothing was imported" in errors[1]
+        assert errors[1].count("<tr>") <= 101, f"{case}: {errors[1].count('<tr>')} rows"
+    for bad in ("\x00", "\x1b", "\u202e", "Traceback"):
+        assert bad not in page, f"{case}: {bad!r} on the page"
+    after = list(
+        ElementResult.objects.filter(assessment__organisation=org)
+        .order_by("pk")
+        .values_list("pk", "rating", "sampled")
+    )
+    assert after == before, f"{case}: the upload itself wrote"
