@@ -118,6 +118,7 @@ def _check(archive_zip: zipfile.ZipFile, limits: fmt.Limits) -> Archive:
         content = _json(archive_zip, infos[name], limits, members[name])
         archive.tables.append(_table(name, content, archive))
     _check_organisation(archive)
+    _check_keys(archive)
     return archive
 
 
@@ -348,6 +349,31 @@ def _json_type_fits(field: models.Field, value: Any) -> bool:
     if isinstance(field, models.FloatField | models.DurationField):
         return isinstance(value, int | float) and not isinstance(value, bool)
     return isinstance(value, str)
+
+
+def _check_keys(archive: Archive) -> None:
+    """Every row's id once, and every key the database enforces pointing at a row of the
+    archive (a history row's keys are loose: what it recorded may be gone)."""
+    ids: dict[type[models.Model], set[int]] = {}
+    for rows in archive.tables:
+        index = rows.columns.index(rows.table.pk)
+        seen: set[int] = set()
+        for number, row in enumerate(rows.rows, start=1):
+            if row[index] in seen:
+                raise ArchiveError(f"{rows.table.member}, row {number}: the id {row[index]} twice.")
+            seen.add(row[index])
+        ids[rows.table.model] = seen
+    for rows in archive.tables:
+        for index, column in enumerate(rows.columns):
+            if column.kind != Kind.ROW or not getattr(column.field, "db_constraint", False):
+                continue
+            held = ids.get(column.target, set())
+            for number, row in enumerate(rows.rows, start=1):
+                if row[index] is not None and row[index] not in held:
+                    raise ArchiveError(
+                        f"{rows.table.member}, row {number}, column {column.name}: it refers "
+                        "to a row the archive does not hold."
+                    )
 
 
 def _check_organisation(archive: Archive) -> None:

@@ -334,6 +334,32 @@ def test_an_encrypted_member(small_archive, settings, tmp_path):
     refused(path, settings, "people.json is encrypted")
 
 
+def test_a_key_to_a_row_the_archive_lacks(small_archive, settings, tmp_path):
+    def edit(table):
+        table["rows"][0][[c["name"] for c in table["columns"]].index("evidence")] = 999999
+
+    def change(content):
+        return archives.edit_json(content, "tables/evidence.evidenceversion.json", edit)
+
+    path = archives.changed(small_archive, tmp_path / "key.zip", change, fit_manifest=True)
+    refused(
+        path,
+        settings,
+        "evidence.evidenceversion.json, row 1, column evidence: it refers to a row the archive",
+    )
+
+
+def test_an_id_twice(small_archive, settings, tmp_path):
+    def edit(table):
+        table["rows"].append(list(table["rows"][0]))
+
+    def change(content):
+        return archives.edit_json(content, "tables/assessments.elementresult.json", edit)
+
+    path = archives.changed(small_archive, tmp_path / "twice.zip", change, fit_manifest=True)
+    refused(path, settings, "tables/assessments.elementresult.json, row 2: the id")
+
+
 def test_a_file_reference_to_no_member(small_archive, settings, tmp_path):
     def edit(table):
         index = [c["name"] for c in table["columns"]].index("file")
