@@ -181,7 +181,7 @@ class PostgresCluster:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def remove(self) -> None:
-        self.stop("immediate")
+        self.stop("fast")
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -347,6 +347,9 @@ class App:
         }
 
     def stop(self) -> None:
+        for proc in (self.web, self.worker):  # both told at once, then waited for
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
         stop_process(self.web)
         stop_process(self.worker)
         if getattr(self, "worker_log", None):

@@ -120,12 +120,12 @@ def test_postgres_restarted_under_load(faults):
         assert run.signed.acquire(timeout=120)
     assert all(user.signed_in for user in users)
     begin = time.monotonic()
-    run.stop_at = begin + 16
+    run.stop_at = begin + 13
     run.ready.set()
-    time.sleep(4)
+    time.sleep(3)
     down_at = time.monotonic()
     faults.cluster.stop("fast")
-    time.sleep(4)
+    time.sleep(3)
     faults.cluster.start()
     up_at = time.monotonic()
     for user in users:
