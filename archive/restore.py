@@ -45,6 +45,13 @@ class ImportSummary:
     people_created: list[str] = field(default_factory=list)
 
 
+def check_importable(archive: Archive) -> None:
+    """What this database must offer before the archive is written (ArchiveError if not):
+    the organisation's slug free, every standard its rows name loaded. Writes nothing."""
+    _check_slug_free(archive.slug)
+    _standard_ids(archive)
+
+
 def import_archive(archive: Archive) -> ImportSummary:
     """Write ``archive``'s organisation into this database, or nothing (ArchiveError)."""
     _check_slug_free(archive.slug)

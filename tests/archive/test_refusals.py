@@ -66,6 +66,21 @@ def test_the_small_archive_imports(small_archive, settings):
     assert len(stored_files(settings.MEDIA_ROOT)) == 2
 
 
+def test_check_only_writes_nothing(small_archive, settings):
+    rows, files = counts(), stored_files(settings.MEDIA_ROOT)
+    out = StringIO()
+    call_command("import_organisation", str(small_archive), "--check", stdout=out)
+    assert "The archive of Small Org (small) is whole: every hash matches" in out.getvalue()
+    assert "It can be imported here." in out.getvalue()
+    assert counts() == rows and stored_files(settings.MEDIA_ROOT) == files
+
+
+def test_check_says_when_the_slug_is_taken(small_archive, settings):
+    call_command("import_organisation", str(small_archive), stdout=StringIO())
+    with pytest.raises(CommandError, match="'small' already exists here"):
+        call_command("import_organisation", str(small_archive), "--check")
+
+
 def test_not_a_zip(small_archive, settings, tmp_path):
     path = tmp_path / "notes.zip"
     path.write_text("Just some notes, not an archive.\n")

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from archive.errors import ArchiveError
 from archive.reader import read_archive
-from archive.restore import import_archive
+from archive.restore import check_importable, import_archive
 from cse_portal.text import printable
 
 
@@ -19,10 +19,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="the archive (.zip) to import")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="only check the archive (and that it could be imported here); write nothing",
+        )
 
-    def handle(self, *args, file: str, **options):
+    def handle(self, *args, file: str, check: bool = False, **options):
         try:
             with read_archive(file) as archive:
+                if check:
+                    check_importable(archive)
+                    self.stdout.write(printable(_checked(archive)))
+                    return
                 summary = import_archive(archive)
         except ArchiveError as error:
             raise CommandError(printable(str(error))) from None
@@ -45,3 +54,13 @@ class Command(BaseCommand):
                     "one with 'Forgotten your password?'): " + ", ".join(summary.people_created)
                 )
             )
+
+
+def _checked(archive) -> str:
+    rows = sum(len(table.rows) for table in archive.tables)
+    files = sum(1 for name in archive.members if name.startswith("files/"))
+    return (
+        f"The archive of {archive.name} ({archive.slug}) is whole: every hash matches; "
+        f"{rows} rows in {len(archive.tables)} tables, {files} files, "
+        f"{len(archive.people)} people. It can be imported here."
+    )
