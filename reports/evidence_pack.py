@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, ElementResult
 from evidence import filetypes
-from evidence.models import Evidence, EvidenceLink
+from evidence.models import Evidence, EvidenceLink, EvidenceVersion
 from reports import jobs
 from reports.models import EvidencePack
 from standards.models import Element
@@ -87,13 +87,16 @@ def safe_name(name: str) -> str:
     return name or "file"
 
 
-def member_names(items: list[Evidence]) -> dict[int, str]:
+def member_names(items: list[Evidence], filenames: dict[int, str] | None = None) -> dict[int, str]:
     """Each file item's path in the ZIP (``files/<id>-<safe name>``), none twice (compared
-    without case, as Windows and macOS do)."""
+    without case, as Windows and macOS do). ``filenames`` gives an item's name when it is not
+    its current file's (an earlier version)."""
     names: dict[int, str] = {}
     seen: set[str] = set()
+    filenames = filenames or {}
     for item in items:
-        base = f"{item.pk}-{safe_name(item.original_filename or 'file')}"
+        original = filenames.get(item.pk, item.original_filename)
+        base = f"{item.pk}-{safe_name(original or 'file')}"
         candidate, n = base, 1
         while candidate.casefold() in seen:
             n += 1
@@ -107,12 +110,50 @@ def member_names(items: list[Evidence]) -> dict[int, str]:
 # -- What the pack shows -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FileSource:
+    """The file of an item that goes into the pack: its current one, or an earlier version."""
+
+    file: object  # a FieldFile
+    original_filename: str
+    content_type: str
+    sha256: str  # as recorded at upload
+    uploaded_at: datetime | None
+    replaced_at: datetime | None = None  # set for an earlier version: when it was replaced
+
+
+def file_as_at(
+    item: Evidence, versions: list[EvidenceVersion], when: datetime | None
+) -> FileSource:
+    """The file of ``item`` that was current at ``when`` (None: now). A finalised year's pack
+    holds what the assessor was shown, not a file replaced since: the version uploaded last
+    before ``when``. An item with no file from before ``when`` gives its current file."""
+    current = FileSource(
+        item.file, item.original_filename, item.content_type, item.sha256, item.file_uploaded_at
+    )
+    if when is None or item.file_uploaded_at is None or item.file_uploaded_at <= when:
+        return current
+    earlier = [v for v in versions if v.uploaded_at <= when]
+    if not earlier:
+        return current
+    version = max(earlier, key=lambda v: (v.uploaded_at, v.pk))
+    return FileSource(
+        version.file,
+        version.original_filename,
+        version.content_type,
+        version.sha256,
+        version.uploaded_at,
+        version.replaced_at,
+    )
+
+
 @dataclass
 class PackFile:
     """An evidence file as it went into the ZIP."""
 
     evidence: Evidence
     member: str  # its path in the ZIP
+    source: FileSource | None = None  # which file of the item: see file_as_at
     size: int = 0
     sha256: str = ""
     missing: bool = False  # not found in storage: listed, not packed
@@ -194,8 +235,15 @@ def gather(assessment: Assessment) -> Contents:
         }.values(),
         key=lambda item: item.pk,
     )
-    names = member_names(items)
-    files = {item.pk: PackFile(item, names[item.pk]) for item in items}
+    # A finalised year: each file as it was then (one more query for the earlier versions).
+    as_at = assessment.finalised_at if assessment.is_finalised else None
+    versions: dict[int, list[EvidenceVersion]] = defaultdict(list)
+    if as_at is not None and items:
+        for version in EvidenceVersion.objects.filter(evidence__in=[i.pk for i in items]):
+            versions[version.evidence_id].append(version)
+    sources = {item.pk: file_as_at(item, versions[item.pk], as_at) for item in items}
+    names = member_names(items, {pk: src.original_filename for pk, src in sources.items()})
+    files = {item.pk: PackFile(item, names[item.pk], sources[item.pk]) for item in items}
     for link in links:
         link.packed = files.get(link.evidence_id)  # the template's way to its file
     return Contents(criteria, links, files)
@@ -214,22 +262,24 @@ def _info(name: str, when: datetime, deflate: bool = True) -> zipfile.ZipInfo:
 def _copy_file(archive: zipfile.ZipFile, packed: PackFile, when: datetime) -> None:
     """Copy one evidence file from storage into the ZIP in chunks, hashing it on the way; a
     file storage cannot open or read is marked missing and nothing is written for it."""
-    item = packed.evidence
+    item, source = packed.evidence, packed.source
     try:
-        handle = item.file.storage.open(item.file.name, "rb")
+        handle = source.file.storage.open(source.file.name, "rb")
     except OSError as exc:
-        logger.warning("Evidence %s: its file %s is missing: %s", item.pk, item.file.name, exc)
+        logger.warning("Evidence %s: its file %s is missing: %s", item.pk, source.file.name, exc)
         packed.missing = True
         return
     with handle:
         try:
             chunk = handle.read(CHUNK)
         except OSError as exc:  # storages that open lazily fail on the first read
-            logger.warning("Evidence %s: its file %s is missing: %s", item.pk, item.file.name, exc)
+            logger.warning(
+                "Evidence %s: its file %s is missing: %s", item.pk, source.file.name, exc
+            )
             packed.missing = True
             return
         digest = hashlib.sha256()
-        deflate = item.content_type in DEFLATED_TYPES
+        deflate = source.content_type in DEFLATED_TYPES
         with archive.open(_info(packed.member, when, deflate), "w", force_zip64=True) as out:
             while chunk:
                 digest.update(chunk)
@@ -237,7 +287,7 @@ def _copy_file(archive: zipfile.ZipFile, packed: PackFile, when: datetime) -> No
                 packed.size += len(chunk)
                 chunk = handle.read(CHUNK)
     packed.sha256 = digest.hexdigest()
-    packed.altered = bool(item.sha256) and item.sha256 != packed.sha256
+    packed.altered = bool(source.sha256) and source.sha256 != packed.sha256
 
 
 def render_index(pack: EvidencePack, contents: Contents, made_at: datetime) -> str:

@@ -414,3 +414,81 @@ def test_the_pack_reads_the_year_in_a_fixed_number_of_queries(year, lead):
     # The elements (with their sub-criteria and criteria), the results, the links with their
     # items.
     assert small == 3
+
+
+# -- A finalised year keeps the files it was shown --------------------------------------------
+
+
+def _replaced_after(item: Evidence, when, data: bytes, name: str) -> None:
+    """Replace ``item``'s file after ``when``, keeping the earlier one as a version, as
+    evidence.services.replace_file does."""
+    from datetime import timedelta
+
+    from evidence.models import EvidenceVersion
+
+    EvidenceVersion.objects.create(
+        evidence=item,
+        file=item.file.name,
+        original_filename=item.original_filename,
+        content_type=item.content_type,
+        size=item.size,
+        sha256=item.sha256,
+        uploaded_at=when - timedelta(days=30),
+        replaced_at=when + timedelta(days=2),
+    )
+    item.file = ContentFile(data, name="stored-v2")
+    item.original_filename = name
+    item.sha256 = sha(data)
+    item.size = len(data)
+    item.file_uploaded_at = when + timedelta(days=2)
+    item.save()
+
+
+def test_a_finalised_years_pack_holds_each_file_as_it_was_when_the_year_was_finalised(year, lead):
+    from django.utils import timezone
+
+    from assessments.models import Assessment
+
+    finalised_at = timezone.now() - __import__("datetime").timedelta(days=10)
+    Assessment.objects.filter(pk=year.pk).update(
+        status=Assessment.Status.FINALISED, finalised_at=finalised_at
+    )
+    policy = Evidence.objects.get(organisation=year.organisation, title="Safeguarding policy")
+    _replaced_after(
+        policy, finalised_at, b"%PDF-1.7\nversion 3, written after the visit\n", "v3.pdf"
+    )
+    pack = EvidencePack.objects.create(
+        organisation=year.organisation, assessment=year, requested_by=lead
+    )
+    assert build_evidence_pack.apply(args=[pack.pk]).get() == "done"
+    pack.refresh_from_db()
+    archive = zipfile.ZipFile(io.BytesIO(pack.file.read()))
+    files = {n: archive.read(n) for n in archive.namelist() if n.startswith("files/")}
+    assert POLICY in files.values()  # what the assessor saw
+    assert not any(b"after the visit" in data for data in files.values())
+    index = archive.read("index.html").decode()
+    assert "as it was when the year was finalised" in index
+    sums = dict(
+        reversed(line.split("  ", 1)) for line in archive.read("SHA256SUMS").decode().splitlines()
+    )
+    for name, data in files.items():
+        assert sums[name] == sha(data)
+    assert "differs from the file uploaded" not in index  # the version's own hash matches
+
+
+def test_an_open_years_pack_holds_the_current_file(year, lead):
+    from django.utils import timezone
+
+    policy = Evidence.objects.get(organisation=year.organisation, title="Safeguarding policy")
+    new = b"%PDF-1.7\nversion 3\n"
+    _replaced_after(
+        policy, timezone.now() - __import__("datetime").timedelta(days=10), new, "v3.pdf"
+    )
+    pack = EvidencePack.objects.create(
+        organisation=year.organisation, assessment=year, requested_by=lead
+    )
+    assert build_evidence_pack.apply(args=[pack.pk]).get() == "done"
+    pack.refresh_from_db()
+    archive = zipfile.ZipFile(io.BytesIO(pack.file.read()))
+    files = [archive.read(n) for n in archive.namelist() if n.startswith("files/")]
+    assert new in files and POLICY not in files
