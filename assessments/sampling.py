@@ -4,7 +4,7 @@ A certification cycle is three years: an initial assessment (or a reassessment) 
 elements, then two annual reviews each sample some of them. Over the two reviews the samples
 should cover the standard, and every element rated Partial or Non-Compliance the year before
 is looked at again. ``propose_sample`` is the plain rule (no database); ``sampling_state``
-reads what it needs of a year (four queries).
+reads what it needs of a year (three queries).
 """
 
 import math
@@ -110,8 +110,9 @@ class SamplingState:
 def sampling_state(assessment: Assessment) -> SamplingState:
     """The year's elements (the 57, not their sub-elements) with what sampling needs of them.
 
-    Four queries: the organisation's years up to this one, this year's results, the refs
-    sampled in the cycle's earlier years, and the year before's ratings.
+    Three queries: the organisation's years up to this one, this year's results, and the
+    earlier years' it reads (the refs sampled at the cycle's earlier reviews, the year
+    before's ratings).
     """
     years = list(
         Assessment.objects.filter(
@@ -140,21 +141,20 @@ def sampling_state(assessment: Assessment) -> SamplingState:
         assessment__organisation_id=assessment.organisation_id,
         element__parent__isnull=True,
     )
-    sampled_before = (
-        set(
-            earlier.filter(assessment__year__in=reviews, sampled=True).values_list(
-                "element__ref", flat=True
-            )
-        )
-        if reviews
-        else set()
-    )
     previous_year = years[-2][0] if len(years) > 1 else None
-    last_ratings = (
-        dict(earlier.filter(assessment__year=previous_year).values_list("element__ref", "rating"))
-        if previous_year is not None
-        else {}
-    )
+    # The earlier years the sample reads, in one query: the cycle's reviews (what they
+    # sampled) and the year before (its ratings).
+    wanted = set(reviews) | ({previous_year} if previous_year is not None else set())
+    sampled_before: set[str] = set()
+    last_ratings: dict[str, str] = {}
+    if wanted:
+        for year, ref, sampled, rating in earlier.filter(assessment__year__in=wanted).values_list(
+            "assessment__year", "element__ref", "sampled", "rating"
+        ):
+            if sampled and year in reviews:
+                sampled_before.add(ref)
+            if year == previous_year:
+                last_ratings[ref] = rating
     candidates, counts = [], {}
     for ref, text, sampled, criterion_ref, criterion_title in rows:
         candidate = Candidate(

@@ -157,6 +157,7 @@ def main() -> None:
         (lead_client, "board reports list", f"{base}/progression/board-reports/"),
     ]
     rows = [measure(anonymous, "sign-in page", "/accounts/login/", sign_in_page)]
+    rows[0].update(ratio=1.0, cpu_ratio=1.0)  # the baseline: timed against itself
     rows += [measure(client, label, url, sign_in_page) for client, label, url in pages]
     # The assessor's pages, the year in assessor review (their marking controls shown).
     Assessment.objects.filter(pk=last.pk).update(status=Assessment.Status.ASSESSOR_REVIEW)
@@ -192,11 +193,13 @@ def main() -> None:
             f"{row['cpu']:>7.1f} {row['ratio']:>8.1f}x {row['cpu_ratio']:>5.1f}x  "
             f"{'yes' if ok else 'NO'}"
         )
+    by_cpu = sum(row["cpu_ratio"] <= TARGET for row in rows[1:])
     print(
         f"\n  {len(rows) - 1 - len(failures)} of {len(rows) - 1} pages within {TARGET:g}x "
         "the sign-in page (median wall time, each page against the sign-in page timed "
         "between its requests)" + (f"; over: {', '.join(failures)}" if failures else "")
     )
+    print(f"  by CPU time: {by_cpu} of {len(rows) - 1} within {TARGET:g}x")
     print(f"  whole run: {time.perf_counter() - started:.0f} s")
     sys.stdout.flush()
 
