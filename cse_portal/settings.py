@@ -307,7 +307,12 @@ if CELERY_BROKER_URL.startswith("filesystem"):
 else:
     # Redis redelivers an unacknowledged task after the visibility timeout: keep it above
     # the longest task so a slow task is not run twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT}
+    # A broker host that drops packets (rather than refusing) holds a request asking for a
+    # report no longer than the connect timeout: the job row is kept and sent again later.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT,
+        "socket_connect_timeout": 3,
+    }
     _default_results = CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_default_results)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30

@@ -23,3 +23,5 @@ def test_reliability_settings():
         # A task not acknowledged within the visibility timeout is delivered again: it must
         # outlast the longest task.
         assert conf.broker_transport_options["visibility_timeout"] > conf.task_time_limit
+        # A broker that drops packets holds a request no longer than a few seconds.
+        assert 0 < conf.broker_transport_options["socket_connect_timeout"] <= 5
