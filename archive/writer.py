@@ -226,12 +226,18 @@ def _copy_file(
 ) -> dict:
     try:
         source = storage.open(name, "rb")
-    except OSError:
+    except FileNotFoundError:  # (S3 opens lazily: a missing key fails on reading, below)
         raise ArchiveError(
             f"The file of {where} ({name}) is missing from storage, so the archive would be "
             "incomplete. Restore the file (or remove the row) and export again."
         ) from None
-    with source, _member(archive, member, compressed=False) as out:
-        writer = fmt.HashingWriter(out)
-        shutil.copyfileobj(source, writer, CHUNK)
+    try:
+        with source, _member(archive, member, compressed=False) as out:
+            writer = fmt.HashingWriter(out)
+            shutil.copyfileobj(source, writer, CHUNK)
+    except Exception as error:  # a storage's own errors (S3's among them): say which file
+        raise ArchiveError(
+            f"Could not read the file of {where} ({name}) from storage "
+            f"({type(error).__name__}: {error}); nothing was written."
+        ) from None
     return writer.entry()

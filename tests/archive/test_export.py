@@ -48,3 +48,26 @@ def test_the_command_says_what_it_wrote(small_org, tmp_path):
     with zipfile.ZipFile(tmp_path / "small.zip") as archive:
         assert archive.testzip() is None
         assert archive.getinfo("files/1").compress_type == zipfile.ZIP_STORED
+
+
+def test_a_storage_that_fails_while_reading(small_org, tmp_path, monkeypatch):
+    """A storage error other than a missing file (a network fault reading from S3) is named
+    with the file, and leaves nothing behind."""
+
+    class Broken:
+        def read(self, size=-1):
+            raise ConnectionResetError("the connection was reset")
+
+        def close(self):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(default_storage, "open", lambda name, mode="rb": Broken())
+    with pytest.raises(CommandError, match=r"Could not read the file of evidence \d+ .*reset"):
+        call_command("export_organisation", "small", str(tmp_path / "small.zip"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["media"]

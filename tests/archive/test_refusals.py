@@ -407,5 +407,14 @@ def test_a_failure_while_writing_leaves_no_row_and_no_file(small_archive, settin
             raise DatabaseError("the disk is full")
         return insert(rows, context)
 
+    stored = []
+
+    def store_and_note(field_file, name, content):
+        store_file(field_file, name, content)
+        stored.append(field_file.name)
+
+    store_file = restore.store_file
     monkeypatch.setattr(restore, "_insert", fail_late)
+    monkeypatch.setattr(restore, "store_file", store_and_note)
     refused(small_archive, settings, "could not be written (DatabaseError: the disk is full)")
+    assert len(stored) == 2  # both files had been stored, and were removed again
