@@ -29,6 +29,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -101,6 +102,8 @@ def summarise(samples, elapsed: float) -> dict:
     return {
         "elapsed_s": round(elapsed, 1),
         "overall": figures(samples),
+        "reads": figures([s for s in samples if s.kind.startswith("read:")]),
+        "writes": figures([s for s in samples if s.kind.startswith("write:")]),
         "kinds": {kind: figures(group) for kind, group in sorted(by_kind.items())},
         "errors": dict(errors),
         "server_errors": sum(1 for s in samples if s.status >= 500),
@@ -140,6 +143,12 @@ def print_summary(summary: dict, verdict: dict, setup: dict) -> None:
         f"   {overall['requests']} requests, {overall['per_second']} requests/s, "
         f"p50 {overall['p50_ms']} ms, p95 {overall['p95_ms']} ms, p99 {overall['p99_ms']} ms"
     )
+    for group in ("reads", "writes"):
+        row = summary[group]
+        print(
+            f"   {group}: {row['requests']}, {row['per_second']} requests/s, p50 {row['p50_ms']} "
+            f"ms, p95 {row['p95_ms']} ms, p99 {row['p99_ms']} ms"
+        )
     print(
         f"\n   {'kind':<24} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
     )
@@ -208,129 +217,127 @@ def main(argv=None) -> int:
         return 2
     name = args.database_name or f"{stack.database_name(args.database_url) or 'cse'}_load"
     folder = Path(tempfile.mkdtemp(prefix="cse-load-"))
-    redis = app = None
+    services = SimpleNamespace(redis=None, app=None, database=False)
     try:
-        database_url = stack.create_database(args.database_url, name)
-        broker = args.broker_url
-        if broker is None:
-            redis = stack.Redis(folder / "redis", args.redis_port or stack.free_port())
-            redis.start()
-            broker = redis.url
-        env = stack.app_env(
-            database_url, broker, folder / "media", CONN_MAX_AGE=str(args.conn_max_age)
-        )
-        plan = mix(args.users)
-        # The app's processes load Django while the database is prepared; none of them
-        # touches the database before a request or a task.
-        app = stack.App(env, folder, args.port or stack.free_port(), args.workers)
-        app.launch()
-        prepared = stack.djangoside(env, "prepare", {"users": plan})
-        phase(f"prepared {name} (logs in {folder})")
-        app.wait_for_web()
-        phase("gunicorn answers")
+        return run_load(args, name, folder, services)
     except (stack.StackError, OSError) as error:
         print(f"bench/load could not start its services: {error}")
-        if app:
-            app.stop()
-        if redis:
-            redis.stop()
         return 2
-
-    try:
-        run = LoadRun(app.base_url, prepared, args, args.users)
-        writers = [p for p in prepared["people"] if p["kind"] != "board"]
-        own = {p["email"]: prepared["refs"][i :: len(writers)] for i, p in enumerate(writers)}
-        users = [
-            User(run, person, own.get(person["email"], []), seed=n)
-            for n, person in enumerate(prepared["people"])
-        ]
-        for user in users:
-            user.start()
-        for _ in users:
-            run.signed.acquire(timeout=120)
-        phase(f"{len(users)} users signed in")
-        load_before = os.getloadavg()[0]
-        cpu_before = {**app.cpu(), "load generator": time.process_time()}
-        begin = time.monotonic()
-        run.stop_at = begin + args.seconds
-        run.ready.set()
-        for user in users:
-            user.join(args.seconds + args.timeout + 30)
-        elapsed = time.monotonic() - begin
-        load_after = os.getloadavg()[0]
-        cpu_after = {**app.cpu(), "load generator": time.process_time()}
-        cpu = {name: round(cpu_after[name] - cpu_before[name], 2) for name in cpu_before}
-        phase("the run")
-
-        samples = [s for u in users for s in u.samples if s.kind != "sign-in"]
-        summary = summarise(samples, elapsed)
-        summary["cpu_s"] = cpu
-        requests_made = summary["overall"]["requests"]
-        web_ms = 1000 * cpu["web"] / requests_made if requests_made else 0.0
-        summary["web_cpu_ms_per_request"] = round(web_ms, 1)
-        # What the web server alone could serve with every core to itself (no database, no
-        # load generator, no other work): an upper bound, free of the machine's other load.
-        summary["web_bound_per_second"] = (
-            round((os.cpu_count() or 1) * 1000 / web_ms, 1) if web_ms else 0.0
-        )
-        series = [s.as_json() for u in users for s in u.series.values()]
-        uploads = [up for u in users for up in u.uploads]
-        reports = [r for u in users for r in u.reports]
-        report_states = wait_for_reports(env, [r for r in reports if r > 0], args.report_wait)
-        phase("board reports finished")
-        checked = stack.djangoside(
-            env, "verify", {"writes": series, "uploads": [u for u in uploads if u["id"]]}
-        )
-        phase("writes verified")
-        lost = checked["lost"] + [
-            {"where": "upload", "why": "accepted without an evidence id"}
-            for u in uploads
-            if not u["id"]
-        ]
-        user_errors = [f"{u.email}: {u.error}" for u in users if u.error] + [
-            f"{u.email}: could not sign in" for u in users if not u.signed_in
-        ]
-        problems = report_problems(reports, report_states) + [
-            "a board report was accepted without its id" for r in reports if r <= 0
-        ]
-        accepted = sum(w["accepted"] for s in series for w in s["writes"]) + len(uploads)
-        verdict = {
-            "accepted": accepted,
-            "checked": checked["checked"],
-            "lost": lost,
-            "reports": reports,
-            "report_states": dict(Counter(s["status"] for s in report_states.values())),
-            "report_problems": problems,
-            "reports_done": sum(s["status"] == "done" for s in report_states.values()),
-            "user_errors": user_errors,
-        }
-        verdict["ok"] = not (
-            lost or problems or user_errors or summary["server_errors"] or summary["no_answer"]
-        )
-        setup = {
-            "users": args.users,
-            "mix": ", ".join(f"{count} {kind}" for kind, count in plan),
-            "workers": args.workers,
-            "conn_max_age": args.conn_max_age,
-            "machine": f"{os.cpu_count()} cores, {platform.platform(terse=True)}",
-            "load_before": round(load_before, 2),
-            "load_after": round(load_after, 2),
-        }
-        print_summary(summary, verdict, setup)
-        if args.json:
-            args.json.write_text(
-                json.dumps({"setup": setup, "summary": summary, "verdict": verdict})
-            )
-        return 0 if verdict["ok"] else 1
     finally:
-        app.stop()
-        if redis:
-            redis.stop()
-        if not args.keep_database:
+        # Ctrl-C included: nothing the run started is left behind.
+        if services.app:
+            services.app.stop()
+        if services.redis:
+            services.redis.stop()
+        if services.database and not args.keep_database:
             try:
                 stack.drop_database(args.database_url, name)
             except Exception as error:  # noqa: BLE001 - reported, not fatal
                 print(f"(the database {name} was not dropped: {error})")
+
+
+def run_load(args, name: str, folder: Path, services: SimpleNamespace) -> int:
+    database_url = stack.create_database(args.database_url, name)
+    services.database = True
+    broker = args.broker_url
+    if broker is None:
+        services.redis = stack.Redis(folder / "redis", args.redis_port or stack.free_port())
+        services.redis.start()
+        broker = services.redis.url
+    env = stack.app_env(database_url, broker, folder / "media", CONN_MAX_AGE=str(args.conn_max_age))
+    plan = mix(args.users)
+    # The app's processes load Django while the database is prepared; none of them touches
+    # the database before a request or a task.
+    app = services.app = stack.App(env, folder, args.port or stack.free_port(), args.workers)
+    app.launch()
+    prepared = stack.djangoside(env, "prepare", {"users": plan})
+    phase(f"prepared {name} (logs in {folder})")
+    app.wait_for_web()
+    phase("gunicorn answers")
+
+    run = LoadRun(app.base_url, prepared, args, args.users)
+    writers = [p for p in prepared["people"] if p["kind"] != "board"]
+    own = {p["email"]: prepared["refs"][i :: len(writers)] for i, p in enumerate(writers)}
+    users = [
+        User(run, person, own.get(person["email"], []), seed=n)
+        for n, person in enumerate(prepared["people"])
+    ]
+    for user in users:
+        user.start()
+    for _ in users:
+        run.signed.acquire(timeout=120)
+    phase(f"{len(users)} users signed in")
+    load_before = os.getloadavg()[0]
+    cpu_before = {**app.cpu(), "load generator": time.process_time()}
+    begin = time.monotonic()
+    run.stop_at = begin + args.seconds
+    run.ready.set()
+    for user in users:
+        user.join(args.seconds + args.timeout + 30)
+    elapsed = time.monotonic() - begin
+    load_after = os.getloadavg()[0]
+    cpu_after = {**app.cpu(), "load generator": time.process_time()}
+    cpu = {part: round(cpu_after[part] - cpu_before[part], 2) for part in cpu_before}
+    phase("the run")
+
+    samples = [s for u in users for s in u.samples if s.kind != "sign-in"]
+    summary = summarise(samples, elapsed)
+    summary["cpu_s"] = cpu
+    requests_made = summary["overall"]["requests"]
+    web_ms = 1000 * cpu["web"] / requests_made if requests_made else 0.0
+    summary["web_cpu_ms_per_request"] = round(web_ms, 1)
+    # What the web server alone could serve with every core to itself (no database, no
+    # load generator, no other work): an upper bound, free of the machine's other load.
+    summary["web_bound_per_second"] = (
+        round((os.cpu_count() or 1) * 1000 / web_ms, 1) if web_ms else 0.0
+    )
+    series = [s.as_json() for u in users for s in u.series.values()]
+    uploads = [up for u in users for up in u.uploads]
+    reports = [r for u in users for r in u.reports]
+    report_states = wait_for_reports(env, [r for r in reports if r > 0], args.report_wait)
+    phase("board reports finished")
+    checked = stack.djangoside(
+        env, "verify", {"writes": series, "uploads": [u for u in uploads if u["id"]]}
+    )
+    phase("writes verified")
+    lost = checked["lost"] + [
+        {"where": "upload", "why": "accepted without an evidence id"}
+        for u in uploads
+        if not u["id"]
+    ]
+    user_errors = [f"{u.email}: {u.error}" for u in users if u.error] + [
+        f"{u.email}: could not sign in" for u in users if not u.signed_in
+    ]
+    problems = report_problems(reports, report_states) + [
+        "a board report was accepted without its id" for r in reports if r <= 0
+    ]
+    accepted = sum(w["accepted"] for s in series for w in s["writes"]) + len(uploads)
+    verdict = {
+        "accepted": accepted,
+        "checked": checked["checked"],
+        "lost": lost,
+        "reports": reports,
+        "report_states": dict(Counter(s["status"] for s in report_states.values())),
+        "report_problems": problems,
+        "reports_done": sum(s["status"] == "done" for s in report_states.values()),
+        "user_errors": user_errors,
+    }
+    verdict["ok"] = not (
+        lost or problems or user_errors or summary["server_errors"] or summary["no_answer"]
+    )
+    setup = {
+        "users": args.users,
+        "mix": ", ".join(f"{count} {kind}" for kind, count in plan),
+        "workers": args.workers,
+        "conn_max_age": args.conn_max_age,
+        "machine": f"{os.cpu_count()} cores, {platform.platform(terse=True)}",
+        "load_before": round(load_before, 2),
+        "load_after": round(load_after, 2),
+    }
+    print_summary(summary, verdict, setup)
+    if args.json:
+        args.json.write_text(json.dumps({"setup": setup, "summary": summary, "verdict": verdict}))
+    return 0 if verdict["ok"] else 1
 
 
 if __name__ == "__main__":
