@@ -24,14 +24,19 @@ LAST_ORG_SESSION_KEY = "last_org_slug"
 def find_membership(user, slug: str) -> Membership | None:
     """The user's current membership of the organisation with this slug (its organisation
     loaded), or None: the one lookup of who belongs, for this middleware and the API's
-    permission. A lapsed membership (its end date passed) is none: 404, as for outsiders."""
-    return (
-        Membership.objects.current()
-        .with_organisation_count()
-        .select_related("organisation")
-        .filter(user=user, organisation__slug=slug)
-        .first()
+    permission. A lapsed membership (its end date passed) is none: 404, as for outsiders.
+
+    One query for all the user's current memberships (a handful), which is also their
+    ``organisation_count`` (the navigation's "Switch organisation"): on every tenant request,
+    and about half the time of a count subquery annotated on the one membership."""
+    memberships = list(
+        Membership.objects.current().select_related("organisation").filter(user=user)
     )
+    for membership in memberships:
+        if membership.organisation.slug == slug:
+            membership.organisation_count = len(memberships)
+            return membership
+    return None
 
 
 class TenantMiddleware:
