@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.views.defaults import server_error
 
+from cse_portal.web import wants_json
 from dashboard.queries import assessor_overview
 from organisations.models import Role
 from organisations.services import memberships_of
@@ -54,12 +55,25 @@ def database_unavailable(exc: BaseException | None) -> bool:
     return False
 
 
+DATABASE_UNAVAILABLE_MESSAGE = (
+    "The portal cannot reach its database just now, so this was not carried out. Wait a few "
+    "seconds and try again."
+)
+
+
 def server_error_page(request: HttpRequest) -> HttpResponse:
     """``handler500``: Django calls it while handling the exception (``sys.exc_info()``).
-    Neither page touches the database: both are plain templates, drawn without the request."""
+    Neither page touches the database: both are plain templates, drawn without the request.
+    The 503 is JSON for the API and for a script that asked for JSON (the uploader shows its
+    ``message``), a page otherwise."""
     if database_unavailable(sys.exc_info()[1]):
-        page = loader.get_template("503.html").render()
-        response = HttpResponse(page, status=503)
+        if "/api/" in request.path or wants_json(request):
+            message = DATABASE_UNAVAILABLE_MESSAGE
+            response = JsonResponse(
+                {"status": "refused", "message": message, "detail": message}, status=503
+            )
+        else:
+            response = HttpResponse(loader.get_template("503.html").render(), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response

@@ -81,3 +81,29 @@ def test_an_error_raised_from_a_database_fault_counts_as_one():
         assert database_unavailable(wrapped)
     assert not database_unavailable(ValueError("no"))
     assert not database_unavailable(None)
+
+
+def test_the_uploader_gets_its_answer_as_json(client_of, lead, org):
+    client = client_of(lead)
+    with mock.patch("evidence.services.add_uploaded_files", side_effect=DOWN):
+        response = client.post(
+            reverse("org:evidence-upload", args=[org.slug]),
+            {"year": "", "ref": ""},
+            HTTP_ACCEPT="application/json",
+        )
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    answer = response.json()
+    assert answer["status"] == "refused"
+    assert "cannot reach its database" in answer["message"]
+
+
+def test_the_api_answers_json(client_of, lead, org):
+    client = client_of(lead)
+    with (
+        mock.patch("organisations.middleware.find_membership", side_effect=DOWN),
+        mock.patch("api.permissions.find_membership", side_effect=DOWN),
+    ):
+        response = client.get(f"/o/{org.slug}/api/years/")
+    assert response.status_code == 503
+    assert "cannot reach its database" in response.json()["detail"]
