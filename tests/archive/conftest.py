@@ -15,12 +15,12 @@ from assessments.models import AssessmentEvent, ElementResult
 from evidence import services as evidence_services
 from organisations.models import Role
 from standards.models import Criterion, Element
-from tests.factories import BoardReportFactory, InvitationFactory, MembershipFactory
-
-try:  # the evidence pack (reports) is being added alongside this work
-    from tests.factories import EvidencePackFactory
-except ImportError:  # pragma: no cover
-    EvidencePackFactory = None
+from tests.factories import (
+    BoardReportFactory,
+    EvidencePackFactory,
+    InvitationFactory,
+    MembershipFactory,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -110,8 +110,7 @@ def rich_org(seeded, y2018, lead, assessor, board, org_admin, cse_standard):
 
     BoardReportFactory(assessment=y2018, done=True, requested_by=board)
     BoardReportFactory(assessment=y2018, requested_by=board)  # queued: no file yet
-    if EvidencePackFactory is not None:
-        EvidencePackFactory(assessment=y2018, done=True, requested_by=lead)
+    EvidencePackFactory(assessment=y2018, done=True, requested_by=lead)
     InvitationFactory(organisation=org, role=Role.ASSESSOR, invited_by=org_admin)
     MembershipFactory(organisation=org, role=Role.GOVERNING_BODY, ends_on=timezone.localdate())
     return org

@@ -15,7 +15,7 @@ from archive.tables import owned, tables
 from assessments.models import ElementResult
 from evidence.models import Evidence
 from organisations.models import Membership, Organisation, Role
-from reports.models import BoardReport
+from reports.models import BoardReport, EvidencePack
 from tests.archive.snapshot import counts, file_hash, snapshot
 from tests.factories import FileEvidenceFactory
 
@@ -65,6 +65,7 @@ def test_the_organisation_is_rich(exported):
         "actions.historicalaction",
         "actions.historicalaction_evidence",
         "reports.boardreport",
+        "reports.evidencepack",
     ]:
         assert before[label], label
     assert len(before["assessments.assessment"]) == 5
@@ -126,6 +127,10 @@ def test_natural_identities_after_the_import(exported, lead, assessor):
     report = BoardReport.objects.get(organisation=org, status="done")
     assert report.file.name == f"reports/{org.pk}/board-report-{report.pk}.pdf"
     assert report.file.read() == b"%PDF-1.7 board report"
+    pack = EvidencePack.objects.get(organisation=org)
+    assert pack.file.name == f"reports/{org.pk}/evidence-pack-{pack.pk}.zip"
+    with zipfile.ZipFile(pack.file.open("rb")) as contents:
+        assert contents.namelist() == ["index.html"]
 
 
 def test_people_missing_here_are_created_inactive_without_a_password(exported, lead):
