@@ -99,6 +99,9 @@ def test_the_archive_lists_every_table_and_hashes_every_member(exported):
     assert sum(1 for name in names if name.startswith("files/")) == 6
     people = json.loads(zipfile.ZipFile(path).read("people.json"))["people"]
     assert all(set(person) == {"email", "full_name"} for person in people)
+    with zipfile.ZipFile(path) as archive:  # no password hash anywhere (tests hash with MD5)
+        assert not any(b"md5$" in archive.read(name) for name in names)
+        assert b"password" not in archive.read("tables/organisations.membership.json")
 
 
 def test_natural_identities_after_the_import(exported, lead, assessor):
