@@ -10,7 +10,14 @@ file. For every URL pattern (Django's admin aside) it
 - reads the HTML forms of each page it opened (and the query parameters of its links) and
   sends each form with each field in turn replaced by malformed values, the other fields kept
   valid, the way the browser sends it (plain, HTMX, and the uploader's JSON request);
-- opens each page with malformed values in ``next``.
+- opens each page with malformed values in ``next``;
+- sends every file field of every multipart form a set of hostile files (empty, random bytes,
+  HTML as .pdf, a program, NUL and bidi characters in the name…).
+
+The API's URLs (DRF views, found from the resolver too) are walked by their own test: with a
+token, a session, no credentials and malformed Authorization headers, by every method, each
+query parameter of the OpenAPI description malformed in turn. The browser import of Annex One
+spreadsheets meets 39 malformed files (each a clear message, nothing written, a short page).
 
 Any 500 (or exception) fails the test of the page where the form or link was found, naming
 the request, the field and the value. Each request runs in a savepoint that is rolled back, so
@@ -78,6 +85,18 @@ MALFORMED: dict[str, bytes] = {
     "spaces": b"   ",
     "decimal": b"1.5",
     "zero": b"0",
+}
+# Every file field (of every multipart form, an import's as well as the uploader's) gets
+# these files; tests/evidence/test_upload_fuzz.py throws many more at the evidence uploads.
+MALFORMED_FILES: dict[str, tuple[str, bytes]] = {
+    "zero bytes": ("empty.pdf", b""),
+    "random bytes as .xlsx": ("chart.xlsx", bytes(range(256)) * 8),
+    "HTML with script as .pdf": ("page.pdf", b"<html><script>alert(1)</script></html>"),
+    "zip header then garbage": ("archive.zip", b"PK\x03\x04" + b"\x13" * 600),
+    "NUL in the name": ("re\x00port.pdf", PDF),
+    "bidi override in the name": ("invoice\u202efdp.exe", PDF),
+    "300-character name": ("n" * 300 + ".pdf", PDF),
+    "a Windows program": ("setup.pdf", b"MZ\x90\x00" + b"\x00" * 60),
 }
 # Every field gets these; the others are shared out between a form's fields so that each
 # form meets every value (numbers go to every field whose valid value is a number).
@@ -469,10 +488,16 @@ def encode(pairs: list[tuple[str, bytes]]) -> str:
 
 
 def submit(
-    probe: Probe, form: Form, where: str, replaced: str | None, value: bytes
+    probe: Probe,
+    form: Form,
+    where: str,
+    replaced: str | None,
+    value: bytes,
+    upload: tuple[str, bytes] | None = None,
 ) -> object | None:
-    """Send the form with field ``replaced`` set to ``value`` and the others valid; the
-    response to a GET form."""
+    """Send the form with field ``replaced`` set to ``value`` (a file field: to the file
+    ``upload``, name and bytes, when given) and the others valid; the response to a GET
+    form."""
     pairs = [
         (f.name, value if f.name == replaced else valid_value(f).encode()) for f in form.fields
     ]
@@ -484,9 +509,11 @@ def submit(
     if form.multipart:
         data: dict[str, list] = {}
         for f, (name, raw) in zip(form.fields, pairs, strict=True):
-            if f.kind == "file" and name != replaced:
-                upload = SimpleUploadedFile("probe.pdf", PDF + b"%probe", "application/pdf")
-                data.setdefault(name, []).append(upload)
+            if f.kind == "file" and name == replaced and upload is not None:
+                data.setdefault(name, []).append(SimpleUploadedFile(*upload))
+            elif f.kind == "file" and name != replaced:
+                probe_file = SimpleUploadedFile("probe.pdf", PDF + b"%probe", "application/pdf")
+                data.setdefault(name, []).append(probe_file)
             else:
                 data.setdefault(name, []).append(raw)
         target = f"{path}?{query}" if query else path
@@ -544,6 +571,10 @@ def fuzz_form(probe: Probe, form: Form, page: str, depth: int = 0) -> None:
     for field_name, values in values_by_field(form).items():
         for name in values:
             submit(probe, form, f"{where}, value {name}", field_name, MALFORMED[name])
+    for f in form.fields:
+        if form.multipart and f.kind == "file":
+            for name, upload in MALFORMED_FILES.items():
+                submit(probe, form, f"{where}, file {name}", f.name, b"", upload)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -563,6 +594,23 @@ def test_the_walk_finds_every_kind_of_page():
         "org:evidence-upload",
         "org:members",
         "invitations:accept",
+        # Added since 3/8: the assessor's (5/8), progression, spreadsheets, board reports
+        # (6/8), the API. New ones are walked as soon as they are in the URLconf.
+        "assessor-home",
+        "org:assessor-mark",
+        "org:sample",
+        "org:summaries",
+        "org:progression",
+        "org:progression-import",
+        "org:progression-import-confirm",
+        "org:progression-export-csv",
+        "org:progression-export-xlsx",
+        "org:board-reports",
+        "org:board-report-new",
+        "org:board-report-download",
+        "org:api-years",
+        "org:api-evidence-item",
+        "api-schema",
     } <= names
     assert not [name for name in names if name.startswith("admin:")]
 
@@ -921,3 +969,97 @@ def test_a_malformed_spreadsheet_gets_a_clear_message_and_writes_nothing(
         .values_list("pk", "rating", "sampled")
     )
     assert after == before, f"{case}: the upload itself wrote"
+
+
+# ---------------------------------------------------------------------------------------------
+# The API (/o/<org>/api/… and /api/schema/): JSON, so no forms to read. Every API URL is found
+# from the resolver (its view is a DRF view); each is asked with a valid token, a session, no
+# credentials and malformed Authorization headers, by every method, and with each query
+# parameter its OpenAPI description declares (and the usual ones) malformed in turn.
+
+
+def _is_api(route: Route) -> bool:
+    from rest_framework.views import APIView
+
+    view = get_resolver().resolve(PARAMETER.sub("1", "/" + route.route)).func
+    return isinstance(getattr(view, "cls", None), type) and issubclass(view.cls, APIView)
+
+
+API_ROUTES = [route for route in ROUTES if _is_api(route)]
+
+# Header values as a server receives them: bytes, read as Latin-1 (what WSGI hands Django).
+BAD_AUTHORIZATION = {
+    "Token alone": b"Token",
+    "three words": b"Token cse_a cse_b",
+    "unknown token": b"Token cse_unknown0000000000000000000000000000",
+    "not ASCII": b"Token cse_\xff\xfe\xc3(",
+    "NUL": b"Token cse_\x00abc",
+    "10 KB": b"Token " + b"x" * 10_000,
+    "Bearer, control characters": b"Bearer \x1b[2J\x7f",
+    "Basic": b"Basic dXNlcjpwYXNz",
+    "empty": b"",
+}
+API_EXTRA_PARAMETERS = ["page", "page_size", "format", "ordering", "search", "limit", "offset"]
+
+
+def _schema_parameters() -> dict[str, list[str]]:
+    """The query parameters the OpenAPI description declares, by path template."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    found: dict[str, list[str]] = {}
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    found.setdefault(path, []).append(parameter["name"])
+    return found
+
+
+def test_the_api_walk_finds_the_api():
+    names = {route.name for route in API_ROUTES}
+    assert {"org:api-years", "org:api-evidence", "org:api-action", "api-schema"} <= names
+    assert "org:evidence-list" not in names
+
+
+@pytest.mark.parametrize("route", API_ROUTES, ids=str)
+def test_no_malformed_api_request_makes_a_500(client, world, route, caplog):
+    caplog.set_level(logging.CRITICAL, logger="django.request")
+    client.raise_request_exception = False
+    probe = Probe(client)
+    path = fill(route, world)
+    lead = world.users["quality lead"]
+    token = create_token(lead, name="API walk", lifetime_days=7, acting_user=lead).secret
+    valid = {"Authorization": f"Token {token}"}
+    tenant = route.name.startswith("org:")
+
+    # Who asks: a token, a session, nobody, and malformed Authorization headers.
+    answer = probe.send(f"{route} with a token", "get", path, headers=valid)
+    assert answer is None or answer.status_code == 200, f"{route}: {answer.status_code}"
+    client.force_login(lead)
+    probe.send(f"{route} by session", "get", path)
+    client.logout()
+    anonymous = probe.send(f"{route} with no credentials", "get", path)
+    if tenant and anonymous is not None:
+        assert anonymous.status_code in (401, 403), f"{route}: {anonymous.status_code}"
+    for name, value in BAD_AUTHORIZATION.items():
+        header = {"Authorization": value.decode("latin-1")}
+        answer = probe.send(f"{route}, Authorization {name}", "get", path, headers=header)
+        if tenant and value and answer is not None:
+            assert answer.status_code in (401, 403), f"{route}, {name}: {answer.status_code}"
+
+    # Every method, with a token: read-only, so 405 (or 200 for HEAD and OPTIONS).
+    for method in ("head", "options", "post", "put", "patch", "delete"):
+        probe.send(f"{route} {method.upper()}", method, path, headers=valid)
+
+    # Each query parameter malformed in turn, with a token.
+    template = "/" + PARAMETER.sub(lambda m: "{" + m["name"] + "}", route.route)
+    names = _schema_parameters().get(template, []) + API_EXTRA_PARAMETERS
+    for parameter in dict.fromkeys(names):
+        for label, value in MALFORMED.items():
+            query = encode([(parameter, value)])
+            probe.send(f"{route}, {parameter}={label}", "get", f"{path}?{query}", headers=valid)
+
+    assert not probe.failures, (
+        f"{len(probe.failures)} of {probe.sent} requests failed:\n" + "\n".join(probe.failures[:40])
+    )
