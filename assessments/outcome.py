@@ -547,12 +547,10 @@ def outcomes_from_rows(
     rules = thresholds or configured_thresholds()
     overrides = overrides or {}
     years: dict[int, tuple[int, int]] = {}  # assessment id -> (organisation id, year)
-    results: dict[int, list[EffectiveResult]] = {}
-    criteria: dict[int, dict[str, CriterionInfo]] = {}
+    results: dict[int, list[tuple[str, str, str, str, bool, bool]]] = {}
     for pk, org_id, year, ref, criterion, title, rating, sampled, carried in rows:
         years[pk] = (org_id, year)
-        results.setdefault(pk, []).append(EffectiveResult(ref, criterion, rating, sampled, carried))
-        criteria.setdefault(pk, {}).setdefault(criterion, CriterionInfo(criterion, title))
+        results.setdefault(pk, []).append((ref, criterion, title, rating, sampled, carried))
 
     outcomes = {}
     for assessment in assessments:
@@ -561,13 +559,46 @@ def outcomes_from_rows(
             for pk, (org_id, year) in years.items()
             if org_id == assessment.organisation_id and year < assessment.year
         ]
-        previous = results[max(earlier)[1]] if earlier else None
-        outcomes[assessment.pk] = compute_outcome(
-            results.get(assessment.pk, []),
+        previous = tuple(results[max(earlier)[1]]) if earlier else None
+        outcomes[assessment.pk] = _outcome_of_results(
+            tuple(results.get(assessment.pk, ())),
             previous,
-            list(criteria.get(assessment.pk, {}).values()),
             rules,
-            visit_date=assessment.visit_date,
-            override=overrides.get(assessment.pk) or stored_override(assessment),
+            assessment.visit_date,
+            overrides.get(assessment.pk) or stored_override(assessment),
         )
     return outcomes
+
+
+@functools.lru_cache(maxsize=1024)
+def _outcome_of_results(
+    results: tuple[tuple[str, str, str, str, bool, bool], ...],
+    previous: tuple[tuple[str, str, str, str, bool, bool], ...] | None,
+    thresholds: Thresholds,
+    visit_date: date | None,
+    override: Override | None,
+) -> Outcome:
+    """``compute_outcome`` of a year's rows ``(ref, criterion, criterion title, rating,
+    sampled, carried forward)`` against the previous year's, memoised: it is a pure function
+    of these values, and a finalised year's rows do not change, so the years list and the
+    dashboard compute each year's outcome once per process, not on every request. (The key
+    is the rows themselves, plain tuples hashed in C: a changed rating is a new key.)"""
+    criteria: dict[str, CriterionInfo] = {}
+    for _ref, criterion, title, *_rest in results:
+        criteria.setdefault(criterion, CriterionInfo(criterion, title))
+    return compute_outcome(
+        [
+            EffectiveResult(ref, c, rating, sampled, carried)
+            for ref, c, _t, rating, sampled, carried in results
+        ],
+        [
+            EffectiveResult(ref, c, rating, sampled, carried)
+            for ref, c, _t, rating, sampled, carried in previous
+        ]
+        if previous is not None
+        else None,
+        list(criteria.values()),
+        thresholds,
+        visit_date=visit_date,
+        override=override,
+    )

@@ -510,3 +510,16 @@ def test_outcomes_of_many_years_take_one_query(size, request, django_assert_num_
     assert len(outcomes) == len(years)
     with django_assert_num_queries(0):
         assert outcomes_of([]) == {}
+
+
+def test_a_remembered_outcome_never_outlives_a_change_of_its_ratings(y2017):
+    """outcomes_of remembers outcomes by the year's rows (a pure function of them): reading
+    again after a rating changed, even behind the services' back, gives the new outcome."""
+    from assessments.outcome import outcomes_of
+
+    before = outcomes_of([y2017])[y2017.pk]
+    assert outcomes_of([y2017])[y2017.pk] is before  # remembered: the same rows
+    ElementResult.objects.filter(assessment=y2017, element__ref="1.1.1").update(rating="NC")
+    after = outcomes_of([y2017])[y2017.pk]
+    assert "1.1.1" in after.nc and "1.1.1" not in before.nc
+    assert after.counts["NC"] == before.counts["NC"] + 1
