@@ -560,7 +560,7 @@ def outcomes_from_rows(
             if org_id == assessment.organisation_id and year < assessment.year
         ]
         previous = tuple(results[max(earlier)[1]]) if earlier else None
-        outcomes[assessment.pk] = _outcome_of_results(
+        outcomes[assessment.pk] = outcome_of_results(
             tuple(results.get(assessment.pk, ())),
             previous,
             rules,
@@ -571,21 +571,25 @@ def outcomes_from_rows(
 
 
 @functools.lru_cache(maxsize=1024)
-def _outcome_of_results(
+def outcome_of_results(
     results: tuple[tuple[str, str, str, str, bool, bool], ...],
     previous: tuple[tuple[str, str, str, str, bool, bool], ...] | None,
     thresholds: Thresholds,
     visit_date: date | None,
     override: Override | None,
+    criteria: tuple[CriterionInfo, ...] | None = None,
 ) -> Outcome:
     """``compute_outcome`` of a year's rows ``(ref, criterion, criterion title, rating,
-    sampled, carried forward)`` against the previous year's, memoised: it is a pure function
+    sampled, carried forward)`` against the previous year's (``criteria``: the standard's, in
+    order; None: those of the rows), memoised: it is a pure function
     of these values, and a finalised year's rows do not change, so the years list and the
     dashboard compute each year's outcome once per process, not on every request. (The key
     is the rows themselves, plain tuples hashed in C: a changed rating is a new key.)"""
-    criteria: dict[str, CriterionInfo] = {}
-    for _ref, criterion, title, *_rest in results:
-        criteria.setdefault(criterion, CriterionInfo(criterion, title))
+    if criteria is None:  # those of the rows, in their order
+        found: dict[str, CriterionInfo] = {}
+        for _ref, criterion, title, *_rest in results:
+            found.setdefault(criterion, CriterionInfo(criterion, title))
+        criteria = tuple(found.values())
     return compute_outcome(
         [
             EffectiveResult(ref, c, rating, sampled, carried)
@@ -597,7 +601,7 @@ def _outcome_of_results(
         ]
         if previous is not None
         else None,
-        list(criteria.values()),
+        list(criteria),
         thresholds,
         visit_date=visit_date,
         override=override,

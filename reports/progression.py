@@ -15,10 +15,9 @@ from assessments.models import RATING_ORDER, Assessment, ElementResult
 from assessments.outcome import (
     RATING_NAMES,
     CriterionInfo,
-    EffectiveResult,
     Outcome,
-    compute_outcome,
     configured_thresholds,
+    outcome_of_results,
 )
 from organisations.models import Organisation
 from reports.annex_one import EMPTY, Cell
@@ -157,14 +156,25 @@ def year_outcomes(
     gives each ref's criterion ref. No query."""
     thresholds = configured_thresholds()
     outcomes: list[Outcome] = []
-    previous: list[EffectiveResult] | None = None
+    previous: tuple | None = None
     for index, _year in enumerate(years):
-        results = [
-            EffectiveResult(ref, criterion_of[ref], row[index].rating, row[index].sampled)
+        results = tuple(
+            (
+                ref,
+                criterion_of[ref],
+                "",  # the title: from ``criteria``
+                row[index].rating,
+                row[index].sampled,
+                False,
+            )
             for ref, row in cells.items()
-        ]
-        outcomes.append(compute_outcome(results, previous, criteria, thresholds))
-        if any(r.rating for r in results):
+        )
+        # Remembered by the rows (a pure function of them): a finalised year's outcome is
+        # computed once per process, not on every request.
+        outcomes.append(
+            outcome_of_results(results, previous, thresholds, None, None, tuple(criteria))
+        )
+        if any(result[3] for result in results):
             previous = results
     return outcomes
 
