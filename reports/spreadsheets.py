@@ -51,6 +51,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # an Annex One of 100 years is under 100 KB as XLSX
 MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # the XLSX's parts, unzipped
+MAX_PARTS = 1_000  # members of the XLSX zip (a workbook of a few sheets has about 20)
 EXCEL_TEXT_LIMIT = 32_767  # characters in one cell
 
 RATING_NAMES = {
@@ -423,6 +424,11 @@ def _check_zip(data: bytes) -> None:
         parts = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
         raise UploadRefused(_NOT_XLSX) from None
+    if len(parts) > MAX_PARTS:
+        raise UploadRefused(
+            f"The workbook has {len(parts):,} parts, far more than an Annex One needs. Copy the "
+            "chart into a new workbook and upload that."
+        )
     names = {part.filename for part in parts}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise UploadRefused(

@@ -43,6 +43,8 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 from django.urls.resolvers import RoutePattern
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from accounts.tokens import create_token
 from assessments.models import Assessment
@@ -843,6 +845,10 @@ def _spreadsheets() -> dict[str, tuple[str, bytes]]:
         ),
         "xlsx claiming 4 GB": ("chart.xlsx", _zip(_XLSX_PARTS, declared=0xFFFFFFF0)),
         "xlsx understating its size": ("chart.xlsx", _zip(_XLSX_PARTS, declared=3)),
+        "xlsx of 20,000 parts": (
+            "chart.xlsx",
+            _zip({**_XLSX_PARTS, **{f"xl/p{i}.xml": b"<x/>" for i in range(20_000)}}),
+        ),
         "xlsx with an XML entity": ("chart.xlsx", _zip({**_XLSX_PARTS, "xl/workbook.xml": _XXE})),
         "xlsx with macros": ("chart.xlsm", _zip({**_XLSX_PARTS, "xl/vbaProject.bin": b"\x00"})),
         "truncated xlsx": ("chart.xlsx", _workbook(["ref", 2018], ["1.1.1", "C"])[:400]),
@@ -896,7 +902,8 @@ def _spreadsheets() -> dict[str, tuple[str, bytes]]:
 
 SPREADSHEETS = [
     "random bytes as .xlsx", "zip header then garbage", "zip, not a workbook", "zip bomb xlsx",
-    "xlsx claiming 4 GB", "xlsx understating its size", "xlsx with an XML entity",
+    "xlsx claiming 4 GB", "xlsx understating its size", "xlsx of 20,000 parts",
+    "xlsx with an XML entity",
     "xlsx with macros", "truncated xlsx", "xlsx with a formula", "xlsx of 16,384 columns claimed",
     "xlsx with a cell at XFD", "xlsx of 3,000 rows", "empty file", "only blank lines",
     "CSV with NUL", "CSV, Latin-1", "CSV, UTF-16 with BOM", "CSV, UTF-32", "CSV, two UTF-8 BOMs",
@@ -1063,3 +1070,41 @@ def test_no_malformed_api_request_makes_a_500(client, world, route, caplog):
     assert not probe.failures, (
         f"{len(probe.failures)} of {probe.sent} requests failed:\n" + "\n".join(probe.failures[:40])
     )
+
+
+# The parser itself, on any bytes: a table, UploadRefused or AnnexOneError (at most MAX_ERRORS
+# faults, each quoting at most 40 characters of the file, none of them a control or bidi
+# character) — never another exception.
+
+_CSV_PIECES = st.sampled_from(
+    ["ref", ",", "\n", "\r\n", '"', "2018", "2019", "1.1.1", "1.1.2", "X", " CP", "C", "PC",
+     "NC", "=1+1", "\ufeff", "\x00", "\u202e", "\x1b", "é", "²⁰¹⁸", "9" * 30, " "]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(
+    data=st.one_of(
+        st.binary(max_size=2000),
+        st.lists(_CSV_PIECES, max_size=200).map(lambda parts: "".join(parts).encode()),
+        st.lists(_CSV_PIECES, max_size=200).map(
+            lambda parts: "".join(parts).encode("utf-16", "surrogatepass")
+        ),
+    )
+)
+def test_any_bytes_read_as_an_annex_one_give_a_table_or_a_clear_refusal(data):
+    from reports.annex_one import MAX_ERRORS, AnnexOneError, AnnexOneTable
+    from reports.spreadsheets import UploadRefused, read_annex_one
+
+    try:
+        table = read_annex_one(data, {"1.1.1", "1.1.2"})
+    except UploadRefused as refused:
+        assert 20 < len(str(refused)) < 600
+    except AnnexOneError as error:
+        assert 1 <= len(error.errors) <= MAX_ERRORS
+        for fault in error.errors:
+            assert len(fault.message) < 400, fault.message
+            assert not any(ch in fault.message for ch in "\x00\x1b\u202e"), fault.message
+    else:
+        assert isinstance(table, AnnexOneTable)
+        assert set(table.rows) <= {"1.1.1", "1.1.2"}
