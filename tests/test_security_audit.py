@@ -215,3 +215,18 @@ def test_every_acceptance_in_pyproject_has_a_reason_and_is_in_docs_security():
         assert f"`{path}`" in docs, f"{path} is accepted in pyproject.toml but not in docs"
     for vulnerability, reason in config.get("pip-audit", {}).get("ignore-vulns", {}).items():
         assert len(reason) > 20 and vulnerability in docs
+
+
+def test_pip_audit_is_not_started_when_the_service_does_not_answer(monkeypatch):
+    """One probe decides: a network that drops packets costs its 10 s, not 15 s a package."""
+    monkeypatch.setattr(audit, "service_unreachable", lambda: "ConnectTimeout: no answer")
+
+    def never(*args, **kwargs):
+        raise AssertionError("pip-audit was started")
+
+    monkeypatch.setattr(audit.subprocess, "run", never)
+    outcome = audit.run_pip_audit()
+    assert outcome.unreachable == "ConnectTimeout: no answer"
+    assert audit.report_pip_audit(outcome, require_audit=False)[1][0].startswith(
+        "WARNING: NOT AUDITED: pip-audit could not reach the vulnerability service"
+    )
