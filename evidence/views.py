@@ -412,6 +412,7 @@ EXTENSIONS.update(
 )
 OCTET_STREAM = "application/octet-stream"
 MAX_NAME_BYTES = 255
+DOWNLOAD_POLICY = "default-src 'none'; sandbox"
 
 
 def download_type(content_type: str) -> str:
@@ -455,6 +456,9 @@ def _attachment(field_file, name: str, content_type: str) -> FileResponse:
         content_type=content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    # Set here, so the site-wide policy (django-csp) leaves it: should a browser render the
+    # file after all, it is a sandbox with nothing allowed to load or run.
+    response["Content-Security-Policy"] = DOWNLOAD_POLICY
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -55,6 +55,7 @@ FUZZ = settings(
     max_examples=60,
     deadline=None,
     derandomize=True,  # the same examples in every run: a failure can be run again
+    database=None,  # nothing written to .hypothesis/ (the examples are derandomised)
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -288,6 +289,9 @@ def assert_served_as_attachment(client, org, item: Evidence) -> None:
     assert content_type in filetypes.KNOWN_TYPES or content_type == "application/octet-stream"
     assert not UNSAFE_TYPES.search(content_type), content_type
     assert response["X-Content-Type-Options"] == "nosniff"
+    # Should a browser render it anyway (a tab opened on the URL), nothing in it may run.
+    policy = response["Content-Security-Policy"]
+    assert "sandbox" in policy and "default-src 'none'" in policy, policy
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;"), disposition
     assert all(ch.isprintable() for ch in disposition), disposition
@@ -524,3 +528,16 @@ def test_the_random_names_are_really_random(org, lead, media_root):
     assert first.file.name != second.file.name
     assert os.path.dirname(first.file.name) == f"evidence/{org.pk}"
     assert unicodedata.category(first.file.name[-1]) in {"Ll", "Nd"}
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_more_files_than_django_reads_in_one_request_is_a_400(signed_in, org, as_json):
+    """Django reads at most DATA_UPLOAD_MAX_NUMBER_FILES (100) files a request."""
+    files = [samples.upload(f"f{i}.pdf", samples.unique_pdf(i)) for i in range(101)]
+    headers = {"Accept": "application/json"} if as_json else {}
+    response = signed_in.post(
+        reverse("org:evidence-upload", args=[org.slug]), {"files": files}, headers=headers
+    )
+    assert response.status_code == 400
+    assert "That request could not be read" in response.content.decode()
+    assert not Evidence.objects.exists()
