@@ -122,6 +122,9 @@ def measure(client, label: str, url: str, baseline) -> dict:
 
 def main() -> None:
     started = time.perf_counter()
+    # As deployed: DEBUG off (no query log kept; templates cached either way). DEBUG=true
+    # in the environment measures the development settings instead.
+    os.environ.setdefault("DEBUG", "false")
     setup_django()
     from django.conf import settings
     from django.db import connection

@@ -146,7 +146,6 @@ def library(organisation: Organisation, filters: LibraryFilters) -> QuerySet[Evi
     items = (
         Evidence.objects.for_org(organisation)
         .select_related("owner", "created_by")
-        .defer("body")  # a note's text, shown on its own page only
         .prefetch_related(_links_of_a_page(filters.year))
     )
     for word in filters.q.split()[:MAX_SEARCH_WORDS]:
