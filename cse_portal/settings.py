@@ -189,8 +189,14 @@ STORAGES = {
 }
 
 # Evidence uploads: the largest file accepted, in megabytes (files are streamed to disk above
-# Django's in-memory limit, so this bounds disk use, not memory).
+# Django's in-memory limit, so this bounds disk use, not memory). It caps every uploaded file
+# as it arrives: evidence.uploads.SizeLimitHandler passes no byte past it to Django's handlers.
 EVIDENCE_MAX_UPLOAD_MB = env.int("EVIDENCE_MAX_UPLOAD_MB", default=25)
+FILE_UPLOAD_HANDLERS = [
+    "evidence.uploads.SizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # Evidence due for review within this many days shows on the dashboard and in reminders.
 EVIDENCE_REVIEW_WINDOW_DAYS = 30
 # Improvement actions (actions/): owners are emailed each morning about their unfinished

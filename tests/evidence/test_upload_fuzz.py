@@ -541,3 +541,47 @@ def test_more_files_than_django_reads_in_one_request_is_a_400(signed_in, org, as
     assert response.status_code == 400
     assert "That request could not be read" in response.content.decode()
     assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize("target", ["upload", "replace", "import"])
+def test_an_oversize_file_writes_no_more_than_the_limit_anywhere(
+    signed_in, org, lead, settings, monkeypatch, target
+):
+    """Django's handlers keep every byte of an upload before a view sees its size: the
+    limit must stop the bytes as they arrive, not after a 10 GB file has filled the disk."""
+    from django.core.files.uploadhandler import (
+        MemoryFileUploadHandler,
+        TemporaryFileUploadHandler,
+    )
+
+    settings.EVIDENCE_MAX_UPLOAD_MB = 1
+    kept = {"bytes": 0}
+    for handler in (MemoryFileUploadHandler, TemporaryFileUploadHandler):
+        original = handler.receive_data_chunk
+
+        def counting(self, raw_data, start, original=original):
+            passed_on = original(self, raw_data, start)
+            if passed_on is None:  # this handler kept the chunk (in memory or on disk)
+                kept["bytes"] += len(raw_data)
+            return passed_on
+
+        monkeypatch.setattr(handler, "receive_data_chunk", counting)
+    data = samples.PDF + b"0" * (6 * 1024 * 1024)  # 6 MB against a 1 MB limit
+    if target == "upload":
+        url, field = reverse("org:evidence-upload", args=[org.slug]), "files"
+    elif target == "replace":
+        item = FileEvidenceFactory(organisation=org, created_by=lead)
+        url, field = reverse("org:evidence-replace", args=[org.slug, item.pk]), "file"
+    else:
+        url, field = reverse("org:progression-import", args=[org.slug]), "file"
+    response = post(signed_in, url, multipart({}, field, "big.pdf", data, "raw"), as_json=True)
+    assert kept["bytes"] <= 1024 * 1024 + 64 * 1024, kept  # the limit and one chunk at most
+    assert response.status_code in (200, 400), response.status_code
+    if target == "upload":
+        message = json.loads(response.content)["message"]
+        assert message == "“big.pdf” is 6.1 MB: files may be at most 1 MB."
+    elif target == "replace":
+        assert "files may be at most 1 MB" in response.content.decode()
+    else:
+        assert "an Annex One file is at most 2 MB" in response.content.decode()
+    assert not Evidence.objects.filter(original_filename="big.pdf").exists()
