@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import lzma
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -34,7 +36,17 @@ from organisations.models import Organisation
 
 CHUNK = 1024 * 1024
 # What reading a damaged zip may raise, beyond BadZipFile.
-DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
+DAMAGED = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,  # an unknown compression method
+    RuntimeError,  # an encrypted member (refused from its flags before it is opened)
+)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from django.db.models.functions import Lower
 from archive import ids as id_sequences
 from archive.errors import ArchiveError
 from archive.reader import Archive, FileRef, TableRows
-from archive.tables import Kind
+from archive.tables import Kind, tables
 from evidence.services import store_file, storing_files
 from organisations.models import Organisation
 
@@ -115,16 +115,18 @@ def _write(archive: Archive, standards: dict) -> ImportSummary:
         old_org=old_org,
         new_org=new_ids[Organisation][old_org],
     )
-    summary = ImportSummary(organisation=None, people_created=created)  # type: ignore[arg-type]
-    summary.people_matched = len(people) - len(created)
     by_table = {rows.table.label: rows for rows in archive.tables}
-    from archive.tables import tables
-
+    inserted = 0
     for table in tables():  # live tables before history: files are named before renaming
         if table.label in by_table:
-            summary.rows += _insert(by_table[table.label], context)
-    summary.files = len(context.files)
-    summary.organisation = Organisation.objects.get(pk=context.new_org)
+            inserted += _insert(by_table[table.label], context)
+    summary = ImportSummary(
+        organisation=Organisation.objects.get(pk=context.new_org),
+        rows=inserted,
+        files=len(context.files),
+        people_matched=len(people) - len(created),
+        people_created=created,
+    )
     return summary
 
 

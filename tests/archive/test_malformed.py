@@ -18,6 +18,8 @@ from tests.archive.test_refusals import small_archive  # noqa: F401 (a fixture)
 ATTEMPTS = settings(
     max_examples=40,
     deadline=None,
+    derandomize=True,  # the same examples every run
+    database=None,  # nothing written to .hypothesis/
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
