@@ -65,8 +65,8 @@ def phase(what: str) -> None:
 
 
 def mix(users: int) -> list[list]:
-    """Roles of ``users`` people: a third each of quality leads, assessors, board members
-    (at least one of each)."""
+    """Roles of ``users`` people: 3/8 quality leads, 5/16 assessors, the rest board members
+    (at least one of each, so at least 3 people)."""
     users = max(users, 3)
     leads = round(users * 0.375)
     assessors = max(1, round(users * 0.3125))
