@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -218,11 +219,13 @@ def main(argv=None) -> int:
     name = args.database_name or f"{stack.database_name(args.database_url) or 'cse'}_load"
     folder = Path(tempfile.mkdtemp(prefix="cse-load-"))
     services = SimpleNamespace(redis=None, app=None, database=False)
+    status = 2
     try:
-        return run_load(args, name, folder, services)
+        status = run_load(args, name, folder, services)
+        return status
     except (stack.StackError, OSError) as error:
         print(f"bench/load could not start its services: {error}")
-        return 2
+        return status
     finally:
         # Ctrl-C included: nothing the run started is left behind.
         if services.app:
@@ -234,6 +237,11 @@ def main(argv=None) -> int:
                 stack.drop_database(args.database_url, name)
             except Exception as error:  # noqa: BLE001 - reported, not fatal
                 print(f"(the database {name} was not dropped: {error})")
+        # The logs and uploaded files are kept for a look when the run failed.
+        if status == 0 and not args.keep_database:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            print(f"(the run's logs and files are in {folder})")
 
 
 def run_load(args, name: str, folder: Path, services: SimpleNamespace) -> int:
