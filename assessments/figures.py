@@ -7,7 +7,7 @@ element and do not count twice), as the board paper's "Elements sampled" rows do
 """
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Q
@@ -93,12 +93,66 @@ def result_rows(where: Q) -> list[ResultRow]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class StandardElement:
+    """One of a standard's elements (not a sub-element), as the figures read it."""
+
+    standard_id: int
+    ref: str
+    criterion: str
+    criterion_title: str
+    position: int
+
+
+def standard_elements(standard_ids: Iterable[int]) -> dict[int, StandardElement]:
+    """The standards' elements (sub-elements left out), by id: one query."""
+    return {
+        pk: StandardElement(standard_id, ref, criterion, title, position)
+        for pk, standard_id, ref, criterion, title, position in Element.objects.filter(
+            standard_id__in=set(standard_ids), parent__isnull=True
+        ).values_list(
+            "id",
+            "standard_id",
+            "ref",
+            "sub_criterion__criterion__ref",
+            "sub_criterion__criterion__title",
+            "position",
+        )
+    }
+
+
+def rows_of_years(
+    assessments: Sequence[Assessment], elements: Mapping[int, StandardElement]
+) -> list[ResultRow]:
+    """What ``result_rows`` gives for these years, read by ids without a join (one query):
+    each result is matched to ``elements`` (``standard_elements`` of the years' standards;
+    a sub-element's result is left out) and to its year, then put in the standard's order."""
+    years = {a.pk: (a.organisation_id, a.year) for a in assessments}
+    if not years:
+        return []
+    found = []
+    for pk, element_id, rating, sampled, carried in ElementResult.objects.filter(
+        assessment_id__in=list(years)
+    ).values_list("assessment_id", "element_id", "rating", "sampled", "carried_forward"):
+        element = elements.get(element_id)
+        if element is not None:
+            found.append((pk, element.position, element, rating, sampled, carried))
+    found.sort(key=lambda row: (row[0], row[1]))
+    return [
+        (pk, *years[pk], e.ref, e.criterion, e.criterion_title, rating, sampled, carried)
+        for pk, _position, e, rating, sampled, carried in found
+    ]
+
+
 def year_figures(
-    assessments: Iterable[Assessment], rows: Iterable[ResultRow] | None = None
+    assessments: Iterable[Assessment],
+    rows: Iterable[ResultRow] | None = None,
+    elements: Mapping[int, StandardElement] | None = None,
 ) -> dict[int, YearFigures]:
     """Figures for each assessment, keyed by assessment id: two queries (the standards'
-    elements, and the results as ``result_rows``), or one when the caller has the rows
-    already (rows of other assessments are ignored).
+    elements, and the results as ``result_rows``), none when the caller has both already
+    (``rows``: rows of other assessments are ignored; ``elements``: ``standard_elements`` of
+    the years' standards).
 
     Every criterion of the assessment's standard appears in ``sampled_by_criterion`` (zero when
     none of its elements was sampled), in the standard's order.
@@ -107,7 +161,9 @@ def year_figures(
     by_id = {a.pk: YearFigures(year=a.year) for a in assessments}
     if not by_id:
         return {}
-    _fill_elements_and_criteria(assessments, by_id)
+    if elements is None:
+        elements = standard_elements(a.standard_id for a in assessments)
+    _fill_elements_and_criteria(assessments, by_id, elements)
     if rows is None:
         rows = result_rows(Q(assessment_id__in=list(by_id)))
     for pk, _org, _year, _ref, criterion, _title, rating, sampled, carried in rows:
@@ -126,18 +182,18 @@ def year_figures(
 
 
 def _fill_elements_and_criteria(
-    assessments: list[Assessment], by_id: dict[int, YearFigures]
+    assessments: list[Assessment],
+    by_id: dict[int, YearFigures],
+    elements: Mapping[int, StandardElement],
 ) -> None:
-    """Each figure's element count and its criteria at zero, from one query of the standards."""
-    elements: dict[int, int] = {}
+    """Each figure's element count and its criteria at zero, from the standards' elements."""
+    counts: dict[int, int] = {}
     criteria: dict[int, set[str]] = {}
-    for standard_id, criterion in Element.objects.filter(
-        standard_id__in={a.standard_id for a in assessments}, parent__isnull=True
-    ).values_list("standard_id", "sub_criterion__criterion__ref"):
-        elements[standard_id] = elements.get(standard_id, 0) + 1
-        criteria.setdefault(standard_id, set()).add(criterion)
+    for element in elements.values():
+        counts[element.standard_id] = counts.get(element.standard_id, 0) + 1
+        criteria.setdefault(element.standard_id, set()).add(element.criterion)
     for assessment in assessments:
         figures = by_id[assessment.pk]
-        figures.elements = elements.get(assessment.standard_id, 0)
+        figures.elements = counts.get(assessment.standard_id, 0)
         refs = sorted(criteria.get(assessment.standard_id, ()), key=_ref_key)
         figures.sampled_by_criterion = dict.fromkeys(refs, 0)

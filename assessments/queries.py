@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
 
 from assessments import linked_actions, linked_evidence
-from assessments.figures import YearFigures, result_rows, year_figures
+from assessments.figures import YearFigures, rows_of_years, standard_elements, year_figures
 from assessments.models import RATING_ORDER, Assessment, ElementResult
 from assessments.outcome import Outcome, outcome_of, outcomes_from_rows
 from assessments.rules import (
@@ -502,12 +502,14 @@ def year_rows(organisation: Organisation) -> list[YearRow]:
     """The organisation's years, latest first, with their CP/C/PC/NC counts and outcome, and
     a note on counts carried forward from the year before.
 
-    Three queries: the years, the standards' elements, and every year's results (read once
-    for both the figures and the finalised years' outcomes: assessments.figures.result_rows).
+    Three queries: the years, the standards' elements, and every year's results by ids (read
+    once for both the figures and the finalised years' outcomes: assessments.figures
+    .rows_of_years).
     """
     assessments = list(Assessment.objects.for_org(organisation).order_by("-year"))
-    rows = result_rows(Q(assessment_id__in=[a.pk for a in assessments])) if assessments else []
-    figures = year_figures(assessments, rows)
+    elements = standard_elements(a.standard_id for a in assessments) if assessments else {}
+    rows = rows_of_years(assessments, elements)
+    figures = year_figures(assessments, rows, elements)
     outcomes = outcomes_from_rows([a for a in assessments if a.is_finalised], rows)
     rows = []
     for index, assessment in enumerate(assessments):

@@ -136,3 +136,19 @@ def test_the_years_rows_read_once_give_the_figures_and_outcomes_read_apart(seede
     assert [row.figures for row in rows] == [figures[a.pk] for a in assessments]
     assert [row.outcome for row in rows] == [outcomes.get(a.pk) for a in assessments]
     assert sum(row.outcome is not None for row in rows) == 4  # 2014-2017 are finalised
+
+
+def test_the_rows_read_by_ids_are_the_rows_read_with_joins(seeded, django_assert_num_queries):
+    """figures.rows_of_years (one query, no join: what year_rows reads) gives exactly what
+    figures.result_rows gives: every year's standard elements, sub-elements left out, in
+    the standard's order."""
+    from django.db.models import Q
+
+    from assessments.figures import result_rows, rows_of_years, standard_elements
+
+    assessments = list(Assessment.objects.for_org(seeded).order_by("-year"))
+    with django_assert_num_queries(2):
+        elements = standard_elements(a.standard_id for a in assessments)
+        by_ids = rows_of_years(assessments, elements)
+    assert by_ids == result_rows(Q(assessment_id__in=[a.pk for a in assessments]))
+    assert len(by_ids) == 5 * 57
