@@ -2,12 +2,14 @@
 work to ``run_job``, and the sweep that sends jobs whose message never reached the broker. The
 rules of the jobs are in reports.jobs."""
 
+import contextlib
 import logging
+import time
 from collections.abc import Callable
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
 from reports import jobs
 from reports.models import BoardReport, EvidencePack, ReportJob
@@ -37,6 +39,38 @@ JOB_TASK = {
 }
 
 
+# After a database fault the job's own bookkeeping (putting the claim back, failing it) is
+# tried on a fresh connection, this many times this many seconds apart: a restarting database
+# is back within that, and the retry can then claim the job at once instead of waiting for
+# the claim to go stale (minutes).
+BOOKKEEPING_TRIES = 10
+BOOKKEEPING_WAIT = 3
+
+
+def reconnect() -> None:
+    """Drop the connection that failed (it may be broken): the next query opens a new one. A
+    connection inside a transaction (a test's) is the transaction's, and is kept."""
+    if connection.in_atomic_block:
+        return
+    with contextlib.suppress(DatabaseError):
+        connection.close()
+
+
+def on_fresh_connection(fn: Callable, *args):
+    """``fn(*args)`` on a new database connection, tried again while the database is away
+    (the last fault is raised)."""
+    for attempt in range(BOOKKEEPING_TRIES):
+        reconnect()
+        try:
+            return fn(*args)
+        except (OperationalError, InterfaceError):
+            if attempt == BOOKKEEPING_TRIES - 1:
+                raise
+            logger.warning("The database is not answering yet; trying again")
+            time.sleep(BOOKKEEPING_WAIT)
+    return None
+
+
 def busy_retries() -> int:
     """Enough looks to outlast a claim, and the attempts' retries besides."""
     return int(jobs.stale_after().total_seconds() // BUSY_POLL) + 2 * jobs.MAX_ATTEMPTS + 2
@@ -58,10 +92,11 @@ def run_job(task, model: type[ReportJob], job_id: int, work: Callable[[ReportJob
         work(job)
     except TRANSIENT as exc:
         logger.warning("%s %s: transient fault, retrying: %s", model.__name__, job_id, exc)
+        error = jobs.describe_error(exc, job)
         if task.request.retries >= (task.max_retries or 0):  # no retry left: fail it now
-            jobs.fail(job, jobs.describe_error(exc, job))
+            on_fresh_connection(jobs.fail, job, error)
             return "failed"
-        if jobs.release(job, jobs.describe_error(exc, job)):
+        if on_fresh_connection(jobs.release, job, error):
             raise
         return "failed"
     except SoftTimeLimitExceeded:

@@ -165,6 +165,38 @@ def test_a_transient_fault_is_retried_and_counted(report, monkeypatch):
     assert report.status == Status.DONE and report.attempts == 2 and report.pages == 3
 
 
+def test_a_claim_is_put_back_once_the_database_answers_again(report, monkeypatch):
+    """The database restarts mid-job: the drawing fails, and so do the first tries to put the
+    claim back on the broken connection; the connection is closed and the release tried again
+    until it answers, so the retry runs at once rather than after the claim goes stale."""
+    from reports import tasks
+
+    outcomes = [OperationalError("server closed the connection unexpectedly"), (PDF, 3)]
+
+    def render_pdf(report):
+        outcome = outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    real_release, refused = jobs.release, [OperationalError("the database is starting up")] * 2
+    closed, waits = [], []
+
+    def release(job, error):
+        if refused:
+            raise refused.pop()
+        return real_release(job, error)
+
+    monkeypatch.setattr(jobs, "render_pdf", render_pdf)
+    monkeypatch.setattr(jobs, "release", release)
+    monkeypatch.setattr(tasks, "reconnect", lambda: closed.append(True))
+    monkeypatch.setattr(tasks.time, "sleep", waits.append)
+    assert render_board_report.apply(args=[report.pk]).get() == "done"
+    report.refresh_from_db()
+    assert report.status == Status.DONE and report.attempts == 2
+    assert len(closed) >= 2 and len(waits) == 2 and not refused
+
+
 def test_a_fault_that_never_passes_fails_after_max_attempts(report, monkeypatch):
     def render_pdf(report):
         raise OperationalError("could not connect to server")
