@@ -128,3 +128,18 @@ def parse_int(value: str | None, low: int, high: int) -> int | None:
         return None
     number = int(value)
     return number if low <= number <= high else None
+
+
+# What every download answers with (evidence files and their versions, board reports, evidence
+# packs, spreadsheets): saved, never shown; no shared cache or browser cache keeps it; its type
+# is not guessed; and should a browser render it after all, it is a sandbox in which nothing
+# may load or run (set here, so the site-wide policy leaves it).
+DOWNLOAD_POLICY = "default-src 'none'; sandbox"
+
+
+def private_download(response: HttpResponse) -> HttpResponse:
+    """Give ``response`` (an attachment already) the headers every download carries."""
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = DOWNLOAD_POLICY
+    return response

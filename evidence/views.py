@@ -17,7 +17,14 @@ from django.views.decorators.http import require_POST, require_safe
 
 from assessments.models import Assessment
 from assessments.services import YearLocked
-from cse_portal.web import first_form_error, get_for_org, redirect_to, safe_next, wants_json
+from cse_portal.web import (
+    first_form_error,
+    get_for_org,
+    private_download,
+    redirect_to,
+    safe_next,
+    wants_json,
+)
 from evidence import filetypes, queries, services
 from evidence.forms import (
     LibraryFilterForm,
@@ -412,7 +419,6 @@ EXTENSIONS.update(
 )
 OCTET_STREAM = "application/octet-stream"
 MAX_NAME_BYTES = 255
-DOWNLOAD_POLICY = "default-src 'none'; sandbox"
 
 
 def download_type(content_type: str) -> str:
@@ -455,12 +461,7 @@ def _attachment(field_file, name: str, content_type: str) -> FileResponse:
         filename=download_name(name, content_type),
         content_type=content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    # Set here, so the site-wide policy (django-csp) leaves it: should a browser render the
-    # file after all, it is a sandbox with nothing allowed to load or run.
-    response["Content-Security-Policy"] = DOWNLOAD_POLICY
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(response)
 
 
 @require(Action.DOWNLOAD_EVIDENCE)

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from cse_portal.web import private_download
 from organisations.decorators import require
 from organisations.permissions import Action
 from reports.spreadsheets import (
@@ -20,9 +21,7 @@ def attachment(content: bytes | str, content_type: str, filename: str) -> HttpRe
     """A download: saved, not shown; never kept by a shared cache or the browser's."""
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_download(response)
 
 
 @require(Action.VIEW)

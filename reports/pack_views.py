@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from assessments.lookups import year_of
 from assessments.models import Assessment
-from cse_portal.web import get_for_org, partial, redirect_to
+from cse_portal.web import get_for_org, partial, private_download, redirect_to
 from organisations.decorators import require
 from organisations.permissions import Action
 from reports import jobs
@@ -113,6 +113,4 @@ def evidence_pack_download(request: HttpRequest, year: int, pack_pk: int) -> Htt
         filename=f"evidence-pack-{request.organisation.slug}-{assessment.year}-{pack.pk}.zip",
         content_type="application/zip",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(response)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.models import Assessment
-from cse_portal.web import get_for_org, parse_int, partial, redirect_to
+from cse_portal.web import get_for_org, parse_int, partial, private_download, redirect_to
 from organisations.decorators import require
 from organisations.permissions import Action
 from reports import jobs
@@ -191,6 +191,4 @@ def board_report_download(request: HttpRequest, report_pk: int) -> HttpResponse:
         filename=f"board-report-{request.organisation.slug}-{report.assessment.year}-{report.pk}.pdf",
         content_type="application/pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_download(response)

@@ -160,6 +160,8 @@ def test_download_is_a_private_attachment(client, org, y2018, assessor):
     assert f"evidence-pack-acme-2018-{pack.pk}.zip" in response["Content-Disposition"]
     assert response["Cache-Control"] == "private, no-store"
     assert response["X-Content-Type-Options"] == "nosniff"
+    # Should a browser render it after all, nothing in it may load or run.
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
 def test_an_unfinished_or_missing_pack_is_not_downloaded(client, org, y2018, lead):

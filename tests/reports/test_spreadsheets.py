@@ -73,6 +73,8 @@ def test_the_csv_is_the_commands_export(client, seeded, board):
         f'attachment; filename="annex-one-{seeded.slug}-{today}.csv"'
     )
     assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     out = io.StringIO()
     call_command("export_annex_one", "--org", seeded.slug, stdout=out)
     assert response.content.decode() == out.getvalue()
@@ -138,6 +140,7 @@ def workbook(client, seeded, lead):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert response["Cache-Control"] == "private, no-store"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert response["Content-Disposition"].endswith('.xlsx"')
     return load_workbook(io.BytesIO(response.content))
 
