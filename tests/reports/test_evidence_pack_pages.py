@@ -388,10 +388,13 @@ def test_a_real_refused_connection_is_answered_in_time(org, y2018, monkeypatch, 
     from cse_portal.celery import app
 
     nowhere = "redis://127.0.0.1:9/0"
-    monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads it before its settings
+    # Set in the settings' own map, not through their properties (which read the environment
+    # and fall back on each other: monkeypatch would then restore the refused broker for
+    # every later test); and in the environment, which Celery reads before its settings.
+    monkeypatch.setitem(app.conf.changes, "broker_url", nowhere)
+    monkeypatch.setitem(app.conf.changes, "broker_write_url", None)
+    monkeypatch.setenv("CELERY_BROKER_URL", nowhere)
     monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
-    monkeypatch.setattr(app.conf, "broker_url", nowhere)
-    monkeypatch.setattr(app.conf, "broker_write_url", None)
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
     pack = EvidencePackFactory(assessment=y2018, sent_at=None)
