@@ -75,7 +75,11 @@ class CriterionFactory(factory.django.DjangoModelFactory):
         model = Criterion
 
     standard = factory.SubFactory(StandardFactory)
-    ref = factory.Sequence(lambda n: str(n + 1))
+    # Refs kept short (the column is 12 characters): the sequences run on through a whole
+    # test session, and "191.191.191.1" no longer fits (PostgreSQL refuses it; SQLite does
+    # not check). Each factory-made criterion has a standard of its own, so wrapping at 99
+    # repeats no ref within one.
+    ref = factory.Sequence(lambda n: str(n % 99 + 1))
     title = factory.Sequence(lambda n: f"Criterion {n + 1}")
     position = factory.Sequence(lambda n: n + 1)
 
@@ -86,7 +90,7 @@ class SubCriterionFactory(factory.django.DjangoModelFactory):
 
     criterion = factory.SubFactory(CriterionFactory)
     standard = factory.SelfAttribute("criterion.standard")
-    ref = factory.LazyAttributeSequence(lambda o, n: f"{o.criterion.ref}.{n + 1}")
+    ref = factory.LazyAttributeSequence(lambda o, n: f"{o.criterion.ref}.{n % 99 + 1}")
     title = factory.Sequence(lambda n: f"Sub-criterion {n}")
     position = factory.Sequence(lambda n: n + 1)
 
@@ -97,7 +101,7 @@ class ElementFactory(factory.django.DjangoModelFactory):
 
     sub_criterion = factory.SubFactory(SubCriterionFactory)
     standard = factory.SelfAttribute("sub_criterion.standard")
-    ref = factory.LazyAttributeSequence(lambda o, n: f"{o.sub_criterion.ref}.{n + 1}")
+    ref = factory.LazyAttributeSequence(lambda o, n: f"{o.sub_criterion.ref}.{n % 99 + 1}")
     text = factory.Faker("sentence")
     guidance = factory.LazyFunction(lambda: ["An example of evidence."])
     position = factory.Sequence(lambda n: n + 1)
