@@ -105,9 +105,9 @@ def assessor_overview(user, today: date | None = None) -> list[AssessorOrganisat
     status, visit date) and what waits: the self-assessment submitted, the elements to rate,
     the PC/NC of the previous year to re-check.
 
-    Five queries whatever the number of organisations: the memberships (with each
+    Four queries whatever the number of organisations: the memberships (with each
     organisation's latest two years' ids), those years, the current years' elements to rate
-    (grouped), the previous years' PC/NC elements, and the current years' ratings of them.
+    (grouped), and the previous years' PC/NC elements with the current years' ratings.
     """
     memberships = assessor_memberships(user, today)
     if not memberships:
@@ -127,21 +127,23 @@ def assessor_overview(user, today: date | None = None) -> list[AssessorOrganisat
         )
         .order_by()
     }
-    # The previous years' PC/NC elements, and which of them the current year has rated.
+    # The previous years' PC/NC elements, and the elements the current years have rated,
+    # in one query (the current years' ratings of elements not flagged are not used).
     flagged: dict[int, set[int]] = {}
-    if previous_ids:
-        for previous_id, element_id in ElementResult.objects.filter(
-            assessment_id__in=previous_ids, element__parent__isnull=True, rating__in=RECHECK
-        ).values_list("assessment_id", "element_id"):
-            flagged.setdefault(previous_id, set()).add(element_id)
     rerated: set[tuple[int, int]] = set()
-    if flagged:
-        elements = set().union(*flagged.values())
-        rerated = set(
-            ElementResult.objects.filter(
-                RATED_THIS_YEAR, assessment_id__in=current_ids, element_id__in=elements
-            ).values_list("assessment_id", "element_id")
-        )
+    if previous_ids:
+        for assessment_id, element_id, is_current in ElementResult.objects.filter(
+            Q(
+                assessment_id__in=previous_ids,
+                element__parent__isnull=True,
+                rating__in=RECHECK,
+            )
+            | (Q(assessment_id__in=current_ids) & RATED_THIS_YEAR)
+        ).values_list("assessment_id", "element_id", Q(assessment_id__in=current_ids)):
+            if is_current:
+                rerated.add((assessment_id, element_id))
+            else:
+                flagged.setdefault(assessment_id, set()).add(element_id)
 
     overview = []
     for membership in memberships:

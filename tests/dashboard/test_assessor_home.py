@@ -170,11 +170,11 @@ def test_a_fixed_number_of_queries(client, inspector, elements, count, django_as
     client.force_login(inspector)
     # 1 the session, 2 the user, 3 the assessor memberships with their latest two years'
     # ids, 4 those years, 5 the current years' elements to rate, 6 the previous years'
-    # PC/NC, 7 the current years' ratings of them
-    with django_assert_num_queries(7):
+    # PC/NC with the current years' ratings
+    with django_assert_num_queries(6):
         response = client.get(reverse("assessor-home"))
     assert response.content.decode().count("to re-check") == count
-    # The home page: the same, after the user's memberships (8).
-    with django_assert_num_queries(8):
+    # The home page: the same, after the user's memberships (7).
+    with django_assert_num_queries(7):
         response = client.get(reverse("home"))
     assert response.content.decode().count("to re-check") == count
