@@ -300,7 +300,7 @@ class Progression:
         rows.append(
             (
                 "",
-                "Elements rated, of the standard's",
+                "Elements rated, of those in the standard",
                 [f"{f.rated} / {f.elements}" for f in figures],
             )
         )
