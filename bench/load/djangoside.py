@@ -91,9 +91,10 @@ def verify(payload: dict) -> dict:
     """Every accepted write stored. ``payload["writes"]``: one list per (person, field group,
     element), each write ``{"fields": {...}, "accepted": bool}`` in the order sent. Accepted
     writes must appear, in that order, among the element's history rows made by that person
-    (a write not accepted may or may not be there); the stored row must hold the last
-    accepted write's values, or those of a later write that was not accepted (one answered
-    503 or not at all may have been stored before the fault met it).
+    (a write not accepted may or may not be there; an accepted write of the value the last
+    one found left has no row of its own: the service changed nothing); the stored row must
+    hold the last accepted write's values, or those of a later write that was not accepted
+    (one answered 503 or not at all may have been stored before the fault met it).
     ``payload["uploads"]``: ``{"id", "sha256", "size", "content" (hex), "ref"}`` each.
     Returns the lost writes, each with what was expected and what was found."""
     import hashlib
@@ -116,17 +117,23 @@ def verify(payload: dict) -> dict:
                 "history_date", "history_id"
             )
         )
-        position = 0
+        position, matched = 0, None  # the history row of the last accepted write found
         for write in series["writes"]:
             if not write["accepted"]:
                 continue
             checked += 1
             while position < len(history) and not _matches(history[position], write["fields"]):
                 position += 1
+            if position == len(history) and matched and _matches(matched, write["fields"]):
+                # The value already stored (a write in between was refused before it was
+                # stored): the service changes nothing and writes no history row.
+                position = history.index(matched) + 1
+                continue
             if position == len(history):
                 lost.append({"where": f"{series['email']} {series['ref']}", "write": write,
                              "why": "no history row of this change"})  # fmt: skip
                 continue
+            matched = history[position]
             position += 1
         accepted = [w for w in series["writes"] if w["accepted"]]
         if accepted:

@@ -58,6 +58,29 @@ def test_an_accepted_write_that_is_not_stored_is_lost(verify, lead, result):
     ]
 
 
+def test_an_accepted_write_of_the_value_already_stored_is_not_lost(verify, lead, result):
+    """PC accepted; NC refused by the fault before it was stored; PC again (the writer only
+    avoids the value it sent last) is accepted and changes nothing, so it has no history row
+    of its own: its value is what is stored. Seen once with PostgreSQL restarted under load."""
+    services.set_self_assessment(result, acting_user=lead, self_rating="PC")
+    writes = (
+        ({"self_rating": "PC"}, True),
+        ({"self_rating": "NC"}, False),
+        ({"self_rating": "PC"}, True),
+    )
+    assert verify([series(lead, *writes)]) == []
+    # But a write of another value than the one stored is still lost.
+    writes = (
+        ({"self_rating": "PC"}, True),
+        ({"self_rating": "NC"}, False),
+        ({"self_rating": "C"}, True),
+    )
+    assert [e["why"] for e in verify([series(lead, *writes)])] == [
+        "no history row of this change",
+        "the stored row holds {'self_rating': 'PC'}",
+    ]
+
+
 def test_writes_out_of_order_are_lost(verify, lead, result):
     services.set_self_assessment(result, acting_user=lead, self_rating="NC")
     services.set_self_assessment(result, acting_user=lead, self_rating="PC")
