@@ -16,6 +16,7 @@ from assessments.models import Assessment
 from cse_portal.text import multi_line
 from evidence.models import Evidence
 from organisations.models import Organisation
+from organisations.tenancy import scoped_manager
 from standards.models import Element
 
 
@@ -73,7 +74,7 @@ class Action(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ActionQuerySet.as_manager()
+    objects = scoped_manager("organisation", ActionQuerySet)
     history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[evidence])
 
     class Meta:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from actions.queries import due_for_reminder
 from organisations.models import current_q
+from organisations.tenancy import all_tenants
 
 
 def _one_line(text: str, limit: int = 140) -> str:
@@ -20,6 +21,7 @@ def _one_line(text: str, limit: int = 140) -> str:
     return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
+@all_tenants("the daily reminders go to every owner in every organisation")
 def send_action_reminders(today: date | None = None) -> int:
     """Email each owner one list of their actions due; returns how many emails were sent.
 

@@ -14,7 +14,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from organisations.decorators import ROLE_REFUSED
-from organisations.middleware import find_membership
+from organisations.middleware import enter_tenant, find_membership
 from organisations.permissions import can
 
 
@@ -29,5 +29,6 @@ class IsMember(BasePermission):
             raise Http404("No such organisation.")
         # On Django's request, which DRF's request reads through.
         request._request.membership = membership
-        request._request.organisation = membership.organisation
+        # The rest of the request runs as this organisation (both walls: tenancy.tenant).
+        enter_tenant(request._request, membership.organisation)
         return can(membership, view.action_required)

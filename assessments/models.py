@@ -5,6 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from organisations.models import Organisation
+from organisations.tenancy import scoped_manager
 from standards.models import Criterion, Element, Standard
 
 
@@ -88,7 +89,7 @@ class Assessment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = AssessmentQuerySet.as_manager()
+    objects = scoped_manager("organisation", AssessmentQuerySet)
     history = HistoricalRecords()
 
     class Meta:
@@ -132,7 +133,7 @@ class ElementResult(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = ElementResultQuerySet.as_manager()
+    objects = scoped_manager("assessment__organisation", ElementResultQuerySet)
     history = HistoricalRecords()
 
     class Meta:
@@ -156,6 +157,8 @@ class AssessmentEvent(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(blank=True)
+
+    objects = scoped_manager("assessment__organisation")
 
     class Meta:
         ordering = ["assessment", "at", "pk"]
@@ -183,7 +186,7 @@ class CriterionSummary(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = CriterionSummaryQuerySet.as_manager()
+    objects = scoped_manager("assessment__organisation", CriterionSummaryQuerySet)
     history = HistoricalRecords()
 
     class Meta:

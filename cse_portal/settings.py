@@ -73,6 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Each request starts from no tenant context (organisations.tenancy): before any other.
+    "organisations.middleware.TenancyScopeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -116,6 +118,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # A kept connection is checked before a request uses it, so after a database restart the next
 # request reconnects instead of failing on the dead connection (docs/performance.md, Faults).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The tables' owner, for migrations only (``manage.py migrate``, organisations' own migrate
+# command): on PostgreSQL the app connects as a role that neither owns the tables nor bypasses
+# row-level security (docs/security.md, "Tenancy"). Unset: migrations use DATABASE_URL.
+MIGRATION_DATABASE_URL = env.str("MIGRATION_DATABASE_URL", default="")
+MIGRATION_DATABASE = (
+    environ.Env.db_url_config(MIGRATION_DATABASE_URL) if MIGRATION_DATABASE_URL else None
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the Celery worker read while the other writes.
     DATABASES["default"].setdefault("OPTIONS", {})

@@ -14,9 +14,11 @@ from cse_portal.web import wants_json
 from dashboard.queries import assessor_overview
 from organisations.models import Role
 from organisations.services import memberships_of
+from organisations.tenancy import all_tenants
 
 
 @login_required
+@all_tenants("the home page lists the user's organisations and what they assess in each")
 def home(request: HttpRequest) -> HttpResponse:
     """After sign-in: an assessor (anywhere) sees every organisation they assess and what
     waits there, then their other organisations; anyone else goes straight into their only

@@ -11,6 +11,7 @@ from assessments.models import Assessment
 from organisations.middleware import LAST_ORG_SESSION_KEY
 from organisations.models import Membership
 from organisations.permissions import Action, can
+from organisations.tenancy import all_tenants
 
 # The navigation's sections, by URL name (the "org" and "standard" namespaces).
 NAV_SECTIONS = {
@@ -74,17 +75,18 @@ def tenant(request: HttpRequest) -> dict:
     if membership is None and session is not None and request.user.is_authenticated:
         slug = session.get(LAST_ORG_SESSION_KEY)
         if slug:
-            nav_membership = (
-                Membership.objects.current()
-                .with_organisation_count()
-                .annotate(
-                    latest_year=_latest_year("year"),
-                    latest_year_standard=_latest_year("standard_id"),
+            with all_tenants("the navigation outside an organisation names the user's last"):
+                nav_membership = (
+                    Membership.objects.current()
+                    .with_organisation_count()
+                    .annotate(
+                        latest_year=_latest_year("year"),
+                        latest_year_standard=_latest_year("standard_id"),
+                    )
+                    .select_related("organisation")
+                    .filter(organisation__slug=slug, user=request.user)
+                    .first()
                 )
-                .select_related("organisation")
-                .filter(organisation__slug=slug, user=request.user)
-                .first()
-            )
     nav_year = None
     if getattr(nav_membership, "latest_year", None) is not None:
         nav_year = CurrentYear(nav_membership.latest_year, nav_membership.latest_year_standard)

@@ -15,6 +15,7 @@ from dashboard.queries import assessor_overview, readiness
 from evidence.queries import due_for_review
 from organisations.decorators import require
 from organisations.permissions import Action, can
+from organisations.tenancy import all_tenants
 
 DASHBOARD_DUE_LIMIT = 20
 
@@ -51,6 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@all_tenants("the assessor's overview spans every organisation they assess")
 def assessor_home(request: HttpRequest) -> HttpResponse:
     """Every organisation where the user is a current assessor, and what waits there; a user
     who assesses nowhere gets a plain page saying so (404)."""

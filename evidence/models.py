@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 from assessments.models import Assessment
 from cse_portal.text import multi_line, single_line
 from organisations.models import Organisation
+from organisations.tenancy import scoped_manager
 from standards.models import Element
 
 
@@ -78,7 +79,7 @@ class Evidence(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = EvidenceQuerySet.as_manager()
+    objects = scoped_manager("organisation", EvidenceQuerySet)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -119,6 +120,8 @@ class EvidenceVersion(models.Model):
     uploaded_at = models.DateTimeField()
     replaced_at = models.DateTimeField(default=timezone.now)
 
+    objects = scoped_manager("evidence__organisation")
+
     class Meta:
         ordering = ["-replaced_at", "-pk"]
 
@@ -152,7 +155,7 @@ class EvidenceLink(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = EvidenceLinkQuerySet.as_manager()
+    objects = scoped_manager("evidence__organisation", EvidenceLinkQuerySet)
     history = HistoricalRecords()
 
     class Meta:

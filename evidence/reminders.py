@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from evidence.queries import due_for_review
 from organisations.models import current_q
+from organisations.tenancy import all_tenants
 
 
+@all_tenants("the daily reminders go to every owner in every organisation")
 def send_review_reminders(today: date | None = None) -> int:
     """Email each owner one list of their items due; returns how many emails were sent.
 

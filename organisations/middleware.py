@@ -8,11 +8,13 @@ whose ``@require`` was forgotten is closed (403, logged as an error), not open t
 
 import logging
 from collections.abc import Callable
+from contextlib import ExitStack
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
+from organisations import tenancy
 from organisations.decorators import declared_action
 from organisations.models import Membership
 
@@ -29,9 +31,10 @@ def find_membership(user, slug: str) -> Membership | None:
     One query for all the user's current memberships (a handful), which is also their
     ``organisation_count`` (the navigation's "Switch organisation"): on every tenant request,
     and about half the time of a count subquery annotated on the one membership."""
-    memberships = list(
-        Membership.objects.current().select_related("organisation").filter(user=user)
-    )
+    with tenancy.all_tenants("finding which organisations a user belongs to"):
+        memberships = list(
+            Membership.objects.current().select_related("organisation").filter(user=user)
+        )
     for membership in memberships:
         if membership.organisation.slug == slug:
             membership.organisation_count = len(memberships)
@@ -39,16 +42,56 @@ def find_membership(user, slug: str) -> Membership | None:
     return None
 
 
+def enter_tenant(request: HttpRequest, organisation) -> None:
+    """Run the rest of this request as ``organisation`` (tenancy.tenant), until its response
+    is made: the TenantMiddleware for a page, api.permissions.IsMember for the API (which
+    resolves its organisation itself, after token authentication)."""
+    request.organisation = organisation
+    request.tenancy_context.enter_context(tenancy.tenant(organisation))
+
+
+class TenancyScopeMiddleware:
+    """First of the stack: every request starts from no tenant context (whatever the thread
+    held before: the test client runs requests in the test's own thread) and runs in an
+    enabled, empty scope, so a scoped query in a page that is not a tenant's raises instead of
+    leaking, and PostgreSQL shows it no tenant row. The context is reset when the response is
+    made, so a kept connection never carries one request's organisation into the next."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with tenancy.isolated():
+            return self.get_response(request)
+
+
 class TenantMiddleware:
+    """Resolves the organisation and runs the view in its context (``tenancy.tenant``); the
+    Django admin runs across tenants (``tenancy.all_tenants``)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.organisation = None
         request.membership = None
-        return self.get_response(request)
+        request.tenancy_context = ExitStack()
+        with request.tenancy_context:
+            return self.get_response(request)
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        response = self._resolve(request, view_func, view_kwargs)
+        context = getattr(request, "tenancy_context", None)
+        if context is not None and response is None:
+            if request.organisation is not None:
+                enter_tenant(request, request.organisation)
+            elif getattr(request.resolver_match, "app_name", None) == "admin":
+                context.enter_context(
+                    tenancy.all_tenants("the Django admin: staff manage every organisation")
+                )
+        return response
+
+    def _resolve(self, request: HttpRequest, view_func, view_kwargs):
         slug = view_kwargs.get("org_slug")
         if slug is None:
             return None

@@ -10,6 +10,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cse_portal.text import single_line
+from organisations.tenancy import scoped_manager
 
 
 class Role(models.TextChoices):
@@ -42,6 +43,8 @@ class Organisation(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200, validators=[single_line])
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = scoped_manager("pk")
 
     class Meta:
         ordering = ["name"]
@@ -93,7 +96,7 @@ class Membership(models.Model):
     # open-ended. An admin sets or clears it on the members page (services.set_end_date).
     ends_on = models.DateField("last day", null=True, blank=True)
 
-    objects = MembershipQuerySet.as_manager()
+    objects = scoped_manager("organisation", MembershipQuerySet)
     # Who joined, changed role or left, and who did it (the services set ``_history_user``).
     history = HistoricalRecords()
 
@@ -149,7 +152,7 @@ class Invitation(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = InvitationQuerySet.as_manager()
+    objects = scoped_manager("organisation", InvitationQuerySet)
     # Sent, replaced, revoked, accepted, and by whom; the token's hash has no place there.
     history = HistoricalRecords(excluded_fields=["token_hash"])
 

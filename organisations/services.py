@@ -38,6 +38,7 @@ from organisations.models import (
     hash_token,
     role_phrase,
 )
+from organisations.tenancy import all_tenants
 
 logger = logging.getLogger(__name__)
 
@@ -185,11 +186,12 @@ def find_user(email: str):
 
 def find_invitation(token: str) -> Invitation | None:
     """The invitation whose link carries ``token`` (usable or not), or None."""
-    return (
-        Invitation.objects.select_related("organisation", "invited_by")
-        .filter(token_hash=hash_token(token))
-        .first()
-    )
+    with all_tenants("an invitation link is found by its token, before its organisation"):
+        return (
+            Invitation.objects.select_related("organisation", "invited_by")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
 
 
 def already_member_message(membership: Membership, organisation: Organisation) -> str:

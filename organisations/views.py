@@ -11,6 +11,7 @@ from organisations.decorators import require
 from organisations.forms import AcceptInvitationForm, EndDateForm, InviteForm, RoleForm
 from organisations.models import Invitation, Membership, Role, role_phrase
 from organisations.permissions import Action
+from organisations.tenancy import tenant
 
 # --- members (admins only) -----------------------------------------------------------------
 
@@ -201,10 +202,16 @@ def _unusable(request: HttpRequest, status: int) -> HttpResponse:
 
 
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """Where the emailed one-time link leads: join, sign in first, or create an account."""
+    """Where the emailed one-time link leads: join, sign in first, or create an account. The
+    link names its organisation, whose context (tenancy.tenant) the rest runs in."""
     invitation = services.find_invitation(token)
     if invitation is None:
         return _unusable(request, 404)
+    with tenant(invitation.organisation_id):
+        return _accept_invitation(request, invitation)
+
+
+def _accept_invitation(request: HttpRequest, invitation: Invitation) -> HttpResponse:
     if not invitation.is_usable:
         return _unusable(request, 410)
     org = invitation.organisation

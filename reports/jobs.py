@@ -37,6 +37,7 @@ from kombu.exceptions import KombuError
 
 from assessments.models import Assessment
 from organisations.models import Organisation
+from organisations.tenancy import all_tenants
 from reports.models import BoardReport, EvidencePack, ReportJob
 
 logger = logging.getLogger(__name__)
@@ -200,6 +201,7 @@ def can_retry(job: ReportJob, now: datetime | None = None) -> bool:
     )
 
 
+@all_tenants("the sweep sends every organisation's unsent jobs")
 def send_unsent(now: datetime | None = None) -> int:
     """The sweep: send the task of every queued job whose message never reached the broker
     (asked for while it could not be reached) or has waited longer than a claim may live (the

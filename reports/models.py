@@ -15,6 +15,7 @@ from django.utils import timezone
 from assessments.models import Assessment
 from cse_portal.text import multi_line, single_line
 from organisations.models import Organisation
+from organisations.tenancy import scoped_manager
 
 # Column lengths, shared with the form (reports.report_views): a column is never shorter than
 # what its form accepts.
@@ -56,6 +57,8 @@ class ReportJob(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = scoped_manager("organisation")
 
     class Meta:
         abstract = True

@@ -11,6 +11,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
+from organisations.tenancy import all_tenants, tenant
 from reports import jobs
 from reports.models import BoardReport, EvidencePack, ReportJob
 
@@ -79,7 +80,21 @@ def busy_retries() -> int:
 def run_job(task, model: type[ReportJob], job_id: int, work: Callable[[ReportJob], None]) -> str:
     """Claim job ``job_id`` of ``model`` and do ``work`` on it once, however often this
     message is delivered; transient faults retry with backoff, others fail the job with the
-    reason the list shows."""
+    reason the list shows. It runs as the job's organisation (tenancy.tenant), read first by
+    the job's id alone."""
+    with all_tenants("a job's task knows only its id until its row names the organisation"):
+        organisation_id = (
+            model.objects.filter(pk=job_id).values_list("organisation_id", flat=True).first()
+        )
+    if organisation_id is None:  # the job was deleted with its year: nothing to claim
+        return jobs.Outcome.NOTHING.value
+    with tenant(organisation_id):
+        return _run_claimed(task, model, job_id, work)
+
+
+def _run_claimed(
+    task, model: type[ReportJob], job_id: int, work: Callable[[ReportJob], None]
+) -> str:
     claimed = jobs.claim(model, job_id)
     if claimed.outcome is jobs.Outcome.BUSY:
         # Another delivery holds a fresh claim; if its worker was lost, the claim goes stale

@@ -15,8 +15,49 @@ from django.core.management import call_command
 
 from assessments.models import Assessment, ElementResult
 from organisations.models import Role
+from organisations.tenancy import all_tenants
 from standards.models import Element, Standard
 from tests.factories import MembershipFactory, OrganisationFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tenants_open_to_test_setup():
+    """Test code (fixtures, factories, assertions) reads and writes across organisations, as
+    pretix's tests do; each request still runs in its own tenant context
+    (organisations.middleware.TenancyScopeMiddleware), so a page's forgotten filter raises
+    in the tests as in production. tests/organisations/test_tenancy.py checks both."""
+    with all_tenants("test setup and assertions"):
+        yield
+
+
+@pytest.fixture
+def as_app_role(db):
+    """On PostgreSQL, the rest of the test runs as the app's kind of role: one that neither
+    owns the tables nor bypasses row-level security (NOSUPERUSER NOBYPASSRLS), with the rights
+    on rows that ``manage.py migrate`` grants it, by SET ROLE on the test's connection. The
+    role is made inside the test's transaction (rolled back with it), named after the test
+    database so that parallel runs never share one. Nothing on SQLite (no policies)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    role = f"cse_app_{connection.settings_dict['NAME']}"[:63]
+    name = connection.ops.quote_name(role)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        if cursor.fetchone() is None:
+            cursor.execute(f"CREATE ROLE {name} NOLOGIN NOSUPERUSER NOBYPASSRLS")
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {name}")
+        cursor.execute(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {name}"
+        )
+        cursor.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {name}")
+        cursor.execute(f"SET ROLE {name}")
+    yield role
+    if not connection.needs_rollback:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,9 @@ from tests.factories import (
 from tests.urlwalk import Route, routes
 from tests.urlwalk import fill as fill_route
 
-pytestmark = pytest.mark.django_db
+# On PostgreSQL the walk runs as the app's kind of role (tests/conftest.py, as_app_role), so
+# row-level security holds every request too (docs/security.md, "Tenancy").
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("as_app_role")]
 
 
 @dataclass

@@ -215,7 +215,10 @@ def main() -> None:
     import django
 
     django.setup()
-    print(json.dumps(COMMANDS[command](payload), default=str))
+    from organisations.tenancy import all_tenants
+
+    with all_tenants("the load test prepares and verifies every organisation's data"):
+        print(json.dumps(COMMANDS[command](payload), default=str))
 
 
 if __name__ == "__main__":

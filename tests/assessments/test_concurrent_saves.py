@@ -14,6 +14,7 @@ with real concurrency (threads, each with its own database connection) on a tran
 database, where PostgreSQL's row locks are what keeps the writes apart.
 """
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -276,8 +277,12 @@ def run_threads(*targets: Callable[[], object], timeout: float = 30) -> list[obj
         finally:
             connections.close_all()
 
+    # Each thread runs in a copy of the test's context (organisations.tenancy: test code
+    # crosses tenants), which a new thread would not have.
     threads = [
-        threading.Thread(target=run, args=(index, target), daemon=True)
+        threading.Thread(
+            target=contextvars.copy_context().run, args=(run, index, target), daemon=True
+        )
         for index, target in enumerate(targets)
     ]
     for thread in threads:

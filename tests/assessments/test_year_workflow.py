@@ -790,6 +790,7 @@ def _retrying_on_sqlite(target):
 
 
 def _in_threads(*targets) -> list[object]:
+    import contextvars
     import threading
 
     from django.db import connections
@@ -806,8 +807,10 @@ def _in_threads(*targets) -> list[object]:
         finally:
             connections.close_all()
 
+    # In a copy of the test's context (organisations.tenancy), which a new thread lacks.
     threads = [
-        threading.Thread(target=run, args=(i, t), daemon=True) for i, t in enumerate(targets)
+        threading.Thread(target=contextvars.copy_context().run, args=(run, i, t), daemon=True)
+        for i, t in enumerate(targets)
     ]
     for thread in threads:
         thread.start()

@@ -7,6 +7,7 @@ from archive.errors import ArchiveError
 from archive.writer import export_organisation
 from cse_portal.text import printable
 from organisations.models import Organisation
+from organisations.tenancy import all_tenants
 
 
 class Command(BaseCommand):
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("slug", help="the organisation's slug")
         parser.add_argument("file", help="the zip file to write (replaced if it exists)")
 
+    @all_tenants("an operator's command: the archive reads one organisation it names by slug")
     def handle(self, *args, slug: str, file: str, **options):
         organisation = Organisation.objects.filter(slug=slug).first()
         if organisation is None:

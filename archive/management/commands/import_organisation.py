@@ -7,6 +7,7 @@ from archive.errors import ArchiveError
 from archive.reader import read_archive
 from archive.restore import check_importable, import_archive
 from cse_portal.text import printable
+from organisations.tenancy import all_tenants
 
 
 class Command(BaseCommand):
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             help="only check the archive (and that it could be imported here); write nothing",
         )
 
+    @all_tenants("an operator's command: the import creates the organisation it restores")
     def handle(self, *args, file: str, check: bool = False, **options):
         try:
             with read_archive(file) as archive:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.services import PEOPLE, DemoRefused, setup_demo
+from organisations.tenancy import all_tenants
 
 
 class Command(BaseCommand):
@@ -9,6 +10,7 @@ class Command(BaseCommand):
         "their people (password demo-password) and Annex One history. Safe to run again."
     )
 
+    @all_tenants("the demo setup builds several organisations")
     def handle(self, *args, **options) -> None:
         try:
             setup_demo(stdout=self.stdout)

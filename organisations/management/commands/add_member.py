@@ -17,6 +17,7 @@ from organisations.services import (
     find_organisation,
     parse_role,
 )
+from organisations.tenancy import all_tenants
 
 ROLE_HELP = ", ".join(role.value for role in Role)
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--name", default="", help="full name of a new account")
 
+    @all_tenants("an operator's command names the organisation by slug")
     def handle(self, *args, slug: str, email: str, role: str, **options):
         try:
             self.add(slug, email, role, options)

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cse_portal.text import printable
 from organisations.services import OrganisationError, create_organisation
+from organisations.tenancy import all_tenants
 
 
 class Command(BaseCommand):
@@ -13,6 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("slug", help="the organisation's part of its URLs: /o/<slug>/")
         parser.add_argument("name", help="the organisation's full name")
 
+    @all_tenants("an operator's command creates an organisation")
     def handle(self, *args, slug: str, name: str, **options):
         try:
             organisation = create_organisation(slug, name, acting_user=None)

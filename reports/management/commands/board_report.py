@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.models import Assessment
 from cse_portal.text import printable, unsafe_characters
+from organisations.tenancy import all_tenants
 from reports import jobs
 from reports.management.commands.import_annex_one import organisation_by_slug
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         for name in TEXT_OPTIONS:
             parser.add_argument(f"--{name.replace('_', '-')}", help=f"cover sheet: {name}")
 
+    @all_tenants("an operator's command names the organisation by slug")
     def handle(self, *args, org: str, year: str, output: str, **options) -> None:
         from reports.board_report import CoverSheet, render_board_report_pdf
 

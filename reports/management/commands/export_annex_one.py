@@ -7,6 +7,7 @@ export gives back the imported cells.
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cse_portal.text import printable
+from organisations.tenancy import all_tenants
 from reports.annex_one import render_annex_one
 from reports.management.commands.import_annex_one import organisation_by_slug
 from reports.progression import annex_one_rows
@@ -21,6 +22,7 @@ class Command(BaseCommand):
             "--output", default="-", help="the CSV file to write; '-' or none for stdout"
         )
 
+    @all_tenants("an operator's command names the organisation by slug")
     def handle(self, *args, org: str, output: str, **options) -> None:
         organisation = organisation_by_slug(org)
         years, rows = annex_one_rows(organisation)

@@ -17,6 +17,7 @@ from assessments.services import StandardNotLoaded, current_standard
 from cse_portal.text import printable
 from organisations.models import Organisation
 from organisations.services import find_organisation, find_user
+from organisations.tenancy import all_tenants
 from reports.annex_one import AnnexOneError, AnnexOneTable, decode_annex_one, parse_annex_one
 from reports.services import ImportSummary, apply_annex_one
 from standards.models import Element
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("file", help="the CSV file (UTF-8, with or without a BOM)")
 
+    @all_tenants("an operator's command names the organisation by slug")
     def handle(self, *args, org: str, user: str | None, file: str, **options) -> None:
         organisation = organisation_by_slug(org)
         acting_user = user_by_email(user) if user else None
