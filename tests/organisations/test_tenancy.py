@@ -13,6 +13,7 @@ from django.urls import path
 from archive.tables import tenant_models
 from assessments.models import Assessment, ElementResult
 from cse_portal import urls as project_urls
+from cse_portal.celery import app as celery_app
 from evidence.models import Evidence
 from organisations import tenancy
 from organisations.decorators import require
@@ -179,3 +180,25 @@ def test_each_scoped_manager_filters_by_a_real_path(org):
         for model in tenant_models():
             if tenancy.unscoped_reason(model) is None:
                 list(model._default_manager.all()[:1])
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+@celery_app.task(name="tests.tenancy.what_a_task_sees")
+def what_a_task_sees() -> dict:
+    try:
+        Assessment.objects.count()
+        refused = False
+    except ScopeError:
+        refused = True
+    return {"setting": tenancy.current_setting(), "refused": refused}
+
+
+def test_a_task_starts_in_no_context_and_leaves_the_callers_alone(org):
+    """A task declares its context before it reads (reports.tasks.run_job, the reminders):
+    until then a scoped query raises, and its connection shows no tenant row."""
+    with tenant(org):
+        seen_by_task = what_a_task_sees.apply().get()
+        assert tenancy.current_setting() == str(org.pk)
+    assert seen_by_task == {"setting": "", "refused": True}
