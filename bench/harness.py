@@ -11,10 +11,15 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+# The benchmark process's tenant context (organisations.tenancy), entered by setup_django.
+_PROCESS_CONTEXT = ExitStack()
 
 
 def setup_django() -> None:
@@ -35,7 +40,11 @@ def setup_django() -> None:
     # it measures still run each in their own request's context (organisations.tenancy).
     from organisations.tenancy import all_tenants
 
-    all_tenants("a benchmark builds and reads every organisation's data").__enter__()
+    # Held for the whole process (a context manager left unreferenced would be closed by the
+    # garbage collector, and its context with it).
+    _PROCESS_CONTEXT.enter_context(
+        all_tenants("a benchmark builds and reads every organisation's data")
+    )
     call_command("migrate", verbosity=0, interactive=False)
     call_command("flush", verbosity=0, interactive=False)
     call_command("loaddata", "cse_standard", verbosity=0)
