@@ -57,12 +57,23 @@ def current_setting() -> str:
     return _setting.get()
 
 
-def _apply(connection, value: str) -> None:
+def _apply(connection, value: str, *, new: bool = False) -> None:
     """Set SETTING on one open PostgreSQL connection (session-wide, not only the transaction:
     a request is not one transaction). Through the driver's own cursor, so it is not one of the
-    app's queries (query counts stay as they were)."""
+    app's queries (query counts stay as they were).
+
+    Outside a transaction a value once set stays until changed, so the same value is not sent
+    again (a request on a kept connection sends two: its organisation, then none). Inside one,
+    it is always sent and not remembered: a rollback may restore an earlier value."""
     if connection.vendor != "postgresql" or connection.connection is None:
         return
+    if (
+        not new
+        and not connection.in_atomic_block
+        and getattr(connection, "cse_tenancy_setting", None) == value
+    ):
+        return
+    connection.cse_tenancy_setting = None
     # A kept connection that died (a database restart) is closed here, as Django's health check
     # would before its first query; the next query reconnects and connection_created sets it.
     connection.close_if_health_check_failed()
@@ -78,6 +89,8 @@ def _apply(connection, value: str) -> None:
     try:
         with connection.wrap_database_errors, raw.cursor() as cursor:
             cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, value])
+        if not connection.in_atomic_block:
+            connection.cse_tenancy_setting = value
     except DatabaseError:
         if connection.in_atomic_block:
             raise
@@ -94,7 +107,7 @@ def _apply_everywhere(value: str) -> None:
 def on_connection_created(sender, connection, **kwargs) -> None:
     """A connection opened inside a context gets the context's setting at once (connected to
     ``connection_created`` in OrganisationsConfig.ready)."""
-    _apply(connection, _setting.get())
+    _apply(connection, _setting.get(), new=True)
 
 
 @contextmanager

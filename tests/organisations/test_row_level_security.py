@@ -165,3 +165,29 @@ def test_a_request_sets_the_context_and_leaves_none_behind(client, two_orgs, as_
         cursor.execute("SELECT current_setting('cse.organisation_id', true)")
         # The test's own context (tests/conftest.py) is back on the connection.
         assert cursor.fetchone()[0] == tenancy.ALL
+
+
+def setting_on_connection() -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('cse.organisation_id', true)")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_setting_follows_every_context(org):
+    """Autocommit, as a request on a kept connection runs: a value already set is not sent
+    again, yet the connection always holds the context's value, a rolled-back one included."""
+    assert setting_on_connection() == tenancy.ALL  # the test's own context
+    with tenant(org):
+        assert setting_on_connection() == str(org.pk)
+        with transaction.atomic():
+            with no_tenant():
+                assert setting_on_connection() == ""
+            transaction.set_rollback(True)
+        assert setting_on_connection() == str(org.pk)
+        with no_tenant():
+            assert setting_on_connection() == ""
+    assert setting_on_connection() == tenancy.ALL
+    connection.close()  # a new connection gets the context's value when it opens
+    with no_tenant():
+        assert setting_on_connection() == ""
