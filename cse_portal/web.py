@@ -4,19 +4,22 @@ parameter, to tell a JSON client, to read a form's first error, and to parse a n
 URL or a form. No business rules live here, and no app is imported: every app may use it.
 """
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 # Partials that static/js/assessments.js may swap in carry this header; any other answer
 # (a proxy's error page, a sign-in redirect) is shown as "Not saved" and the input is kept.
 PARTIAL_HEADER = "X-Portal-Partial"
+
+logger = logging.getLogger(__name__)
 
 
 def get_for_org(model_or_queryset: type[Model] | QuerySet, organisation: Any, **lookup: Any) -> Any:
@@ -143,3 +146,19 @@ def private_download(response: HttpResponse) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = DOWNLOAD_POLICY
     return response
+
+
+def file_download(field_file, *, filename: str, content_type: str, missing: str) -> FileResponse:
+    """A stored file as a private download (``private_download``'s headers), streamed from
+    storage; 404 saying ``missing`` when there is no file or storage cannot open it."""
+    if not field_file:
+        raise Http404(missing)
+    try:
+        handle = field_file.open("rb")
+    except OSError:
+        logger.error("The stored file %s is missing", field_file.name)
+        raise Http404(missing) from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=filename, content_type=content_type
+    )
+    return private_download(response)

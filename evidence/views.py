@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST, require_safe
 from assessments.models import Assessment
 from assessments.services import YearLocked
 from cse_portal.web import (
+    file_download,
     first_form_error,
     get_for_org,
-    private_download,
     redirect_to,
     safe_next,
     wants_json,
@@ -449,19 +449,13 @@ def download_name(name: str, content_type: str) -> str:
 
 
 def _attachment(field_file, name: str, content_type: str) -> FileResponse:
-    try:
-        handle = field_file.open("rb")
-    except OSError:
-        logger.error("Evidence file %s is missing from storage", field_file.name)
-        raise Http404("The file is missing from storage.") from None
     content_type = download_type(content_type)
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return file_download(
+        field_file,
         filename=download_name(name, content_type),
         content_type=content_type,
+        missing="The file is missing from storage.",
     )
-    return private_download(response)
 
 
 @require(Action.DOWNLOAD_EVIDENCE)

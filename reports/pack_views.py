@@ -4,14 +4,14 @@ finished pack, run a failed one again. For admins, quality leads and assessors
 (Action.EVIDENCE_PACK); the rules are in reports.jobs, the ZIP in reports.evidence_pack."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.lookups import year_of
 from assessments.models import Assessment
-from cse_portal.web import get_for_org, partial, private_download, redirect_to
+from cse_portal.web import file_download, get_for_org, partial, redirect_to
 from organisations.decorators import require
 from organisations.permissions import Action
 from reports import jobs
@@ -101,16 +101,9 @@ def evidence_pack_download(request: HttpRequest, year: int, pack_pk: int) -> Htt
         pk=pack_pk,
         status=EvidencePack.Status.DONE,
     )
-    if not pack.file:
-        raise Http404("This evidence pack has no file.")
-    try:
-        handle = pack.file.open("rb")
-    except OSError:
-        raise Http404("The pack's file is missing from storage: make it again.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return file_download(
+        pack.file,
         filename=f"evidence-pack-{request.organisation.slug}-{assessment.year}-{pack.pk}.zip",
         content_type="application/zip",
+        missing="The pack's file is missing from storage: make it again.",
     )
-    return private_download(response)

@@ -4,13 +4,13 @@ run a failed one again. Every member may (Action.REPORTS); the rules are in repo
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.models import Assessment
-from cse_portal.web import get_for_org, parse_int, partial, private_download, redirect_to
+from cse_portal.web import file_download, get_for_org, parse_int, partial, redirect_to
 from organisations.decorators import require
 from organisations.permissions import Action
 from reports import jobs
@@ -179,16 +179,9 @@ def board_report_download(request: HttpRequest, report_pk: int) -> HttpResponse:
         pk=report_pk,
         status=BoardReport.Status.DONE,
     )
-    if not report.file:
-        raise Http404("This report has no file.")
-    try:
-        handle = report.file.open("rb")
-    except OSError:
-        raise Http404("The report's file is missing from storage: make it again.") from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return file_download(
+        report.file,
         filename=f"board-report-{request.organisation.slug}-{report.assessment.year}-{report.pk}.pdf",
         content_type="application/pdf",
+        missing="The report's file is missing from storage: make it again.",
     )
-    return private_download(response)

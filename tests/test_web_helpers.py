@@ -146,3 +146,27 @@ def test_partial_or_redirect_answers_a_plain_post_with_a_message_and_a_redirect(
     assert response["Location"] == "/o/acme/assessments/2018/elements/1.1.1/#evidence"
     [message] = list(get_messages(request))
     assert (message.message, message.level_tag) == ("Nothing was linked: choose an item.", "error")
+
+
+def test_a_file_download_is_private_and_a_missing_file_a_404(tmp_path):
+    from django.core.files.storage import FileSystemStorage
+    from django.db.models.fields.files import FieldFile
+
+    from cse_portal.web import file_download
+
+    storage = FileSystemStorage(location=tmp_path)
+    storage.save("kept.pdf", __import__("io").BytesIO(b"%PDF-1.7 kept"))
+
+    field = type("Field", (), {"storage": storage, "name": "file"})()
+    kept = FieldFile(None, field, "kept.pdf")
+    response = file_download(
+        kept, filename="kept.pdf", content_type="application/pdf", missing="gone"
+    )
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 kept"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    for absent in (FieldFile(None, field, "gone.pdf"), FieldFile(None, field, "")):
+        with pytest.raises(Http404, match="gone"):
+            file_download(absent, filename="x.pdf", content_type="application/pdf", missing="gone")
