@@ -25,7 +25,7 @@ def services_required() -> bool:
 def skip_or_fail(reason: str) -> None:
     if services_required():
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
-    pytest.skip(reason)
+    pytest.skip(reason=reason)
 
 
 def run_server_url() -> str:
