@@ -8,7 +8,6 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from organisations.models import Role
@@ -16,8 +15,9 @@ from reports import jobs
 from reports.models import BoardReport
 from reports.tasks import render_board_report
 from tests.factories import AssessmentFactory, MembershipFactory
+from tests.reports.support import url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 Status = BoardReport.Status
 PDF = b"%PDF-1.7\n% a test double\n%%EOF\n"
@@ -37,26 +37,10 @@ FORM = {
 }
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
-def sent(monkeypatch):
-    """The task messages sent on commit (no broker needed)."""
-    messages = []
-    monkeypatch.setattr(render_board_report, "delay", lambda *args: messages.append(args))
-    return messages
-
-
-@pytest.fixture
-def y2018(org):
-    return AssessmentFactory(organisation=org, year=2018)
-
-
-def url(org, name, *args):
-    return reverse(f"org:{name}", args=[org.slug, *args])
+def task():
+    """The task ``sent`` records (tests/reports/conftest.py)."""
+    return render_board_report
 
 
 def make_report(assessment, user, status=Status.DONE, **fields) -> BoardReport:
@@ -78,7 +62,7 @@ def make_report(assessment, user, status=Status.DONE, **fields) -> BoardReport:
 
 @pytest.mark.parametrize("role", list(Role))
 def test_every_role_asks_for_a_report(
-    client, org, y2018, member_of, role, sent, django_capture_on_commit_callbacks
+    client, org, bare_y2018, member_of, role, sent, django_capture_on_commit_callbacks
 ):
     user = member_of(org, role)
     client.force_login(user)
@@ -90,11 +74,11 @@ def test_every_role_asks_for_a_report(
     assert response["Location"] == url(org, "board-reports") + f"#report-{report.pk}"
     assert sent == [(report.pk,)]
     assert report.status == Status.QUEUED and report.requested_by == user
-    assert report.assessment == y2018 and report.organisation == org
+    assert report.assessment == bare_y2018 and report.organisation == org
     assert report.meeting == "Board of Directors" and report.purpose == "information"
 
 
-def test_the_cover_sheet_is_offered_again(client, org, y2018, lead, sent):
+def test_the_cover_sheet_is_offered_again(client, org, bare_y2018, lead, sent):
     client.force_login(lead)
     client.post(url(org, "board-report-new"), FORM)
     page = client.get(url(org, "board-report-new")).content.decode()
@@ -103,13 +87,13 @@ def test_the_cover_sheet_is_offered_again(client, org, y2018, lead, sent):
     assert 'value="2019-05-03"' not in page  # the next meeting is another day
 
 
-def test_the_progression_page_links_the_board_reports(client, org, y2018, board):
+def test_the_progression_page_links_the_board_reports(client, org, bare_y2018, board):
     client.force_login(board)
     page = client.get(url(org, "progression")).content.decode()
     assert url(org, "board-reports") in page
 
 
-def test_a_year_is_chosen_from_the_query(client, org, y2018, lead):
+def test_a_year_is_chosen_from_the_query(client, org, bare_y2018, lead):
     AssessmentFactory(organisation=org, year=2019)
     client.force_login(lead)
     page = client.get(url(org, "board-report-new") + "?year=2018").content.decode()
@@ -130,7 +114,7 @@ def test_a_year_is_chosen_from_the_query(client, org, y2018, lead):
         ("year", "2030", "Choose one of the years"),
     ],
 )
-def test_bad_input_is_refused_and_kept(client, org, y2018, lead, sent, field, value, message):
+def test_bad_input_is_refused_and_kept(client, org, bare_y2018, lead, sent, field, value, message):
     client.force_login(lead)
     response = client.post(url(org, "board-report-new"), {**FORM, field: value})
     assert response.status_code == 400
@@ -141,13 +125,13 @@ def test_bad_input_is_refused_and_kept(client, org, y2018, lead, sent, field, va
 
 
 def test_the_list_shows_each_state_and_polls_while_one_is_in_progress(
-    client, org, y2018, lead, board
+    client, org, bare_y2018, lead, board
 ):
-    done = make_report(y2018, board)
+    done = make_report(bare_y2018, board)
     failed = make_report(
-        y2018, lead, Status.FAILED, error="The report could not be made. Try again"
+        bare_y2018, lead, Status.FAILED, error="The report could not be made. Try again"
     )
-    queued = make_report(y2018, lead, Status.QUEUED)
+    queued = make_report(bare_y2018, lead, Status.QUEUED)
     client.force_login(lead)
     page = client.get(url(org, "board-reports")).content.decode()
     assert 'hx-trigger="every 2s"' in page
@@ -167,16 +151,16 @@ def test_the_list_shows_each_state_and_polls_while_one_is_in_progress(
     assert b"hx-trigger" not in status.content and b"hx-get" not in status.content
 
 
-def test_no_inline_script(client, org, y2018, lead):
-    make_report(y2018, lead, Status.RENDERING, started_at=timezone.now())
+def test_no_inline_script(client, org, bare_y2018, lead):
+    make_report(bare_y2018, lead, Status.RENDERING, started_at=timezone.now())
     client.force_login(lead)
     for name in ("board-reports", "board-report-new"):
         page = client.get(url(org, name)).content.decode()
         assert "<script>" not in page and "onclick" not in page and "hx-on" not in page
 
 
-def test_download_is_a_private_attachment(client, org, y2018, board):
-    report = make_report(y2018, board)
+def test_download_is_a_private_attachment(client, org, bare_y2018, board):
+    report = make_report(bare_y2018, board)
     client.force_login(board)
     response = client.get(url(org, "board-report-download", report.pk))
     assert response.status_code == 200
@@ -190,20 +174,20 @@ def test_download_is_a_private_attachment(client, org, y2018, board):
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
-def test_an_unfinished_or_missing_report_is_not_downloaded(client, org, y2018, lead):
+def test_an_unfinished_or_missing_report_is_not_downloaded(client, org, bare_y2018, lead):
     client.force_login(lead)
-    queued = make_report(y2018, lead, Status.QUEUED)
+    queued = make_report(bare_y2018, lead, Status.QUEUED)
     assert client.get(url(org, "board-report-download", queued.pk)).status_code == 404
-    gone = make_report(y2018, lead)
+    gone = make_report(bare_y2018, lead)
     gone.file.storage.delete(gone.file.name)
     response = client.get(url(org, "board-report-download", gone.pk))
     assert response.status_code == 404
 
 
 def test_try_again_queues_a_failed_report(
-    client, org, y2018, lead, sent, django_capture_on_commit_callbacks
+    client, org, bare_y2018, lead, sent, django_capture_on_commit_callbacks
 ):
-    failed = make_report(y2018, lead, Status.FAILED, attempts=3, error="Broken.")
+    failed = make_report(bare_y2018, lead, Status.FAILED, attempts=3, error="Broken.")
     client.force_login(lead)
     assert client.get(url(org, "board-report-retry", failed.pk)).status_code == 405
     with django_capture_on_commit_callbacks(execute=True):
@@ -218,17 +202,17 @@ def test_try_again_queues_a_failed_report(
     assert sent == [(failed.pk,)]
 
 
-def test_try_again_is_offered_for_a_stale_rendering_report(client, org, y2018, lead):
+def test_try_again_is_offered_for_a_stale_rendering_report(client, org, bare_y2018, lead):
     stale = timezone.now() - jobs.stale_after() - timedelta(minutes=1)
-    report = make_report(y2018, lead, Status.RENDERING, started_at=stale, attempts=1)
+    report = make_report(bare_y2018, lead, Status.RENDERING, started_at=stale, attempts=1)
     client.force_login(lead)
     page = client.get(url(org, "board-reports")).content.decode()
     assert url(org, "board-report-retry", report.pk) in page
     assert "its worker stopped" in page
 
 
-def test_outsiders_find_nothing(client, org, y2018, lead, outsider):
-    report = make_report(y2018, lead)
+def test_outsiders_find_nothing(client, org, bare_y2018, lead, outsider):
+    report = make_report(bare_y2018, lead)
     client.force_login(outsider)
     for name, args in [
         ("board-reports", ()),
@@ -242,19 +226,19 @@ def test_outsiders_find_nothing(client, org, y2018, lead, outsider):
 
 
 def test_another_organisations_report_is_not_found_from_ones_own(
-    client, org, other_org, y2018, lead
+    client, org, other_org, bare_y2018, lead
 ):
     """A member of B who puts A's report id in B's URLs finds nothing."""
-    report = make_report(y2018, lead)
+    report = make_report(bare_y2018, lead)
     member = MembershipFactory(organisation=other_org, role=Role.ADMIN).user
     client.force_login(member)
     assert client.get(url(other_org, "board-report-download", report.pk)).status_code == 404
     assert client.post(url(other_org, "board-report-retry", report.pk)).status_code == 404
 
 
-def test_the_list_query_count_does_not_grow(client, org, y2018, lead, member_of):
+def test_the_list_query_count_does_not_grow(client, org, bare_y2018, lead, member_of):
     client.force_login(lead)
-    make_report(y2018, lead)
+    make_report(bare_y2018, lead)
     client.get(url(org, "board-reports"))  # warm the session
 
     def count() -> int:
@@ -264,7 +248,7 @@ def test_the_list_query_count_does_not_grow(client, org, y2018, lead, member_of)
 
     small = count()
     for _ in range(20):
-        make_report(y2018, member_of(org, Role.ASSESSOR), Status.FAILED, error="x")
+        make_report(bare_y2018, member_of(org, Role.ASSESSOR), Status.FAILED, error="x")
     assert count() == small
     # The session, the user, the membership with its organisation, the reports (with their
     # year and who asked).

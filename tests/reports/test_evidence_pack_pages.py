@@ -7,7 +7,6 @@ a board report answers as usual, keeps the job, says so, and the job is sent lat
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from kombu.exceptions import OperationalError as BrokerError
 
 from organisations.models import Role
@@ -15,37 +14,22 @@ from reports import jobs
 from reports.models import BoardReport, EvidencePack
 from reports.tasks import build_evidence_pack, render_board_report
 from tests.factories import AssessmentFactory, EvidencePackFactory, MembershipFactory
+from tests.reports.support import url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 Status = EvidencePack.Status
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
 @pytest.fixture
-def sent(monkeypatch):
-    """The task messages sent on commit (no broker needed)."""
-    messages = []
-    monkeypatch.setattr(build_evidence_pack, "delay", lambda *args: messages.append(args))
-    return messages
-
-
-@pytest.fixture
-def y2018(org):
-    return AssessmentFactory(organisation=org, year=2018)
-
-
-def url(org, name, *args):
-    return reverse(f"org:{name}", args=[org.slug, *args])
+def task():
+    """The task ``sent`` records (tests/reports/conftest.py)."""
+    return build_evidence_pack
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.QUALITY_LEAD, Role.ASSESSOR])
 def test_admins_leads_and_assessors_ask_for_a_pack(
-    client, org, y2018, member_of, role, sent, django_capture_on_commit_callbacks
+    client, org, bare_y2018, member_of, role, sent, django_capture_on_commit_callbacks
 ):
     user = member_of(org, role)
     client.force_login(user)
@@ -58,12 +42,12 @@ def test_admins_leads_and_assessors_ask_for_a_pack(
     assert response["Location"] == url(org, "year-evidence-packs", 2018) + f"#pack-{pack.pk}"
     assert sent == [(pack.pk,)]
     assert pack.status == Status.QUEUED and pack.requested_by == user
-    assert pack.assessment == y2018 and pack.organisation == org
+    assert pack.assessment == bare_y2018 and pack.organisation == org
     assert pack.sent_at is not None
 
 
-def test_the_governing_body_is_refused(client, org, y2018, board):
-    pack = EvidencePackFactory(assessment=y2018, done=True)
+def test_the_governing_body_is_refused(client, org, bare_y2018, board):
+    pack = EvidencePackFactory(assessment=bare_y2018, done=True)
     client.force_login(board)
     for name, args in [
         ("year-evidence-packs", (2018,)),
@@ -79,8 +63,8 @@ def test_the_governing_body_is_refused(client, org, y2018, board):
     assert EvidencePack.objects.count() == 1
 
 
-def test_outsiders_find_nothing(client, org, y2018, outsider):
-    pack = EvidencePackFactory(assessment=y2018, done=True)
+def test_outsiders_find_nothing(client, org, bare_y2018, outsider):
+    pack = EvidencePackFactory(assessment=bare_y2018, done=True)
     client.force_login(outsider)
     for name, args in [
         ("year-evidence-packs", (2018,)),
@@ -93,9 +77,9 @@ def test_outsiders_find_nothing(client, org, y2018, outsider):
         assert client.post(url(org, name, *args)).status_code == 404
 
 
-def test_another_organisations_pack_is_not_found_from_ones_own(client, org, other_org, y2018):
+def test_another_organisations_pack_is_not_found_from_ones_own(client, org, other_org, bare_y2018):
     """A member of B who puts A's pack id in B's URLs (B has a 2018 too) finds nothing."""
-    pack = EvidencePackFactory(assessment=y2018, done=True)
+    pack = EvidencePackFactory(assessment=bare_y2018, done=True)
     AssessmentFactory(organisation=other_org, year=2018)
     member = MembershipFactory(organisation=other_org, role=Role.ADMIN).user
     client.force_login(member)
@@ -105,8 +89,8 @@ def test_another_organisations_pack_is_not_found_from_ones_own(client, org, othe
     assert client.post(url(other_org, "year-evidence-pack-retry", 2018, pack.pk)).status_code == 404
 
 
-def test_a_pack_is_found_only_under_its_own_year(client, org, y2018, lead):
-    pack = EvidencePackFactory(assessment=y2018, done=True)
+def test_a_pack_is_found_only_under_its_own_year(client, org, bare_y2018, lead):
+    pack = EvidencePackFactory(assessment=bare_y2018, done=True)
     AssessmentFactory(organisation=org, year=2019)
     client.force_login(lead)
     assert client.get(url(org, "year-evidence-pack-download", 2019, pack.pk)).status_code == 404
@@ -114,13 +98,15 @@ def test_a_pack_is_found_only_under_its_own_year(client, org, y2018, lead):
 
 
 def test_the_list_shows_each_state_and_polls_while_one_is_in_progress(
-    client, org, y2018, lead, assessor
+    client, org, bare_y2018, lead, assessor
 ):
-    done = EvidencePackFactory(assessment=y2018, done=True, requested_by=assessor, file_count=12)
-    failed = EvidencePackFactory(
-        assessment=y2018, status=Status.FAILED, error="The evidence pack could not be made."
+    done = EvidencePackFactory(
+        assessment=bare_y2018, done=True, requested_by=assessor, file_count=12
     )
-    queued = EvidencePackFactory(assessment=y2018, requested_by=lead)
+    failed = EvidencePackFactory(
+        assessment=bare_y2018, status=Status.FAILED, error="The evidence pack could not be made."
+    )
+    queued = EvidencePackFactory(assessment=bare_y2018, requested_by=lead)
     other_year = EvidencePackFactory(assessment=AssessmentFactory(organisation=org, year=2019))
     client.force_login(lead)
     page = client.get(url(org, "year-evidence-packs", 2018)).content.decode()
@@ -142,15 +128,15 @@ def test_the_list_shows_each_state_and_polls_while_one_is_in_progress(
     assert b"hx-trigger" not in status.content and b"hx-get" not in status.content
 
 
-def test_no_inline_script(client, org, y2018, lead):
-    EvidencePackFactory(assessment=y2018)
+def test_no_inline_script(client, org, bare_y2018, lead):
+    EvidencePackFactory(assessment=bare_y2018)
     client.force_login(lead)
     page = client.get(url(org, "year-evidence-packs", 2018)).content.decode()
     assert "<script>" not in page and "onclick" not in page and "hx-on" not in page
 
 
-def test_download_is_a_private_attachment(client, org, y2018, assessor):
-    pack = EvidencePackFactory(assessment=y2018, done=True)
+def test_download_is_a_private_attachment(client, org, bare_y2018, assessor):
+    pack = EvidencePackFactory(assessment=bare_y2018, done=True)
     client.force_login(assessor)
     response = client.get(url(org, "year-evidence-pack-download", 2018, pack.pk))
     assert response.status_code == 200
@@ -164,19 +150,19 @@ def test_download_is_a_private_attachment(client, org, y2018, assessor):
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
-def test_an_unfinished_or_missing_pack_is_not_downloaded(client, org, y2018, lead):
+def test_an_unfinished_or_missing_pack_is_not_downloaded(client, org, bare_y2018, lead):
     client.force_login(lead)
-    queued = EvidencePackFactory(assessment=y2018)
+    queued = EvidencePackFactory(assessment=bare_y2018)
     assert client.get(url(org, "year-evidence-pack-download", 2018, queued.pk)).status_code == 404
-    gone = EvidencePackFactory(assessment=y2018, done=True)
+    gone = EvidencePackFactory(assessment=bare_y2018, done=True)
     gone.file.storage.delete(gone.file.name)
     assert client.get(url(org, "year-evidence-pack-download", 2018, gone.pk)).status_code == 404
 
 
 def test_try_again_queues_a_failed_pack(
-    client, org, y2018, lead, sent, django_capture_on_commit_callbacks
+    client, org, bare_y2018, lead, sent, django_capture_on_commit_callbacks
 ):
-    failed = EvidencePackFactory(assessment=y2018, status=Status.FAILED, attempts=3, error="x")
+    failed = EvidencePackFactory(assessment=bare_y2018, status=Status.FAILED, attempts=3, error="x")
     client.force_login(lead)
     assert client.get(url(org, "year-evidence-pack-retry", 2018, failed.pk)).status_code == 405
     with django_capture_on_commit_callbacks(execute=True):
@@ -190,7 +176,7 @@ def test_try_again_queues_a_failed_pack(
     assert sent == [(failed.pk,)]  # a second press meanwhile queues nothing more
 
 
-def test_the_year_page_links_the_board_report_and_the_pack(client, org, y2018, lead, board):
+def test_the_year_page_links_the_board_report_and_the_pack(client, org, bare_y2018, lead, board):
     client.force_login(lead)
     page = client.get(url(org, "year", 2018)).content.decode()
     assert url(org, "year-evidence-packs", 2018) in page
@@ -201,16 +187,16 @@ def test_the_year_page_links_the_board_report_and_the_pack(client, org, y2018, l
     assert url(org, "board-report-new") + "?year=2018" in page
 
 
-def test_the_board_reports_page_points_to_the_packs(client, org, y2018, lead, board):
+def test_the_board_reports_page_points_to_the_packs(client, org, bare_y2018, lead, board):
     client.force_login(lead)
     assert b"evidence pack" in client.get(url(org, "board-reports")).content
     client.force_login(board)
     assert b"evidence pack" not in client.get(url(org, "board-reports")).content
 
 
-def test_the_list_query_count_does_not_grow(client, org, y2018, lead, member_of):
+def test_the_list_query_count_does_not_grow(client, org, bare_y2018, lead, member_of):
     client.force_login(lead)
-    EvidencePackFactory(assessment=y2018, done=True, requested_by=lead)
+    EvidencePackFactory(assessment=bare_y2018, done=True, requested_by=lead)
     client.get(url(org, "year-evidence-packs", 2018))  # warm the session
 
     def count() -> int:
@@ -221,7 +207,7 @@ def test_the_list_query_count_does_not_grow(client, org, y2018, lead, member_of)
     small = count()
     for _ in range(20):
         EvidencePackFactory(
-            assessment=y2018, requested_by=member_of(org, Role.ASSESSOR), status="failed"
+            assessment=bare_y2018, requested_by=member_of(org, Role.ASSESSOR), status="failed"
         )
     assert count() == small
     # The session, the user, the membership with its organisation, the year, the packs (with
@@ -310,27 +296,27 @@ def test_a_job_asked_for_while_the_broker_is_down_is_kept_and_said_so(
     assert "waiting for a worker" in page
 
 
-def test_the_sweep_stops_at_the_first_refusal(org, y2018, broker_down):
+def test_the_sweep_stops_at_the_first_refusal(org, bare_y2018, broker_down):
     """With the broker still away, one sweep tries one job, not every job (each refusal
     costs a connection attempt)."""
     for _ in range(3):
-        EvidencePackFactory(assessment=y2018, sent_at=None)
+        EvidencePackFactory(assessment=bare_y2018, sent_at=None)
     later = EvidencePack.objects.latest("requested_at").requested_at + jobs.UNSENT_GRACE * 2
     assert jobs.send_unsent(now=later) == 0
     assert len(broker_down) == 1
 
 
-def test_the_sweep_sends_again_a_message_the_broker_lost(org, y2018, sent):
+def test_the_sweep_sends_again_a_message_the_broker_lost(org, bare_y2018, sent):
     """A queued job whose message was sent longer ago than a claim may live and never claimed
     (a Redis restarted without its data lost it) is sent again; a job runs once however often
     it is sent."""
-    pack = EvidencePackFactory(assessment=y2018)
+    pack = EvidencePackFactory(assessment=bare_y2018)
     assert jobs.send_unsent(now=pack.sent_at + jobs.stale_after() / 2) == 0
     assert jobs.send_unsent(now=pack.sent_at + jobs.stale_after() * 2) == 1
     assert sent == [(pack.pk,)]
 
 
-def test_sending_a_job_never_waits_on_the_result_store(org, y2018, monkeypatch):
+def test_sending_a_job_never_waits_on_the_result_store(org, bare_y2018, monkeypatch):
     """The job tasks keep no result, so sending one does not subscribe to the result store:
     with Redis results that subscription held a request for 20 s and raised RuntimeError when
     Redis was stopped, before the broker was even tried."""
@@ -345,10 +331,10 @@ def test_sending_a_job_never_waits_on_the_result_store(org, y2018, monkeypatch):
         app.amqp, "send_task_message", lambda producer, name, *a, **k: published.append(name)
     )
     monkeypatch.setattr(app, "producer_or_acquire", _no_producer)
-    pack = EvidencePackFactory(assessment=y2018, sent_at=None)
+    pack = EvidencePackFactory(assessment=bare_y2018, sent_at=None)
     report = BoardReport.objects.create(
-        organisation=y2018.organisation,
-        assessment=y2018,
+        organisation=bare_y2018.organisation,
+        assessment=bare_y2018,
         meeting_date="2019-05-03",
         **{k: v for k, v in BOARD_FORM.items() if k not in {"year", "meeting_date"}},
     )
@@ -379,7 +365,7 @@ def test_the_sweep_runs_every_minute_on_beat(settings):
     assert entry["task"] == send_unsent_jobs.name and entry["schedule"] == 60.0
 
 
-def test_a_real_refused_connection_is_answered_in_time(org, y2018, monkeypatch, caplog):
+def test_a_real_refused_connection_is_answered_in_time(org, bare_y2018, monkeypatch, caplog):
     """Not a double: kombu's own Redis transport pointed at a port nobody listens on. The send
     gives up in about a second (kombu retries the publish three times) and the job stays
     queued with no ``sent_at``."""
@@ -397,7 +383,7 @@ def test_a_real_refused_connection_is_answered_in_time(org, y2018, monkeypatch, 
     monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)
-    pack = EvidencePackFactory(assessment=y2018, sent_at=None)
+    pack = EvidencePackFactory(assessment=bare_y2018, sent_at=None)
     started = time.monotonic()
     assert jobs.send(pack) is False
     assert time.monotonic() - started < 5
