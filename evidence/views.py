@@ -76,7 +76,7 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
         request.GET or None, members=queries.members(org), years=[y.year for y in years]
     )
     filters = form.filters()
-    page = queries.page_of(queries.library(org, filters), request.GET.get("page"))
+    page = queries.library_page(org, filters, request.GET.get("page"))
     return render(
         request,
         "evidence/list.html",

@@ -60,7 +60,7 @@ def items(org, lead, years):
 def chips(response) -> dict[str, list[str]]:
     """Item title → the "year · ref" of the links shown beside it."""
     return {
-        item.title: [f"{link.assessment.year} · {link.element.ref}" for link in item.links.all()]
+        item.title: [f"{link.year} · {link.ref}" for link in item.chip_links]
         for item in response.context["items"]
     }
 
