@@ -6,27 +6,18 @@ Redis as the broker)."""
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
-from django.db import connection
 from django.utils import timezone
 
 from reports import jobs
 from reports.models import BoardReport
 from reports.tasks import render_board_report
-from tests.worker import ROOT, _worker_env, celery_worker_process  # noqa: F401 - a fixture
+from tests.worker import SHARED_DATABASE, wait_for_status, worker_process
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the worker process needs a database it can share (PostgreSQL)",
-    ),
-]
+pytestmark = SHARED_DATABASE
 
 Status = BoardReport.Status
 COVER = {
@@ -40,26 +31,15 @@ COVER = {
 }
 
 
-def wait_for(report: BoardReport, statuses: set[str], timeout: float) -> BoardReport:
-    deadline = time.monotonic() + timeout
-    while True:
-        report.refresh_from_db()
-        if report.status in statuses:
-            return report
-        if time.monotonic() > deadline:
-            raise AssertionError(f"report {report.pk} still {report.status} after {timeout} s")
-        time.sleep(0.1)
-
-
 def remove_file(report: BoardReport) -> None:
     if report.file:
         report.file.storage.delete(report.file.name)
 
 
-def test_a_worker_renders_a_requested_report(celery_worker_process, y2018, lead):  # noqa: F811
+def test_a_worker_renders_a_requested_report(celery_worker_process, y2018, lead):
     report = jobs.request_board_report(y2018, COVER, acting_user=lead)  # sent on commit
     try:
-        wait_for(report, {Status.DONE, Status.FAILED}, timeout=120)
+        wait_for_status(report, {Status.DONE, Status.FAILED}, timeout=120)
         assert report.status == Status.DONE, report.error
         assert report.attempts == 1 and report.pages >= 5
         assert report.file.name == report.storage_name
@@ -84,36 +64,24 @@ def test_a_worker_killed_mid_job_does_not_leave_it_rendering(y2018, lead, tmp_pa
     the claim is stale — here made stale by moving its start back past the time limit, as the
     time limit passing would — then takes the job over and finishes it."""
     queue = f"kill-test-{os.getpid()}"
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 - closed below
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "cse_portal", "worker", "--pool=prefork",
-         "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
-         "-Q", queue, "-n", f"{queue}@%h"],
-        cwd=ROOT, env=_worker_env(), stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
     report = BoardReport.objects.create(
         organisation=y2018.organisation, assessment=y2018, requested_by=lead, **COVER
     )
     try:
-        render_board_report.apply_async(args=[report.pk], queue=queue)
-        wait_for(report, {Status.RENDERING}, timeout=60)
-        [child] = children(worker.pid)
-        os.kill(child, signal.SIGKILL)
-        # The message is delivered again and meets the killed job's fresh claim.
-        time.sleep(3)
-        report.refresh_from_db()
-        assert report.status == Status.RENDERING and report.attempts == 1
-        BoardReport.objects.filter(pk=report.pk).update(
-            started_at=timezone.now() - jobs.stale_after() - timedelta(seconds=1)
-        )
-        wait_for(report, {Status.DONE, Status.FAILED}, timeout=120)
-        assert report.status == Status.DONE, report.error
-        assert report.attempts == 2
+        with worker_process(tmp_path / "worker.log", pool="prefork", queue=queue) as worker:
+            render_board_report.apply_async(args=[report.pk], queue=queue)
+            wait_for_status(report, {Status.RENDERING}, timeout=60)
+            [child] = children(worker.pid)
+            os.kill(child, signal.SIGKILL)
+            # The message is delivered again and meets the killed job's fresh claim.
+            time.sleep(3)
+            report.refresh_from_db()
+            assert report.status == Status.RENDERING and report.attempts == 1
+            BoardReport.objects.filter(pk=report.pk).update(
+                started_at=timezone.now() - jobs.stale_after() - timedelta(seconds=1)
+            )
+            wait_for_status(report, {Status.DONE, Status.FAILED}, timeout=120)
+            assert report.status == Status.DONE, report.error
+            assert report.attempts == 2
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        log.close()
         remove_file(report)

@@ -5,43 +5,23 @@ index, the linked file and a manifest that matches. Needs a database the worker 
 
 import hashlib
 import io
-import time
 import zipfile
 
-import pytest
 from django.core.files.base import ContentFile
-from django.db import connection
 
 from reports import jobs
 from reports.models import EvidencePack
 from standards.models import Element
 from tests.factories import EvidenceLinkFactory, FileEvidenceFactory
-from tests.worker import celery_worker_process  # noqa: F401 - a fixture
+from tests.worker import SHARED_DATABASE, wait_for_status
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="the worker process needs a database it can share (PostgreSQL)",
-    ),
-]
+pytestmark = SHARED_DATABASE
 
 Status = EvidencePack.Status
 POLICY = b"%PDF-1.7\nThe complaints policy, made by the worker test.\n%%EOF\n"
 
 
-def wait_for(pack: EvidencePack, statuses: set[str], timeout: float) -> EvidencePack:
-    deadline = time.monotonic() + timeout
-    while True:
-        pack.refresh_from_db()
-        if pack.status in statuses:
-            return pack
-        if time.monotonic() > deadline:
-            raise AssertionError(f"pack {pack.pk} still {pack.status} after {timeout} s")
-        time.sleep(0.1)
-
-
-def test_a_worker_builds_a_requested_pack(celery_worker_process, y2018, lead):  # noqa: F811
+def test_a_worker_builds_a_requested_pack(celery_worker_process, y2018, lead):
     # The worker reads files from the same storage as this process (the default MEDIA_ROOT).
     item = FileEvidenceFactory(
         organisation=y2018.organisation,
@@ -61,7 +41,7 @@ def test_a_worker_builds_a_requested_pack(celery_worker_process, y2018, lead):  
     pack = jobs.request_evidence_pack(y2018, acting_user=lead)  # sent on commit
     try:
         assert pack.sent_at is not None  # the broker took the message
-        wait_for(pack, {Status.DONE, Status.FAILED}, timeout=120)
+        wait_for_status(pack, {Status.DONE, Status.FAILED}, timeout=120)
         assert pack.status == Status.DONE, pack.error
         assert pack.attempts == 1 and pack.file_count == 1 and pack.missing_count == 0
         assert pack.file.name == pack.storage_name
