@@ -8,9 +8,7 @@ later; prints the report's state every few seconds until it is done or failed (a
 """
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -32,36 +30,23 @@ def main(argv=None) -> int:
     parser.add_argument("--wait", type=float, default=400, help="seconds to wait at most")
     parser.add_argument("--stop-after", type=float, default=0.8, help="seconds after asking")
     args = parser.parse_args(argv)
-    folder = Path(tempfile.mkdtemp(prefix="cse-report-restart-"))
-    folder.chmod(0o755)  # the postgres user (when we are root) reaches its cluster inside
-    cluster = stack.PostgresCluster(folder / "pg", stack.free_port(range(5440, 5450))).init()
-    redis = app = None
-    try:
-        cluster.start()
-        database_url = stack.create_database(cluster.url, "report_restart")
-        redis = stack.Redis(folder / "redis", stack.free_port(range(6390, 6400)))
-        redis.start()
-        env = stack.app_env(database_url, redis.url, folder / "media", CONN_MAX_AGE="60")
-        app = stack.App(env, folder / "app", stack.free_port(range(8780, 8790)))
-        app.launch()
-        prepared = stack.djangoside(env, "prepare", {"users": [["board", 1]]})
-        app.wait_for_web()
-        board = signed_in_session(app.base_url, "board1@load.test", prepared["password"])
+    with stack.private_stack("report_restart", users=[["board", 1]]) as services:
+        board = signed_in_session(services.base, "board1@load.test", services.password)
         asked = time.monotonic()
         response = board.post(
-            f"{app.base_url}/o/{prepared['org']}/progression/board-reports/new/",
+            f"{services.base}/o/{services.org}/progression/board-reports/new/",
             data=COVER, headers=csrf_headers(board), allow_redirects=False, timeout=60,
         )  # fmt: skip
         report_id = str(REPORT_ID.search(response.headers["Location"]).group(1))
         time.sleep(args.stop_after)
-        cluster.stop("fast")
+        services.cluster.stop("fast")
         print(f"PostgreSQL stopped {time.monotonic() - asked:.1f} s after the report was asked for")
         time.sleep(3)
-        cluster.start()
+        services.cluster.start()
         print(f"PostgreSQL started again at {time.monotonic() - asked:.1f} s")
         state = {}
         while time.monotonic() - asked < args.wait:
-            state = stack.djangoside(env, "reports", {"ids": [int(report_id)], "wait": 10})
+            state = stack.djangoside(services.env, "reports", {"ids": [int(report_id)], "wait": 10})
             state = state[report_id]
             print(f"  {time.monotonic() - asked:6.1f} s: {state['status']} {state['error'][:80]}")
             if state["status"] in ("done", "failed"):
@@ -69,13 +54,6 @@ def main(argv=None) -> int:
         took = time.monotonic() - asked
         print(f"the report was {state.get('status')} {took:.0f} s after it was asked for")
         return 0 if state.get("status") == "done" else 1
-    finally:
-        if app:
-            app.stop()
-        if redis:
-            redis.stop()
-        cluster.remove()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

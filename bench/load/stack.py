@@ -13,8 +13,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -354,3 +357,62 @@ class App:
         stop_process(self.worker)
         if getattr(self, "worker_log", None):
             self.worker_log.close()
+
+
+# -- A stack of our own -------------------------------------------------------------------------
+
+
+@dataclass
+class PrivateStack:
+    """What ``private_stack`` started, to be stopped and started again by its user."""
+
+    cluster: PostgresCluster
+    redis: Redis
+    app: App
+    env: dict
+    prepared: dict  # djangoside "prepare": the organisation, its year, the people, a password
+
+    @property
+    def base(self) -> str:
+        return self.app.base_url
+
+    @property
+    def org(self) -> str:
+        """The prepared organisation's slug."""
+        return self.prepared["org"]
+
+    @property
+    def password(self) -> str:
+        """Every prepared user's password."""
+        return self.prepared["password"]
+
+
+@contextmanager
+def private_stack(name: str, users: list[list]) -> Iterator[PrivateStack]:
+    """The real app on services of its own, for a test or a measurement that stops and starts
+    them: a PostgreSQL cluster (initdb) with a database ``name``, a Redis, gunicorn (3 workers)
+    and a Celery worker, prepared as for a load run (the demo organisation and ``users``, e.g.
+    ``[["board", 1]]``). Connections are kept between requests (CONN_MAX_AGE=60), as in
+    production, so a restart leaves dead ones. All stopped and removed on leaving."""
+    folder = Path(tempfile.mkdtemp(prefix=f"cse-{name}-"))
+    folder.chmod(0o755)  # the postgres user (when we are root) reaches its cluster inside
+    cluster = PostgresCluster(folder / "pg", free_port(range(5440, 5450))).init()
+    redis = app = None
+    try:
+        cluster.start()
+        database_url = create_database(cluster.url, name)
+        redis = Redis(folder / "redis", free_port(range(6390, 6400)))
+        redis.start()
+        env = app_env(database_url, redis.url, folder / "media", CONN_MAX_AGE="60")
+        app = App(env, folder / "app", free_port(range(8780, 8790)), workers=3)
+        app.launch()
+        prepared = djangoside(env, "prepare", {"users": users})
+        app.wait_for_web()
+        yield PrivateStack(cluster=cluster, redis=redis, app=app, env=env, prepared=prepared)
+    finally:
+        if app:
+            app.stop()
+        if redis:
+            redis.stop()
+        cluster.remove()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -14,12 +14,9 @@ The worker killed mid-report is tests/reports/test_board_report_worker.py. What 
 in docs/performance.md, "Faults".
 """
 
-import shutil
-import tempfile
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -40,37 +37,12 @@ COVER = {
 @pytest.fixture(scope="module")
 def faults():
     """PostgreSQL (a cluster of our own), Redis, gunicorn and a Celery worker, prepared as
-    for bench/load: the demo organisation, 2 quality leads, an assessor, a board member."""
+    for bench/load (stack.private_stack): the demo organisation, 2 quality leads, an
+    assessor, a board member."""
     need_postgres_binaries()
     need_redis_server()
-    folder = Path(tempfile.mkdtemp(prefix="cse-faults-"))
-    folder.chmod(0o755)  # the postgres user (when we are root) reaches its cluster inside
-    cluster = stack.PostgresCluster(folder / "pg", stack.free_port(range(5440, 5450))).init()
-    redis = app = None
-    try:
-        cluster.start()
-        database_url = stack.create_database(cluster.url, "faults")
-        redis = stack.Redis(folder / "redis", stack.free_port(range(6390, 6400)))
-        redis.start()
-        # Connections kept between requests, as in production, so a restart leaves dead ones.
-        env = stack.app_env(database_url, redis.url, folder / "media", CONN_MAX_AGE="60")
-        app = stack.App(env, folder / "app", stack.free_port(range(8780, 8790)), workers=3)
-        app.launch()
-        prepared = stack.djangoside(
-            env, "prepare", {"users": [["lead", 2], ["assessor", 1], ["board", 1]]}
-        )
-        app.wait_for_web()
-        yield SimpleNamespace(
-            cluster=cluster, redis=redis, app=app, env=env, prepared=prepared,
-            base=app.base_url, org=prepared["org"], password=prepared["password"],
-        )  # fmt: skip
-    finally:
-        if app:
-            app.stop()
-        if redis:
-            redis.stop()
-        cluster.remove()
-        shutil.rmtree(folder, ignore_errors=True)
+    with stack.private_stack("faults", [["lead", 2], ["assessor", 1], ["board", 1]]) as services:
+        yield services
 
 
 def test_redis_stopped_while_a_report_is_asked_for(faults):
