@@ -170,6 +170,7 @@ def refs_with_actions(assessment: Assessment) -> set[str]:
     return set(
         _as_of(assessment)
         .filter(Q(raised_in=assessment) | ~Q(status=Action.Status.VERIFIED))
+        .order_by()  # the default order's columns would join the DISTINCT: one row per action
         .values_list("element__ref", flat=True)
         .distinct()
     )

@@ -131,9 +131,13 @@ def rows_of_years(
     if not years:
         return []
     found = []
-    for pk, element_id, rating, sampled, carried in ElementResult.objects.filter(
-        assessment_id__in=list(years)
-    ).values_list("assessment_id", "element_id", "rating", "sampled", "carried_forward"):
+    # Unordered: the results' default order would join their organisation and element only to
+    # sort rows that are put in the standard's order here.
+    for pk, element_id, rating, sampled, carried in (
+        ElementResult.objects.filter(assessment_id__in=list(years))
+        .order_by()
+        .values_list("assessment_id", "element_id", "rating", "sampled", "carried_forward")
+    ):
         element = elements.get(element_id)
         if element is not None:
             found.append((pk, element.position, element, rating, sampled, carried))

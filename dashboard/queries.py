@@ -207,14 +207,22 @@ class Readiness:
 
 
 def readiness(assessment: Assessment, today: date | None = None) -> Readiness:
-    """The current year's readiness for its visit (three queries: the results' counts, the
-    PC/NC elements, the elements with evidence linked this year). ``pc_nc_with_actions`` is
-    left None: the dashboard counts it with ``Readiness.count_actions``."""
-    results = ElementResult.objects.filter(assessment=assessment, element__parent__isnull=True)
-    counts = results.aggregate(
-        elements=Count("pk"), self_rated=Count("pk", filter=~Q(self_rating=""))
+    """The current year's readiness for its visit (two queries: the results of the standard's
+    elements, each with its self-rating, rating and ref, counted here; the elements with
+    evidence linked this year). ``pc_nc_with_actions`` is left None: the dashboard counts it
+    with ``Readiness.count_actions``."""
+    results = (
+        ElementResult.objects.filter(assessment=assessment, element__parent__isnull=True)
+        .order_by()
+        .values_list("self_rating", "rating", "element__ref")
     )
-    pc_nc = results.filter(rating__in=RECHECK).values_list("element__ref", flat=True)
+    elements = self_rated = 0
+    pc_nc = []
+    for self_rating, rating, ref in results:
+        elements += 1
+        self_rated += self_rating != ""
+        if rating in RECHECK:
+            pc_nc.append(ref)
     # An element is evidenced by a link to it or to one of its sub-elements, made this year
     # or re-confirmed (a link carried forward and not yet re-confirmed does not count).
     links = EvidenceLink.objects.filter(assessment=assessment).filter(
@@ -228,8 +236,8 @@ def readiness(assessment: Assessment, today: date | None = None) -> Readiness:
     }
     return Readiness(
         assessment,
-        elements=counts["elements"],
-        self_rated=counts["self_rated"],
+        elements=elements,
+        self_rated=self_rated,
         evidenced=len(evidenced),
         pc_nc_refs=frozenset(pc_nc),
         today=today or timezone.localdate(),

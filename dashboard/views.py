@@ -12,7 +12,7 @@ from django.shortcuts import render
 from actions.queries import open_and_overdue, refs_with_actions
 from assessments.queries import year_rows
 from dashboard.queries import assessor_overview, readiness
-from evidence.queries import due_for_review
+from evidence.queries import due_items
 from organisations.decorators import require
 from organisations.permissions import Action, can
 from organisations.tenancy import all_tenants
@@ -35,7 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ready.pc_nc_with_actions = 0
     due = None
     if can(request.membership, Action.EDIT_EVIDENCE):
-        due = list(due_for_review().filter(organisation=org)[: DASHBOARD_DUE_LIMIT + 1])
+        due = due_items(org, DASHBOARD_DUE_LIMIT + 1)
     return render(
         request,
         "organisations/dashboard.html",

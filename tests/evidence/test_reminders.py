@@ -1,9 +1,11 @@
 """Daily review reminders: one email per owner listing their items due within 30 days."""
 
+import inspect
 from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from cse_portal.celery import app
 from evidence import queries, reminders
@@ -75,8 +77,29 @@ def test_one_due_for_review_query_for_the_reminders_and_the_dashboard():
     from dashboard import views as dashboard
 
     assert reminders.due_for_review is queries.due_for_review
-    assert dashboard.due_for_review is queries.due_for_review
+    # The dashboard reads the first of them as values (queries.due_items), through it.
+    assert dashboard.due_items is queries.due_items
+    assert "due_for_review(today)" in inspect.getsource(queries.due_items)
     assert not hasattr(Evidence.objects, "due_for_review")  # no second way on the model
+
+
+def test_the_dashboards_due_items_are_those_due_for_review(org, lead):
+    """What the dashboard lists is due_for_review's answer, in its order, with the owner's
+    name (or nobody's) and whether it is overdue."""
+    today = timezone.localdate()
+    EvidenceFactory(organisation=org, title="B later", review_by=today + timedelta(days=3))
+    EvidenceFactory(organisation=org, title="A overdue", review_by=today - timedelta(days=1))
+    EvidenceFactory(organisation=org, title="Unowned", review_by=today, owner=None)
+    EvidenceFactory(organisation=org, title="Far", review_by=today + timedelta(days=400))
+    expected = list(due_for_review().filter(organisation=org))
+    items = queries.due_items(org, 10)
+    assert [(i.pk, i.title, i.review_by, i.is_overdue) for i in items] == [
+        (e.pk, e.title, e.review_by, e.is_overdue) for e in expected
+    ]
+    assert [i.owner_name for i in items] == [
+        e.owner.get_full_name() if e.owner else "" for e in expected
+    ]
+    assert [i.title for i in queries.due_items(org, 2)] == ["A overdue", "Unowned"]
 
 
 def test_the_window_is_the_setting(org, settings):
