@@ -15,7 +15,7 @@ from reports import jobs
 from reports.models import BoardReport
 from reports.tasks import render_board_report
 from tests.factories import AssessmentFactory, MembershipFactory
-from tests.reports.support import url
+from tests.reports.support import assert_private_attachment, url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
@@ -163,15 +163,8 @@ def test_download_is_a_private_attachment(client, org, bare_y2018, board):
     report = make_report(bare_y2018, board)
     client.force_login(board)
     response = client.get(url(org, "board-report-download", report.pk))
-    assert response.status_code == 200
-    assert b"".join(response.streaming_content) == PDF
-    assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"].startswith("attachment;")
-    assert f"board-report-acme-2018-{report.pk}.pdf" in response["Content-Disposition"]
-    assert response["Cache-Control"] == "private, no-store"
-    assert response["X-Content-Type-Options"] == "nosniff"
-    # Should a browser render it after all, nothing in it may load or run.
-    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    filename = f"board-report-acme-2018-{report.pk}.pdf"
+    assert_private_attachment(response, PDF, "application/pdf", filename)
 
 
 def test_an_unfinished_or_missing_report_is_not_downloaded(client, org, bare_y2018, lead):

@@ -14,7 +14,7 @@ from reports import jobs
 from reports.models import BoardReport, EvidencePack
 from reports.tasks import build_evidence_pack, render_board_report
 from tests.factories import AssessmentFactory, EvidencePackFactory, MembershipFactory
-from tests.reports.support import url
+from tests.reports.support import assert_private_attachment, url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
@@ -139,15 +139,8 @@ def test_download_is_a_private_attachment(client, org, bare_y2018, assessor):
     pack = EvidencePackFactory(assessment=bare_y2018, done=True)
     client.force_login(assessor)
     response = client.get(url(org, "year-evidence-pack-download", 2018, pack.pk))
-    assert response.status_code == 200
-    assert b"".join(response.streaming_content) == pack.file.open("rb").read()
-    assert response["Content-Type"] == "application/zip"
-    assert response["Content-Disposition"].startswith("attachment;")
-    assert f"evidence-pack-acme-2018-{pack.pk}.zip" in response["Content-Disposition"]
-    assert response["Cache-Control"] == "private, no-store"
-    assert response["X-Content-Type-Options"] == "nosniff"
-    # Should a browser render it after all, nothing in it may load or run.
-    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    filename = f"evidence-pack-acme-2018-{pack.pk}.zip"
+    assert_private_attachment(response, pack.file.open("rb").read(), "application/zip", filename)
 
 
 def test_an_unfinished_or_missing_pack_is_not_downloaded(client, org, bare_y2018, lead):
