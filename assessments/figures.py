@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from assessments.models import RATING_ORDER, Assessment, ElementResult
+from standards.memo import per_standard
 from standards.models import Element
 
 
@@ -105,14 +106,21 @@ class StandardElement:
 
 
 def standard_elements(standard_ids: Iterable[int]) -> dict[int, StandardElement]:
-    """The standards' elements (sub-elements left out), by id: one query."""
+    """The standards' elements (sub-elements left out), by id: one query for each standard
+    the first time this process reads it (standards.memo), none after."""
+    found: dict[int, StandardElement] = {}
+    for standard_id in sorted(set(standard_ids)):
+        found.update(per_standard("figures.elements", standard_id, _elements_of))
+    return found
+
+
+def _elements_of(standard_id: int) -> dict[int, StandardElement]:
     return {
         pk: StandardElement(standard_id, ref, criterion, title, position)
-        for pk, standard_id, ref, criterion, title, position in Element.objects.filter(
-            standard_id__in=set(standard_ids), parent__isnull=True
+        for pk, ref, criterion, title, position in Element.objects.filter(
+            standard_id=standard_id, parent__isnull=True
         ).values_list(
             "id",
-            "standard_id",
             "ref",
             "sub_criterion__criterion__ref",
             "sub_criterion__criterion__title",

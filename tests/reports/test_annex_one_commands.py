@@ -17,6 +17,7 @@ from assessments.models import Assessment, ElementResult
 from reports.annex_one import Cell, parse_annex_one
 from reports.progression import annex_one_rows
 from reports.services import apply_annex_one
+from standards import memo
 from standards.models import Element
 from tests.factories import AssessmentFactory, UserFactory
 
@@ -282,10 +283,13 @@ def test_export_rows_come_in_one_query(cse_standard, org, django_assert_num_quer
 def test_year_figures_come_in_two_queries(cse_standard, org, django_assert_num_queries):
     import_file(org, SEED)
     assessments = list(Assessment.objects.for_org(org))
+    memo.forget()
     # 1. the standards' elements and criteria  2. the years' results (figures.result_rows)
     with django_assert_num_queries(2):
         figures = year_figures(assessments)
     assert [figures[a.pk].summary() for a in assessments] == SEED_FIGURES
+    with django_assert_num_queries(1):  # the standard's elements are kept (standards.memo)
+        assert year_figures(assessments) == figures
 
 
 # -- bad files: reported with line and column, nothing written --------------------------------
