@@ -21,6 +21,7 @@ from assessments.outcome import (
 )
 from organisations.models import Organisation
 from reports.annex_one import EMPTY, Cell
+from standards.memo import per_standard
 from standards.models import Element
 
 
@@ -329,27 +330,12 @@ class StandardRow:
     criterion_title: str
 
 
-def progression(organisation: Organisation) -> Progression:
-    """The progression page's content for every year of the organisation (narrow it with
-    ``Progression.between``). Three queries whatever the number of years: the years, the
-    standard's elements (that of the latest year), every result (by ids, without joins); one
-    more when earlier years are on another version of the standard (their elements' refs)."""
-    assessments = list(
-        Assessment.objects.for_org(organisation)
-        .order_by("year")
-        .values_list("id", "year", "kind", "standard_id")
-    )
-    labels = year_labels([(year, kind) for _pk, year, kind, _ in assessments])
-    columns = [YearColumn(year, labels[year], kind) for _pk, year, kind, _ in assessments]
-    if not assessments:
-        return Progression(all_years=[], columns=[])
-    years = [c.year for c in columns]
-    column = {year: index for index, year in enumerate(years)}
-    standard = assessments[-1][3]
-    refs: dict[int, str] = {}  # element id -> ref
-    elements = []
+def _standard(standard_id: int) -> tuple[tuple[StandardRow, ...], dict[int, str]]:
+    """The standard's elements and sub-elements in its order, and their refs by id (one
+    query)."""
+    rows, refs = [], {}
     for element_id, *values in (
-        Element.objects.filter(standard_id=standard)
+        Element.objects.filter(standard_id=standard_id)
         .order_by("position")
         .values_list(
             "id",
@@ -364,10 +350,34 @@ def progression(organisation: Organisation) -> Progression:
         )
     ):
         refs[element_id] = values[0]
-        elements.append(StandardRow(*values))
-    others = {standard_id for *_rest, standard_id in assessments} - {standard}
-    if others:  # earlier years on another version of the standard: their refs (one query)
-        refs.update(Element.objects.filter(standard_id__in=others).values_list("id", "ref"))
+        rows.append(StandardRow(*values))
+    return tuple(rows), refs
+
+
+def progression(organisation: Organisation) -> Progression:
+    """The progression page's content for every year of the organisation (narrow it with
+    ``Progression.between``). Two queries whatever the number of years: the years and every
+    result (by ids, without joins); the elements of the standards the years are on (the
+    latest year's shown, earlier versions' matched by ref) are read once per process
+    (standards.memo)."""
+    assessments = list(
+        Assessment.objects.for_org(organisation)
+        .order_by("year")
+        .values_list("id", "year", "kind", "standard_id")
+    )
+    labels = year_labels([(year, kind) for _pk, year, kind, _ in assessments])
+    columns = [YearColumn(year, labels[year], kind) for _pk, year, kind, _ in assessments]
+    if not assessments:
+        return Progression(all_years=[], columns=[])
+    years = [c.year for c in columns]
+    column = {year: index for index, year in enumerate(years)}
+    standard = assessments[-1][3]
+    elements, latest_refs = per_standard("progression.standard", standard, _standard)
+    refs: dict[int, str] = {}  # element id -> ref
+    # Earlier years on another version of the standard: their refs too.
+    for standard_id in {standard_id for *_rest, standard_id in assessments} - {standard}:
+        refs.update(per_standard("progression.standard", standard_id, _standard)[1])
+    refs.update(latest_refs)
     cells: dict[str, list[Cell]] = {e.ref: [EMPTY] * len(years) for e in elements}
     # By ids: a result of an element of another version of the standard (an earlier year's)
     # is matched by its ref, as the chart shows it.

@@ -21,6 +21,7 @@ from reports.board_report import (
     render_board_report_pdf,
 )
 from reports.charts import progression_charts
+from standards import memo
 from standards.models import Criterion, Element
 
 POPPLER = all(shutil.which(tool) for tool in ("pdftotext", "pdfinfo", "pdffonts"))
@@ -209,11 +210,15 @@ def test_the_improvement_actions_and_the_assessors_words_are_quoted(y2018, lead)
 
 def test_the_context_costs_a_fixed_number_of_queries(y2018):
     y2018 = Assessment.objects.select_related("organisation").get(pk=y2018.pk)
+    memo.forget()
     with CaptureQueriesContext(connection) as queries:
         context = board_report_context(y2018, CoverSheet())
     # the years, the standard's elements, every result (reports.progression); the year's
     # outcome; its results; its criterion summaries; the actions on its PC and NC elements
     assert len(queries) == 7, [q["sql"] for q in queries]
+    with CaptureQueriesContext(connection) as again:
+        board_report_context(y2018, CoverSheet())
+    assert len(again) == 6  # the standard's elements are kept (standards.memo)
     assert [c.ref for c in context["criteria"]] == ["1", "2", "3", "4", "5"]
 
 
