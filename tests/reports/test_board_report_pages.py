@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from organisations.models import Role
 from reports import jobs
@@ -140,7 +141,7 @@ def test_the_list_shows_each_state_and_polls_while_one_is_in_progress(
     assert url(org, "board-report-download", done.pk) in page
     assert url(org, "board-report-retry", failed.pk) in page
     assert "The report could not be made. Try again" in page
-    assert board.email in page or board.full_name in page  # who asked
+    assert board.email in page or escape(board.full_name) in page  # who asked
 
     # The partial, as HTMX asks for it; once nothing is in progress it stops polling.
     status = client.get(url(org, "board-reports-status"), headers={"HX-Request": "true"})

@@ -16,6 +16,7 @@ import zipfile
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils.html import escape
 
 from assessments.models import ElementResult
 from cse_portal.text import unsafe_characters
@@ -197,7 +198,7 @@ def test_the_index_shows_every_element_its_self_assessment_and_evidence(built, y
     for ref in Element.objects.filter(standard=year.standard).values_list("ref", flat=True):
         assert f'id="element-{ref}"' in index, ref
     assert year.organisation.name in index and "2018" in index
-    assert lead.full_name in index  # who asked
+    assert escape(lead.full_name) in index  # who asked
     # The self-ratings and notes (escaped, never markup).
     assert "Compliance Plus" in index and "Partial Compliance" in index
     assert "Our customer insight strategy is reviewed every year." in index

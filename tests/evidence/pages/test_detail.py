@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from tests.evidence.pages.support import body, url
 from tests.factories import (
@@ -68,7 +69,7 @@ def test_link_states_on_the_detail_page(client, org, lead, element, year):
     page = body(client.get(url("evidence-detail", org, item.pk)))
     assert "https://intranet.test/profile" in page
     assert "not re-confirmed for 2019" in page
-    assert "re-confirmed" in page and lead.get_full_name() in page
+    assert "re-confirmed" in page and escape(lead.get_full_name()) in page
     # One row a year, each linked to the element's page in its year.
     for linked in (year, later, latest):
         assert reverse("org:element", args=[org.slug, linked.year, "1.1.1"]) in page
