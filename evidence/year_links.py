@@ -20,6 +20,31 @@ from evidence.queries import EvidenceSearch, search_evidence
 from organisations.models import Organisation
 from standards.models import Element
 
+# What the element page's list shows of a link (assessments.templatetags.link_tags): its
+# note and re-confirmation, its item's title, kind, web address and review date, who
+# confirmed it. Whole rows (a note's text, file details, timestamps to parse) took a third
+# more of the page's time at 55 links; tests/test_page_queries.py would count a query for a
+# column left out here and read by the page.
+ELEMENT_LINK_FIELDS = (
+    "id",
+    "evidence_id",
+    "assessment_id",
+    "element_id",
+    "note",
+    "carried_forward",
+    "confirmed_at",
+    "confirmed_by_id",
+    "evidence__id",
+    "evidence__organisation_id",
+    "evidence__kind",
+    "evidence__title",
+    "evidence__url",
+    "evidence__review_by",
+    "confirmed_by__id",
+    "confirmed_by__email",
+    "confirmed_by__full_name",
+)
+
 
 class YearLinks:
     def figures(
@@ -40,10 +65,12 @@ class YearLinks:
         return {row["element_id"]: (row["n"], row["overdue"] > 0) for row in rows}
 
     def element_links(self, assessment: Assessment, element: Element, today: date) -> ElementLinks:
-        """One query: the links with their items and who confirmed them."""
+        """One query: the links with their items and who confirmed them, with only the
+        columns the element page shows (ELEMENT_LINK_FIELDS)."""
         links = list(
             EvidenceLink.objects.filter(assessment=assessment, element=element)
             .select_related("evidence", "confirmed_by")
+            .only(*ELEMENT_LINK_FIELDS)
             .order_by("evidence__title", "pk")
         )
         for evidence_link in links:  # known already: no query per link
