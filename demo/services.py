@@ -141,6 +141,7 @@ def setup_demo(stdout=None) -> None:
         )
         _set_workflow(orgs[spec.slug], spec)
     _add_evidence(orgs["demo"], ORGANISATIONS[0].open_year)
+    _add_files(orgs["demo"], ORGANISATIONS[0].open_year)
     _add_actions(orgs["demo"], ORGANISATIONS[0].open_year)
 
 
@@ -174,6 +175,61 @@ def _add_evidence(organisation: Organisation, year: int) -> None:
         item = add(organisation, content, acting_user=lead, **details)
         for element in Element.objects.filter(standard=assessment.standard, ref__in=refs):
             evidence_services.link(item, assessment, element, acting_user=lead)
+
+
+def _add_files(organisation: Organisation, year: int) -> None:
+    """The demo organisation's uploaded files (``demo.documents``), made now and uploaded by
+    the quality lead through the evidence service a browser upload uses
+    (``add_uploaded_files``: type from the content, hash, duplicate check, the first link),
+    linked to the other elements they support, and replaced by a later version where they
+    have one (``replace_file``, keeping the first as a version). An item whose title is in
+    the library already is left as it is, so its file is not even made again."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from demo.documents import DEMO_FILES
+    from evidence import services as evidence_services
+    from evidence.models import Evidence
+    from standards.models import Element
+
+    lead = organisation_services.find_user("lead@demo.test")
+    assessment = Assessment.objects.get(organisation=organisation, year=year)
+    elements = {
+        element.ref: element
+        for element in Element.objects.filter(
+            standard=assessment.standard, ref__in={ref for spec in DEMO_FILES for ref in spec.refs}
+        )
+    }
+    present = set(
+        Evidence.objects.for_org(organisation)
+        .filter(title__in=[spec.title for spec in DEMO_FILES])
+        .values_list("title", flat=True)
+    )
+    today = timezone.localdate()
+    for spec in DEMO_FILES:
+        if spec.title in present:
+            continue
+        first, *later = spec.versions
+        (result,) = evidence_services.add_uploaded_files(
+            organisation,
+            [SimpleUploadedFile(spec.filename, first())],
+            acting_user=lead,
+            year=year,
+            ref=spec.refs[0],
+            title=spec.title,
+            description=spec.description,
+            evidence_date=date(year, 10, 1),
+            review_by=today + timedelta(days=spec.review_in)
+            if spec.review_in is not None
+            else None,
+        )
+        if result.status != result.CREATED:
+            raise RuntimeError(f"The demo file {spec.filename} was not added: {result.message}")
+        item = result.item
+        for ref in spec.refs[1:]:
+            evidence_services.link(item, assessment, elements[ref], acting_user=lead)
+        for content in later:
+            checked = evidence_services.check_upload(SimpleUploadedFile(spec.filename, content()))
+            evidence_services.replace_file(item, checked, acting_user=lead)
 
 
 def _add_actions(organisation: Organisation, year: int) -> None:

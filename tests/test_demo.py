@@ -1,19 +1,32 @@
 """setup_demo: the README's people, organisations and history; safe to run again."""
 
+import hashlib
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from accounts.models import User
 from actions.models import Action
 from assessments.models import Assessment, ElementResult
 from demo import services as demo_services
-from evidence.models import Evidence, EvidenceLink
+from demo.documents import DEMO_FILES
+from evidence.models import Evidence, EvidenceLink, EvidenceVersion
 from organisations.models import Invitation, Membership, Organisation
+from reports import evidence_pack
+from reports.models import EvidencePack
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """The demo's uploaded files go to a temporary folder, never var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
 
 README_PEOPLE = {
     ("admin@demo.test", "demo", "admin"),
@@ -28,7 +41,10 @@ README_PEOPLE = {
 def counts() -> tuple[int, ...]:
     return tuple(
         model.objects.count()
-        for model in (User, Organisation, Membership, Assessment, ElementResult, Evidence, Action)
+        for model in (
+            User, Organisation, Membership, Assessment, ElementResult, Evidence,
+            EvidenceVersion, EvidenceLink, Action,
+        )
     ) + tuple(
         model.history.count()
         for model in (
@@ -111,3 +127,97 @@ def test_setup_demo_restores_a_demo_role_changed_by_hand():
     call_command("setup_demo", stdout=io.StringIO())
     lead.refresh_from_db()
     assert lead.role == "quality_lead"
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def test_setup_demo_uploads_files_that_download_as_uploaded(client, settings):
+    """The demo library holds real uploaded files (PDF, Excel, CSV, plain text), added by
+    the quality lead through the upload service and linked to the elements they support in
+    2018; each downloads with the SHA-256 recorded at upload, and the two replaced ones
+    keep their first file as a version that downloads too."""
+    call_command("setup_demo", stdout=io.StringIO())
+    demo = Organisation.objects.get(slug="demo")
+    lead = User.objects.get(email="lead@demo.test")
+    items = {
+        item.title: item
+        for item in Evidence.objects.filter(organisation=demo, kind=Evidence.Kind.FILE)
+    }
+    assert set(items) == {spec.title for spec in DEMO_FILES}
+    assert 8 <= len(items) <= 12
+    assert {item.content_type for item in items.values()} == {
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "text/csv",
+        "text/plain",
+    }
+    client.force_login(lead)
+    for spec in DEMO_FILES:
+        item = items[spec.title]
+        assert item.original_filename == spec.filename
+        assert item.file_uploaded_by == lead
+        assert item.history.earliest().history_user == lead
+        links = EvidenceLink.objects.filter(evidence=item)
+        assert sorted(links.values_list("assessment__year", "element__ref")) == sorted(
+            (2018, ref) for ref in spec.refs
+        )
+        response = client.get(reverse("org:evidence-download", args=["demo", item.pk]))
+        assert response.status_code == 200
+        data = body(response)
+        assert hashlib.sha256(data).hexdigest() == item.sha256
+        assert len(data) == item.size
+        assert response["Content-Type"] == item.content_type
+        versions = list(EvidenceVersion.objects.filter(evidence=item))
+        assert len(versions) == len(spec.versions) - 1
+        for version in versions:
+            assert version.sha256 != item.sha256
+            url = reverse("org:evidence-version-download", args=["demo", item.pk, version.pk])
+            assert hashlib.sha256(body(client.get(url))).hexdigest() == version.sha256
+    assert EvidenceVersion.objects.filter(evidence__organisation=demo).count() == 2
+    stored = list((Path(settings.MEDIA_ROOT) / "evidence" / str(demo.pk)).iterdir())
+    assert len(stored) == len(DEMO_FILES) + 2  # the current files and the two first versions
+
+
+def test_the_demo_2018_evidence_pack_holds_the_demo_files():
+    """The pack builder, run on the demo's 2018 year, packs every demo file (their current
+    versions) with hashes matching the manifest."""
+    call_command("setup_demo", stdout=io.StringIO())
+    year = Assessment.objects.get(organisation__slug="demo", year=2018)
+    lead = User.objects.get(email="lead@demo.test")
+    pack = EvidencePack.objects.create(
+        organisation=year.organisation, assessment=year, requested_by=lead
+    )
+    claim = jobs_claim(pack)
+    evidence_pack.build(claim)
+    pack.refresh_from_db()
+    assert pack.status == EvidencePack.Status.DONE
+    assert (pack.file_count, pack.missing_count) == (len(DEMO_FILES), 0)
+    with pack.file.open("rb") as stored, zipfile.ZipFile(stored) as archive:
+        names = [name for name in archive.namelist() if name.startswith("files/")]
+        assert len(names) == len(DEMO_FILES)
+        sums = dict(
+            reversed(line.split("  ", 1))
+            for line in archive.read("SHA256SUMS").decode().splitlines()
+        )
+        by_hash = set(
+            Evidence.objects.filter(organisation__slug="demo", kind=Evidence.Kind.FILE).values_list(
+                "sha256", flat=True
+            )
+        )
+        for name in names:
+            digest = hashlib.sha256(archive.read(name)).hexdigest()
+            assert sums[name] == digest
+            assert digest in by_hash
+        index = archive.read("index.html").decode()
+    for spec in DEMO_FILES:
+        assert spec.title in index
+
+
+def jobs_claim(pack: EvidencePack) -> EvidencePack:
+    from reports import jobs
+
+    claim = jobs.claim(EvidencePack, pack.pk)
+    assert claim.job is not None
+    return claim.job

@@ -87,9 +87,12 @@ def screenshot(request):
 
 
 @pytest.fixture
-def demo_site(live_server):
-    """The live server with the demo data loaded into the test database."""
+def demo_site(live_server, settings, tmp_path):
+    """The live server with the demo data loaded into the test database (its uploaded files
+    in a temporary folder)."""
     from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path / "media"
 
     call_command("setup_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     return live_server
