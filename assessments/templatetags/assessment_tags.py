@@ -229,6 +229,25 @@ def rating_legend() -> SafeString:
     return _LEGEND
 
 
+_COUNT = Fragment('<td class="text-end">{n}</td>\n')
+_CARRIED_COUNT = Fragment(
+    '<td class="text-end carried-count">{n}<span class="visually-hidden"> carried forward'
+    "</span></td>\n"
+)
+
+
+@register.simple_tag
+def year_counts(row) -> SafeString:
+    """A year's CP, C, PC and NC counts as four cells of a years table (``row``: a
+    queries.YearRow; the dashboard's and the years list's rows). Counts that are not yet the
+    year's result (``row.note``: carried forward from the year before) are drawn muted and
+    in italics, and say so to screen readers; the note itself sits under the year's status,
+    in words (no tooltip: a touch screen shows none)."""
+    cell = _CARRIED_COUNT if row.note else _COUNT
+    counts = row.figures.counts
+    return SafeString("\n\n" + "".join(cell(n=counts[r]) for r in RATING_ORDER) + "\n")
+
+
 # --- a select's options ----------------------------------------------------------------------
 
 _OPTION = Fragment('<option value="{value}"{selected}>{label}</option>')
