@@ -34,8 +34,6 @@ class DemoFile:
 def pdf(title: str, paragraphs: list[str], table: list[list[str]] | None = None) -> bytes:
     """A one-page A4 PDF: the organisation, a title, paragraphs and an optional table whose
     first row is its heading."""
-    from weasyprint import HTML
-
     rows = ""
     if table:
         head = "".join(f"<th>{escape(cell)}</th>" for cell in table[0])
@@ -60,6 +58,8 @@ th {{ background: #e8edee; }}
     level = progress.level
     progress.setLevel(logging.WARNING)
     try:
+        from weasyprint import HTML  # heavy: loaded only when a demo file is made
+
         return HTML(string=html).write_pdf()
     finally:
         progress.setLevel(level)

@@ -2,15 +2,23 @@
 
 Idempotent: running it again leaves the same data. Refused in production. Everything is made
 through the apps' own services (organisations, people and memberships through
-``organisations.services``, years through ``import_annex_one``, evidence through
-``evidence.services``, improvement actions through ``actions.services``), so the demo follows
-the same rules and leaves the same history as any other change; the demo writes no table of
-another app itself.
+``organisations.services``, years through the ``import_annex_one`` command's import, each
+year's workflow through ``assessments.workflow`` and the assessor's marks through
+``assessments.marking``, evidence (links, notes and the uploaded files of ``demo.documents``)
+through ``evidence.services``, improvement actions through ``actions.services``), so the demo
+follows the same rules and leaves the same history as any other change; the demo writes no
+table of another app itself. The past workflow moves are made with Django's clock set to
+their day in the demo's story (``_clock``), so the status panel and the audit trail show
+2014 to 2018 as they happened; everything else is dated when the demo is set up.
 """
 
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from unittest import mock
 
 from django.conf import settings
 from django.core.management import call_command
@@ -136,10 +144,8 @@ def setup_demo(stdout=None) -> None:
                 full_name=full_name,
             )
     for spec in ORGANISATIONS:
-        call_command(
-            "import_annex_one", "--org", spec.slug, str(DEMO_DIR / spec.annex_one), stdout=stdout
-        )
-        _set_workflow(orgs[spec.slug], spec)
+        _import_annex_one(orgs[spec.slug], spec, stdout)
+        _record_workflow(orgs[spec.slug], spec)
     _add_evidence(orgs["demo"], ORGANISATIONS[0].open_year)
     _add_files(orgs["demo"], ORGANISATIONS[0].open_year)
     _add_actions(orgs["demo"], ORGANISATIONS[0].open_year)
@@ -263,16 +269,168 @@ def _add_actions(organisation: Organisation, year: int) -> None:
         action_services.change_status(action, status, acting_user=lead)
 
 
-def _set_workflow(organisation: Organisation, spec: DemoOrganisation) -> None:
-    """Past years are finalised; the latest is with the assessor."""
-    for assessment in Assessment.objects.for_org(organisation):
-        status = (
-            Assessment.Status.FINALISED
-            if assessment.year in spec.finalised_years
-            else Assessment.Status.ASSESSOR_REVIEW
+def _import_annex_one(organisation: Organisation, spec: DemoOrganisation, stdout) -> None:
+    """The organisation's Annex One chart, imported as ``import_annex_one`` does (its reading,
+    its import and its summary), except that a year already finalised is given as stored: an
+    import may not change a finalised year, and the demo's assessor rated the sampled cells
+    the chart leaves without a letter before finalising (``_rate_unrated``)."""
+    from reports.annex_one import AnnexOneError
+    from reports.management.commands.import_annex_one import Command as ImportAnnexOne
+    from reports.services import apply_annex_one
+
+    path = DEMO_DIR / spec.annex_one
+    command = ImportAnnexOne(stdout=stdout)
+    table = _as_stored_when_finalised(organisation, command.read_table(path))
+    try:
+        summary = apply_annex_one(organisation, table, acting_user=None)
+    except AnnexOneError as exc:
+        command.fail(str(path), exc)
+    command.report(organisation, str(path), summary)
+
+
+def _as_stored_when_finalised(organisation: Organisation, table):
+    """``table`` with the cells of the organisation's finalised years as they are stored."""
+    from assessments.models import ElementResult
+    from reports.annex_one import Cell
+
+    finalised = set(
+        Assessment.objects.for_org(organisation)
+        .filter(year__in=table.years, status=Assessment.Status.FINALISED)
+        .values_list("year", flat=True)
+    )
+    if not finalised:
+        return table
+    stored = {
+        (year, ref): Cell(sampled=sampled, rating=rating)
+        for year, ref, sampled, rating in ElementResult.objects.for_org(organisation)
+        .filter(assessment__year__in=finalised)
+        .values_list("assessment__year", "element__ref", "sampled", "rating")
+    }
+    rows = {
+        ref: tuple(
+            stored.get((year, ref), cell) if year in finalised else cell
+            for year, cell in zip(table.years, cells, strict=True)
         )
-        visit_date = spec.visit_dates.get(assessment.year, assessment.visit_date)
-        if (assessment.status, assessment.visit_date) != (status, visit_date):
-            assessment.status = status
-            assessment.visit_date = visit_date
-            assessment.save()
+        for ref, cells in table.rows.items()
+    }
+    return dataclasses.replace(table, rows=rows)
+
+
+@contextmanager
+def _clock(moment: datetime) -> Iterator[None]:
+    """Django's clock stopped at ``moment`` while the demo records a past event, so the
+    workflow's event, the history rows and the timestamps the services write all carry the
+    day it happened in the demo's story (the services are called as they are)."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+# What the demo's assessor writes where a rating needs a comment (finalise.NEEDS_COMMENT).
+MARK_COMMENTS = {
+    "CP": "Compliance Plus: the evidence seen at the {year} visit shows practice that goes "
+    "beyond the element, an example to other organisations.",
+    "PC": "Partial Compliance: the evidence seen at the {year} visit meets part of the "
+    "element; the improvement plan says how the rest will be met.",
+    "NC": "Non-Compliance: the evidence seen at the {year} visit does not show that the "
+    "element is met.",
+}
+
+
+def _record_workflow(organisation: Organisation, spec: DemoOrganisation) -> None:
+    """Each year's workflow as it happened, through ``assessments.workflow``: the quality
+    lead submits three weeks before the visit, the assessor starts the review a week later,
+    writes the comments and ratings finalising needs on the visit day and finalises a week
+    after it (the past years); the open year stays in assessor review. Each move is made at
+    its day in the story (``_clock``). A year already where it should be is left alone, so
+    running the demo again records nothing; the open year finalised by hand is reopened."""
+    from assessments import workflow
+    from assessments.services import update_year_details
+
+    Status = Assessment.Status
+    lead = organisation_services.find_user(
+        next(
+            email
+            for email, _n, slug, role in PEOPLE
+            if slug == spec.slug and role == Role.QUALITY_LEAD
+        )
+    )
+    assessor = organisation_services.find_user("assessor@demo.test")
+    for assessment in Assessment.objects.for_org(organisation).order_by("year"):
+        year = assessment.year
+        target = Status.FINALISED if year in spec.finalised_years else Status.ASSESSOR_REVIEW
+        visit = spec.visit_dates.get(year)
+        day = visit or date(year, 11, 20)  # the board paper dates only the 2018 visit
+        if assessment.status == target:
+            continue
+        if assessment.status == Status.FINALISED:  # the open year, finalised by hand
+            workflow.reopen(
+                assessment, acting_user=None, reason="The demo's open year is back in review."
+            )
+            continue
+        if assessment.status in (Status.SELF_ASSESSMENT, Status.CHANGES_REQUESTED):
+            with _clock(_at(day - timedelta(days=28), 11)):
+                update_year_details(
+                    assessment,
+                    assessment.kind,
+                    visit or assessment.visit_date,
+                    acting_user=lead,
+                    lead_assessor=assessor,
+                )
+            with _clock(_at(day - timedelta(days=21), 10)):
+                workflow.submit(
+                    assessment,
+                    acting_user=lead,
+                    note=f"Self-assessment and evidence for the {year} visit.",
+                )
+        if assessment.status == Status.SUBMITTED:
+            with _clock(_at(day - timedelta(days=14), 9, 30)):
+                workflow.start_review(assessment, acting_user=assessor)
+        if target == Status.FINALISED and assessment.status == Status.ASSESSOR_REVIEW:
+            with _clock(_at(day, 16)):
+                _mark_for_finalising(assessment, assessor)
+            with _clock(_at(day + timedelta(days=7), 15)):
+                workflow.finalise(
+                    assessment,
+                    acting_user=assessor,
+                    note=f"Customer Service Excellence confirmed for {year}.",
+                )
+
+
+def _mark_for_finalising(assessment: Assessment, assessor) -> None:
+    """The assessor's marks the pre-finalise check asks for: a comment on each CP, PC and
+    NC given at this visit, and a rating for each sampled element the chart leaves without
+    a letter (the year before's, which the board paper's chart shows by its colour)."""
+    from assessments.finalise import Kind, pre_finalise_check
+    from assessments.marking import set_assessor_mark
+    from assessments.models import ElementResult
+
+    blocking = {
+        item.ref: item.kind
+        for item in pre_finalise_check(assessment, action_refs=())
+        if item.blocking
+    }
+    if not blocking:
+        return
+    before = dict(
+        ElementResult.objects.for_org(assessment.organisation)
+        .filter(assessment__year=assessment.year - 1, element__ref__in=blocking)
+        .values_list("element__ref", "rating")
+    )
+    results = ElementResult.objects.filter(assessment=assessment, element__ref__in=blocking)
+    for result in results.select_related("element").order_by("element__position"):
+        rating = result.rating
+        if blocking[result.element.ref] == Kind.NOT_RATED:
+            rating = before.get(result.element.ref) or "C"
+        comment = MARK_COMMENTS.get(rating, "").format(year=assessment.year)
+        result.assessment = assessment
+        set_assessor_mark(
+            result,
+            acting_user=assessor,
+            expected_version=result.version,
+            rating=rating,
+            comment=comment or None,
+        )

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from actions.models import Action
-from assessments.models import Assessment, ElementResult
+from assessments.finalise import pre_finalise_check
+from assessments.models import Assessment, AssessmentEvent, ElementResult
 from demo import services as demo_services
 from demo.documents import DEMO_FILES
 from evidence.models import Evidence, EvidenceLink, EvidenceVersion
@@ -43,7 +44,7 @@ def counts() -> tuple[int, ...]:
         model.objects.count()
         for model in (
             User, Organisation, Membership, Assessment, ElementResult, Evidence,
-            EvidenceVersion, EvidenceLink, Action,
+            EvidenceVersion, EvidenceLink, Action, AssessmentEvent,
         )
     ) + tuple(
         model.history.count()
@@ -221,3 +222,96 @@ def jobs_claim(pack: EvidencePack) -> EvidencePack:
     claim = jobs.claim(EvidencePack, pack.pk)
     assert claim.job is not None
     return claim.job
+
+
+def events(organisation: str, year: int) -> list[tuple[str, str, str]]:
+    return [
+        (event.from_status, event.to_status, event.actor.email)
+        for event in AssessmentEvent.objects.filter(
+            assessment__organisation__slug=organisation, assessment__year=year
+        ).select_related("actor")
+    ]
+
+
+SUBMITTED = ("self_assessment", "submitted", "lead@demo.test")
+REVIEWED = ("submitted", "assessor_review", "assessor@demo.test")
+FINALISED = ("assessor_review", "finalised", "assessor@demo.test")
+
+
+def test_setup_demo_records_each_years_workflow_through_the_workflow_services():
+    """Each demo year moved as a real year does, with an event and a history row per move
+    dated in its own year: 2014-2017 submitted by the quality lead, reviewed and finalised
+    by the assessor (who first wrote the comments and ratings finalising asks for), 2018
+    submitted and in assessor review; riverside alike with its own quality lead."""
+    call_command("setup_demo", stdout=io.StringIO())
+    for year in (2014, 2015, 2016, 2017):
+        assert events("demo", year) == [SUBMITTED, REVIEWED, FINALISED], year
+        assessment = Assessment.objects.get(organisation__slug="demo", year=year)
+        assert assessment.finalised_by.email == "assessor@demo.test"
+        assert assessment.finalised_at.year == year
+        assert not [item for item in pre_finalise_check(assessment) if item.blocking]
+        moves = assessment.history.filter(status__in=["submitted", "assessor_review", "finalised"])
+        assert moves.count() == 3
+        assert {row.history_date.year for row in moves} == {year}
+    assert events("demo", 2018) == [SUBMITTED, REVIEWED]
+    year_2018 = Assessment.objects.get(organisation__slug="demo", year=2018)
+    assert year_2018.visit_date.isoformat() == "2018-11-21"
+    assert year_2018.lead_assessor.email == "assessor@demo.test"
+    dates = list(year_2018.events.values_list("at", flat=True))
+    assert all(at.date() < year_2018.visit_date and at.year == 2018 for at in dates)
+    riverside_lead = ("self_assessment", "submitted", "lead@riverside.test")
+    assert events("riverside", 2024) == [riverside_lead, REVIEWED, FINALISED]
+    assert events("riverside", 2025) == [riverside_lead, REVIEWED]
+    # The assessor's marks finalising needed: a comment on each CP/PC/NC of the initial year,
+    # and the sampled 3.3.3 of 2017 the board paper's chart shows without its letter.
+    initial = ElementResult.objects.filter(
+        assessment__organisation__slug="demo", assessment__year=2014, rating="PC"
+    )
+    assert initial.exists() and not initial.filter(comment="").exists()
+    rated = ElementResult.objects.get(
+        assessment__organisation__slug="demo", assessment__year=2017, element__ref="3.3.3"
+    )
+    assert (rated.sampled, rated.rating) == (True, "C")
+    # (the assessor's mark is dated 2017, the import that made the row today)
+    assert rated.history.order_by("history_id").last().history_user.email == "assessor@demo.test"
+
+
+def test_the_demo_years_status_panel_shows_their_history(client):
+    """The 2018 year page's status panel lists the moves with who made them, instead of
+    "No step recorded yet"; the admins' audit trail lists them too."""
+    call_command("setup_demo", stdout=io.StringIO())
+    client.force_login(User.objects.get(email="lead@demo.test"))
+    page = client.get(reverse("org:year", args=["demo", 2018])).content.decode()
+    assert "No step recorded yet" not in page
+    assert "What has happened to 2018 (2 steps)" in page
+    assert "Submitted for review" in page and "Review started" in page
+    assert "31 October 2018" in page and "Lee Lead" in page and "Ash Assessor" in page
+    page = client.get(reverse("org:year", args=["demo", 2015])).content.decode()
+    assert "What has happened to 2015 (3 steps)" in page and "Finalised" in page
+    client.force_login(User.objects.get(email="admin@demo.test"))
+    log = client.get(reverse("org:audit-log", args=["demo"]), {"year": "2018", "kind": "workflow"})
+    assert log.status_code == 200
+    log = log.content.decode()
+    assert "Submitted for review" in log
+
+
+def test_setup_demo_puts_the_open_year_back_in_review_once_finalised_by_hand():
+    """The open year finalised by someone trying the demo is reopened (an event that says
+    why) when the demo is set up again; past years are left as they are."""
+    from assessments import workflow
+
+    call_command("setup_demo", stdout=io.StringIO())
+    year = Assessment.objects.get(organisation__slug="demo", year=2018)
+    for item in pre_finalise_check(year):
+        if item.blocking:
+            result = ElementResult.objects.get(assessment=year, element__ref=item.ref)
+            result.comment = "Seen."
+            result.save()
+    workflow.finalise(year, acting_user=None)
+    call_command("setup_demo", stdout=io.StringIO())
+    year.refresh_from_db()
+    assert year.status == "assessor_review"
+    assert events("demo", 2017) == [SUBMITTED, REVIEWED, FINALISED]
+    assert AssessmentEvent.objects.filter(assessment=year).last().note == (
+        "The demo's open year is back in review."
+    )
