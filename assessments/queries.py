@@ -26,6 +26,7 @@ from assessments.rules import (
     next_opening,
 )
 from organisations.models import Organisation
+from standards.memo import per_standard
 from standards.models import Criterion, Element
 
 NOT_RATED = "none"  # the filter value for "not rated"
@@ -231,6 +232,47 @@ def criteria_of(assessment: Assessment) -> list[Criterion]:
     return list(Criterion.objects.filter(standard_id=assessment.standard_id).order_by("position"))
 
 
+def _grid_elements(standard_id: int) -> dict[int, tuple[int, GridElement]]:
+    """The standard's elements and sub-elements as the grid shows them, by id, each with its
+    position in the standard (one query; kept per process by standards.memo)."""
+    sub_criteria: dict[int, GridSubCriterion] = {}
+    elements = {}
+    for (
+        element_id,
+        position,
+        ref,
+        text,
+        guidance,
+        parent_id,
+        sub_id,
+        sub_ref,
+        sub_title,
+        criterion_id,
+        criterion_ref,
+    ) in Element.objects.filter(standard_id=standard_id).values_list(
+        "id",
+        "position",
+        "ref",
+        "text",
+        "guidance",
+        "parent_id",
+        "sub_criterion_id",
+        "sub_criterion__ref",
+        "sub_criterion__title",
+        "sub_criterion__criterion_id",
+        "sub_criterion__criterion__ref",
+    ):
+        sub_criterion = sub_criteria.get(sub_id)
+        if sub_criterion is None:
+            sub_criterion = GridSubCriterion(sub_id, sub_ref, sub_title, criterion_id)
+            sub_criteria[sub_id] = sub_criterion
+        elements[element_id] = (
+            position,
+            GridElement(element_id, ref, text, guidance, parent_id, sub_criterion, criterion_ref),
+        )
+    return elements
+
+
 def year_grid(
     assessment: Assessment,
     filters: GridFilters | None = None,
@@ -240,8 +282,9 @@ def year_grid(
     """Every element and sub-element of the year under its criterion and sub-criterion.
 
     Four queries: the criteria of the year's standard (all of them, for the filter; none
-    when passed in), the year's results with their element, sub-criterion and criterion (as
-    values), the evidence figures per element and the improvement actions' figures per
+    when passed in), the year's results (as values; their elements, sub-criteria and
+    criteria are the standard's, read once per process: standards.memo), the evidence
+    figures per element and the improvement actions' figures per
     element (assessments.linked_actions: the unfinished ones, and whether a PC or NC has one
     in hand). The progress counts the whole year; the filters only choose the rows shown.
     Each row knows its element's URL (from the assessment's organisation, which the views
@@ -251,9 +294,10 @@ def year_grid(
     if criteria is None:
         criteria = criteria_of(assessment)
     criterion_of = {criterion.pk: criterion for criterion in criteria}
-    results = (
+    elements = per_standard("grid.elements", assessment.standard_id, _grid_elements)
+    results = sorted(
         ElementResult.objects.filter(assessment=assessment)
-        .order_by("element__position")
+        .order_by()
         .values_list(
             "id",
             "self_rating",
@@ -264,16 +308,8 @@ def year_grid(
             "comment",
             "version",
             "element_id",
-            "element__ref",
-            "element__text",
-            "element__guidance",
-            "element__parent_id",
-            "element__sub_criterion_id",
-            "element__sub_criterion__ref",
-            "element__sub_criterion__title",
-            "element__sub_criterion__criterion_id",
-            "element__sub_criterion__criterion__ref",
-        )
+        ),
+        key=lambda values: elements[values[-1]][0],
     )
     figures = linked_evidence.provider().figures(assessment, today or timezone.localdate())
     actions = linked_actions.provider().element_figures(assessment)
@@ -284,7 +320,6 @@ def year_grid(
     progress = Progress()
     groups: dict[int, CriterionGroup] = {}
     subs: dict[int, SubCriterionGroup] = {}
-    sub_criteria: dict[int, GridSubCriterion] = {}
     total = shown = 0
     for (
         result_id,
@@ -296,23 +331,10 @@ def year_grid(
         comment,
         version,
         element_id,
-        ref,
-        text,
-        guidance,
-        parent_id,
-        sub_id,
-        sub_ref,
-        sub_title,
-        criterion_id,
-        criterion_ref,
     ) in results:
-        sub_criterion = sub_criteria.get(sub_id)
-        if sub_criterion is None:
-            sub_criterion = GridSubCriterion(sub_id, sub_ref, sub_title, criterion_id)
-            sub_criteria[sub_id] = sub_criterion
-        element = GridElement(
-            element_id, ref, text, guidance, parent_id, sub_criterion, criterion_ref
-        )
+        element = elements[element_id][1]
+        ref, sub_criterion = element.ref, element.sub_criterion
+        sub_id, criterion_id = sub_criterion.id, sub_criterion.criterion_id
         result = GridResult(
             result_id, self_rating, rating, sampled, carried_forward, self_notes, comment, version
         )
