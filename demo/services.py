@@ -168,7 +168,9 @@ def _add_evidence(organisation: Organisation, year: int) -> None:
     lead = organisation_services.find_user("lead@demo.test")
     assessment = Assessment.objects.get(organisation=organisation, year=year)
     today = timezone.localdate()
-    for title, kind, content, description, review_in, refs in DEMO_EVIDENCE:
+    for day, (title, kind, content, description, review_in, refs) in enumerate(
+        DEMO_EVIDENCE, start=1
+    ):
         if Evidence.objects.for_org(organisation).filter(title=title).exists():
             continue
         details = {
@@ -178,14 +180,16 @@ def _add_evidence(organisation: Organisation, year: int) -> None:
             "evidence_date": date(year, 10, 1),
         }
         add = evidence_services.add_link if kind == "link" else evidence_services.add_note
-        item = add(organisation, content, acting_user=lead, **details)
-        for element in Element.objects.filter(standard=assessment.standard, ref__in=refs):
-            evidence_services.link(item, assessment, element, acting_user=lead)
+        with _clock(_at(date(year, 10, day), 14)):  # gathered before the submission
+            item = add(organisation, content, acting_user=lead, **details)
+            for element in Element.objects.filter(standard=assessment.standard, ref__in=refs):
+                evidence_services.link(item, assessment, element, acting_user=lead)
 
 
 def _add_files(organisation: Organisation, year: int) -> None:
     """The demo organisation's uploaded files (``demo.documents``), made now and uploaded by
-    the quality lead through the evidence service a browser upload uses
+    the quality lead in October of the open year (before submitting it), through the
+    evidence service a browser upload uses
     (``add_uploaded_files``: type from the content, hash, duplicate check, the first link),
     linked to the other elements they support, and replaced by a later version where they
     have one (``replace_file``, keeping the first as a version). An item whose title is in
@@ -211,31 +215,51 @@ def _add_files(organisation: Organisation, year: int) -> None:
         .values_list("title", flat=True)
     )
     today = timezone.localdate()
-    for spec in DEMO_FILES:
+    for day, spec in enumerate(DEMO_FILES, start=8):
         if spec.title in present:
             continue
         first, *later = spec.versions
-        (result,) = evidence_services.add_uploaded_files(
-            organisation,
-            [SimpleUploadedFile(spec.filename, first())],
-            acting_user=lead,
-            year=year,
-            ref=spec.refs[0],
-            title=spec.title,
-            description=spec.description,
-            evidence_date=date(year, 10, 1),
-            review_by=today + timedelta(days=spec.review_in)
-            if spec.review_in is not None
-            else None,
-        )
-        if result.status != result.CREATED:
-            raise RuntimeError(f"The demo file {spec.filename} was not added: {result.message}")
-        item = result.item
-        for ref in spec.refs[1:]:
-            evidence_services.link(item, assessment, elements[ref], acting_user=lead)
-        for content in later:
-            checked = evidence_services.check_upload(SimpleUploadedFile(spec.filename, content()))
-            evidence_services.replace_file(item, checked, acting_user=lead)
+        with _clock(_at(date(year, 10, day), 15)):  # uploaded before the submission
+            _upload(assessment, spec, first(), lead, today, elements)
+        for content in later:  # a later return, replacing the file in the library
+            with _clock(_at(date(year, 10, 26), 12)):
+                checked = evidence_services.check_upload(
+                    SimpleUploadedFile(spec.filename, content())
+                )
+                item = Evidence.objects.for_org(organisation).get(title=spec.title)
+                evidence_services.replace_file(item, checked, acting_user=lead)
+
+
+def _upload(
+    assessment: Assessment,
+    spec,
+    data: bytes,
+    lead,
+    today: date,
+    elements: dict,
+) -> None:
+    """One demo file uploaded as the browser's uploader does (into the year and the first
+    element it supports), then linked to the others."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from evidence import services as evidence_services
+
+    review_by = today + timedelta(days=spec.review_in) if spec.review_in is not None else None
+    (result,) = evidence_services.add_uploaded_files(
+        assessment.organisation,
+        [SimpleUploadedFile(spec.filename, data)],
+        acting_user=lead,
+        year=assessment.year,
+        ref=spec.refs[0],
+        title=spec.title,
+        description=spec.description,
+        evidence_date=date(assessment.year, 10, 1),
+        review_by=review_by,
+    )
+    if result.status != result.CREATED:
+        raise RuntimeError(f"The demo file {spec.filename} was not added: {result.message}")
+    for ref in spec.refs[1:]:
+        evidence_services.link(result.item, assessment, elements[ref], acting_user=lead)
 
 
 def _add_actions(organisation: Organisation, year: int) -> None:
@@ -319,9 +343,20 @@ def _as_stored_when_finalised(organisation: Organisation, table):
 @contextmanager
 def _clock(moment: datetime) -> Iterator[None]:
     """Django's clock stopped at ``moment`` while the demo records a past event, so the
-    workflow's event, the history rows and the timestamps the services write all carry the
-    day it happened in the demo's story (the services are called as they are)."""
-    with mock.patch("django.utils.timezone.now", return_value=moment):
+    workflow's event, the history rows and every timestamp the services write carry the day
+    it happened in the demo's story (the services are called as they are).
+
+    ``django.utils.timezone.now`` reads ``datetime.now`` of its module, which is swapped for
+    the stopped one: that reaches ``auto_now`` fields, ``default=timezone.now`` fields (which
+    hold the function itself) and the history rows alike. The command runs alone, so no
+    other thread reads the clock meanwhile."""
+
+    class Stopped(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return moment.astimezone(tz) if tz is not None else timezone.make_naive(moment)
+
+    with mock.patch("django.utils.timezone.datetime", Stopped):
         yield
 
 

@@ -3,6 +3,7 @@
 import hashlib
 import io
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -159,6 +160,8 @@ def test_setup_demo_uploads_files_that_download_as_uploaded(client, settings):
         item = items[spec.title]
         assert item.original_filename == spec.filename
         assert item.file_uploaded_by == lead
+        # Gathered in October 2018, before the lead submitted the year on 31 October.
+        assert date(2018, 10, 1) <= item.created_at.date() < date(2018, 10, 31)
         assert item.history.earliest().history_user == lead
         links = EvidenceLink.objects.filter(evidence=item)
         assert sorted(links.values_list("assessment__year", "element__ref")) == sorted(
