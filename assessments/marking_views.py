@@ -27,6 +27,7 @@ from assessments.sampling import sampling_state
 from assessments.services import YearLocked
 from cse_portal.web import first_form_error, is_htmx, partial, redirect_to, safe_next
 from organisations.decorators import require
+from organisations.page_cache import cached_page
 from organisations.permissions import Action
 from standards.models import Criterion
 
@@ -210,6 +211,7 @@ def _summary_rows(assessment: Assessment) -> list[dict]:
 
 
 @require(Action.VIEW, post=Action.RATE)
+@cached_page
 def summaries(request: HttpRequest, year: int) -> HttpResponse:
     """GET: the assessor's findings per criterion and overall, as forms for an assessor while
     the year is in review, to read for everyone else. POST (assessors only): save one of
@@ -293,6 +295,7 @@ def _criterion(assessment: Assessment, ref: str) -> Criterion:
 
 
 @require(Action.VIEW, post=Action.RATE)
+@cached_page
 def sample(request: HttpRequest, year: int) -> HttpResponse:
     """The sampling helper: what the cycle still asks and the sample so far; for an assessor
     while the year is in review, a checkbox per element (``?propose=1`` ticks the proposed

@@ -35,6 +35,7 @@ from assessments.responses import saved_now, year_locked
 from assessments.services import YearLocked
 from cse_portal.web import first_form_error, is_htmx, partial, redirect_to, safe_next
 from organisations.decorators import require
+from organisations.page_cache import cached_page
 from organisations.permissions import Action, can
 
 # What a self-assessment save answers with: the element page's form, a grid row's self-rating
@@ -57,6 +58,7 @@ def _element_url(assessment: Assessment, ref: str) -> str:
 
 
 @require(Action.VIEW)
+@cached_page
 def assessment_list(request: HttpRequest) -> HttpResponse:
     years = queries.year_rows(request.organisation)
     return render(
@@ -187,6 +189,7 @@ def year_delete(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require(Action.VIEW)
+@cached_page
 def year_grid(request: HttpRequest, year: int) -> HttpResponse:
     assessment = year_of(request, year)
     criteria = queries.criteria_of(assessment)
@@ -221,6 +224,7 @@ def year_grid(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require(Action.VIEW)
+@cached_page
 def element_detail(request: HttpRequest, year: int, ref: str) -> HttpResponse:
     return _element_page(request, year_of(request, year), ref)
 

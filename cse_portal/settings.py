@@ -118,6 +118,17 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # A kept connection is checked before a request uses it, so after a database restart the next
 # request reconnects instead of failing on the dead connection (docs/performance.md, Faults).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# The cache: the page cache (organisations.page_cache) keeps tenant pages in it for their
+# session. In-process by default (correct with several processes: what a page was drawn from
+# is checked in the database on every request); CACHE_URL=redis://… shares it between the web
+# server's processes (docker-compose does). PAGE_CACHE_SECONDS=0 turns the page cache off.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://cse-portal")}
+CACHES["default"].setdefault("TIMEOUT", 600)
+if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 500)
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=2 * 1024 * 1024)
 # The tables' owner, for migrations only (``manage.py migrate``, organisations' own migrate
 # command): on PostgreSQL the app connects as a role that neither owns the tables nor bypasses
 # row-level security (docs/security.md, "Tenancy"). Unset: migrations use DATABASE_URL.

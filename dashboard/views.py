@@ -14,6 +14,8 @@ from assessments.queries import year_rows
 from dashboard.queries import assessor_overview, readiness
 from evidence.queries import due_items
 from organisations.decorators import require
+from organisations.models import Membership
+from organisations.page_cache import cached_page
 from organisations.permissions import Action, can
 from organisations.tenancy import all_tenants
 
@@ -21,6 +23,7 @@ DASHBOARD_DUE_LIMIT = 20
 
 
 @require(Action.VIEW)
+@cached_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     rows = year_rows(org)  # counts carried forward from the year before say so
@@ -51,8 +54,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _organisations_of(request: HttpRequest) -> list[int]:
+    return list(
+        Membership.objects.filter(user=request.user).values_list("organisation_id", flat=True)
+    )
+
+
 @login_required
 @all_tenants("the assessor's overview spans every organisation they assess")
+@cached_page(drawn_from=_organisations_of)
 def assessor_home(request: HttpRequest) -> HttpResponse:
     """Every organisation where the user is a current assessor, and what waits there; a user
     who assesses nowhere gets a plain page saying so (404)."""

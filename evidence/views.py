@@ -35,6 +35,7 @@ from evidence.forms import (
 )
 from evidence.models import Evidence
 from organisations.decorators import require
+from organisations.page_cache import cached_page
 from organisations.permissions import Action
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def _get_item(request: HttpRequest, evidence_pk: int, **conditions) -> Evidence:
 
 
 @require(Action.VIEW)
+@cached_page
 def evidence_list(request: HttpRequest) -> HttpResponse:
     """The library: every item, with its links in the chosen year (the current year unless
     another or all years are chosen)."""

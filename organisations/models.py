@@ -173,3 +173,16 @@ class Invitation(models.Model):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class Generation(models.Model):
+    """The current data generation of an organisation (``scope`` its id) or of everything
+    (``scope`` "all"): a random token that changes after every committed write
+    (organisations.generations). Kept in the database beside the data it describes, so a
+    restored backup or a restarted cache can never pair old pages with new data."""
+
+    scope = models.CharField(max_length=20, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.token}"

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from assessments.models import Assessment
 from cse_portal.web import file_download, get_for_org, parse_int, partial, redirect_to
 from organisations.decorators import require
+from organisations.page_cache import cached_page, not_kept
 from organisations.permissions import Action
 from reports import jobs
 from reports.models import BoardReport
@@ -98,9 +99,12 @@ def _list_context(request: HttpRequest) -> dict:
 
 
 @require(Action.REPORTS)
+@cached_page
 @require_safe
 def board_reports(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/board_reports.html", _list_context(request))
+    context = _list_context(request)
+    response = render(request, "reports/board_reports.html", context)
+    return not_kept(response) if context["polling"] else response
 
 
 @require(Action.REPORTS)

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from assessments.models import RATING_ORDER
 from cse_portal.web import parse_int
 from organisations.decorators import require
+from organisations.page_cache import cached_page
 from organisations.permissions import Action
 from reports.charts import progression_charts
 from reports.progression import progression
@@ -45,6 +46,7 @@ def year_range(params: dict, years: list[int]) -> tuple[int | None, int | None, 
 
 
 @require(Action.VIEW)
+@cached_page
 def progression_page(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     everything = progression(org)

@@ -60,6 +60,13 @@ def as_app_role(db):
             cursor.execute("RESET ROLE")
 
 
+@pytest.fixture
+def drawn_pages(settings):
+    """The page cache off (organisations.page_cache): for tests that count what drawing a page
+    costs, which a kept answer would skip. Every other test runs with it on."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """PBKDF2 costs ~0.3 s a user; tests make many users and check no password strength."""

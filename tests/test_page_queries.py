@@ -23,6 +23,9 @@ from tests.factories import UserFactory
 
 FIRST_YEAR = 2020
 
+# What drawing each page costs: the page cache (which would answer the second request) off.
+pytestmark = pytest.mark.usefixtures("drawn_pages")
+
 
 def build(slug: str, standard, lead, assessor, years: int, items: int) -> Organisation:
     """An organisation with ``years`` years (the last in assessor review, the others

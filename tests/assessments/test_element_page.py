@@ -87,6 +87,7 @@ def test_the_last_element_has_no_next(client, y2018, board):
     assert 'rel="prev"' in page and 'rel="next"' not in page
 
 
+@pytest.mark.usefixtures("drawn_pages")
 def test_previous_and_next_cost_no_query_more(client, y2018, lead, django_assert_num_queries):
     """The neighbours come with the sub-elements, in one query of the year's elements (the
     page's count is pinned at 9 below; here with and without sub-elements)."""
@@ -317,6 +318,7 @@ def test_the_library_search_without_javascript(client, y2018, lead, spare):
     assert f'name="evidence_id" value="{spare.pk}"' in page
 
 
+@pytest.mark.usefixtures("drawn_pages")
 @pytest.mark.parametrize("count", [10, 500])
 def test_the_element_page_in_a_constant_number_of_queries(
     client, y2018, lead, count, django_assert_num_queries

@@ -231,6 +231,7 @@ def test_a_finalised_year_renders_no_controls(client, y2017, lead, old_link):
     assert "Old profile" in page  # the link's note, read-only
 
 
+@pytest.mark.usefixtures("drawn_pages")
 @pytest.mark.parametrize("count", [10, 500])
 def test_the_grid_in_a_constant_number_of_queries(
     client, y2018, lead, count, django_assert_num_queries

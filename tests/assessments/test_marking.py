@@ -422,6 +422,7 @@ def test_the_grid_in_assessor_mode_has_a_form_in_every_row(client, y2018, assess
     assert "Your mark" in page and "self-form" not in page
 
 
+@pytest.mark.usefixtures("drawn_pages")
 @pytest.mark.parametrize("count", [10, 500])
 def test_the_grid_in_assessor_mode_costs_no_query_more_than_the_leads(
     client, y2018, assessor, lead, count

@@ -110,6 +110,7 @@ def test_a_bad_year_is_a_form_error(client, seeded, lead, year):
     assert response.status_code == 200 and response.context["form"].errors["year"]
 
 
+@pytest.mark.usefixtures("drawn_pages")
 def test_the_years_list_in_a_constant_number_of_queries(
     client, seeded, lead, django_assert_num_queries
 ):

@@ -137,6 +137,7 @@ def test_no_year_yet(client, org, lead):
     assert "No assessment years yet" in body and "Next visit" not in body
 
 
+@pytest.mark.usefixtures("drawn_pages")
 @pytest.mark.parametrize("years", [1, 5])
 def test_a_fixed_number_of_queries(client, org, seeded, lead, years, django_assert_num_queries):
     """The dashboard of a lead with 1 year (2018 alone) or all five (2014-2018)."""

@@ -230,6 +230,7 @@ def test_another_organisations_report_is_not_found_from_ones_own(
     assert client.post(url(other_org, "board-report-retry", report.pk)).status_code == 404
 
 
+@pytest.mark.usefixtures("drawn_pages")
 def test_the_list_query_count_does_not_grow(client, org, bare_y2018, lead, member_of):
     client.force_login(lead)
     make_report(bare_y2018, lead)

@@ -229,6 +229,7 @@ def _queries(client) -> int:
     return len(queries)
 
 
+@pytest.mark.usefixtures("drawn_pages")
 def test_the_query_count_is_the_same_at_5_and_10_years(client, seeded, lead):
     client.force_login(lead)
     client.get(URL)  # the first page of a session also notes the organisation worked in

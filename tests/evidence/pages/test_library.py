@@ -170,6 +170,7 @@ def _many_items(org, lead, element, year, count):
     )
 
 
+@pytest.mark.usefixtures("drawn_pages")
 @pytest.mark.parametrize("count", [10, 500])
 @pytest.mark.parametrize("year_shown", [None, "2018", "all"])
 def test_library_query_count_is_constant(
