@@ -35,6 +35,9 @@ from organisations import generations
 
 logger = logging.getLogger(__name__)
 
+# Says whether the answer was kept ("hit") or drawn and kept ("miss"); absent when not kept.
+HEADER = "X-Page-Cache"
+
 # Which organisations' data a page is drawn from (their ids), for a page that is not one
 # organisation's.
 Scopes = Callable[[HttpRequest], Iterable[int]]
@@ -162,13 +165,13 @@ def cached_page(
                 response = HttpResponse(content)
                 for name, value in headers:
                     response[name] = value
-                response.page_cache = "hit"
+                response.page_cache = response[HEADER] = "hit"
                 return response
         response = view(request, *args, **kwargs)
         if key is not None and _keepable(request, response):
             headers = [(name, response[name]) for name in _KEPT if response.has_header(name)]
             _set(key, (response.content, headers))
-            response.page_cache = "miss"
+            response.page_cache = response[HEADER] = "miss"
         return response
 
     return wrapped

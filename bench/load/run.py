@@ -95,6 +95,7 @@ def summarise(samples, elapsed: float) -> dict:
             "p95_ms": round(percentile(times, 0.95), 1),
             "p99_ms": round(percentile(times, 0.99), 1),
             "mean_ms": round(statistics.fmean(times), 1) if times else 0.0,
+            "kept": sum(1 for s in group if s.cache == "hit"),
         }
 
     errors = Counter(
@@ -150,13 +151,19 @@ def print_summary(summary: dict, verdict: dict, setup: dict) -> None:
             f"   {group}: {row['requests']}, {row['per_second']} requests/s, p50 {row['p50_ms']} "
             f"ms, p95 {row['p95_ms']} ms, p99 {row['p99_ms']} ms"
         )
+    reads = summary["reads"]
     print(
-        f"\n   {'kind':<24} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+        f"   reads answered from the page cache: {reads['kept']} of {reads['requests']} "
+        "(a page asked for again by the same session with nothing changed since)"
+    )
+    print(
+        f"\n   {'kind':<24} {'requests':>8} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'kept':>6}"
     )
     for kind, row in summary["kinds"].items():
         print(
             f"   {kind:<24} {row['requests']:>8} {row['per_second']:>7} {row['p50_ms']:>8} "
-            f"{row['p95_ms']:>8} {row['p99_ms']:>8}"
+            f"{row['p95_ms']:>8} {row['p99_ms']:>8} {row['kept']:>6}"
         )
     cpu = summary["cpu_s"]
     print(
@@ -207,6 +214,10 @@ def arguments(argv=None):
         "--conn-max-age", type=int, default=0,
         help="seconds the app keeps a database connection (CONN_MAX_AGE; 0, the default)",
     )  # fmt: skip
+    parser.add_argument(
+        "--page-cache-seconds", type=int, default=600,
+        help="PAGE_CACHE_SECONDS of the app (600 as deployed; 0 turns the page cache off)",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, help="write the figures and verdict here too")
     return parser.parse_args(argv)
 
@@ -252,7 +263,12 @@ def run_load(args, name: str, folder: Path, services: SimpleNamespace) -> int:
         services.redis = stack.Redis(folder / "redis", args.redis_port or stack.free_port())
         services.redis.start()
         broker = services.redis.url
-    env = stack.app_env(database_url, broker, folder / "media", CONN_MAX_AGE=str(args.conn_max_age))
+    env = stack.app_env(
+        database_url, broker, folder / "media", CONN_MAX_AGE=str(args.conn_max_age),
+        # The page cache shared by gunicorn's workers, in the run's Redis (as docker-compose).
+        CACHE_URL=broker.rsplit("/", 1)[0] + "/1",
+        PAGE_CACHE_SECONDS=str(args.page_cache_seconds),
+    )  # fmt: skip
     plan = mix(args.users)
     # The app's processes load Django while the database is prepared; none of them touches
     # the database before a request or a task.

@@ -55,6 +55,7 @@ class Sample:
     status: int  # 0: no answer (connection refused, reset or timed out)
     ms: float
     at: float
+    cache: str = ""  # the page cache's X-Page-Cache: "hit" (the kept answer), "miss" or ""
 
 
 @dataclass
@@ -135,7 +136,8 @@ class User(threading.Thread):
             response = None
         ms = (time.perf_counter() - start) * 1000
         status = response.status_code if response is not None else 0
-        self.samples.append(Sample(kind, status, ms, time.monotonic()))
+        cache = response.headers.get("X-Page-Cache", "") if response is not None else ""
+        self.samples.append(Sample(kind, status, ms, time.monotonic(), cache))
         return response
 
     @staticmethod

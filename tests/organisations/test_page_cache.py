@@ -165,6 +165,7 @@ def test_the_same_page_asked_again_is_the_kept_answer(y2018, lead_client):
     assert kept(first) == "miss"
     again = lead_client.get(grid(y2018.organisation))
     assert kept(again) == "hit"
+    assert (first["X-Page-Cache"], again["X-Page-Cache"]) == ("miss", "hit")
     assert again.content == first.content
     assert again["Content-Type"] == first["Content-Type"]
     assert "Content-Security-Policy" in again  # the middleware's headers, on a kept answer too
