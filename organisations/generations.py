@@ -91,11 +91,17 @@ def watch(execute, sql, params, many, context):
     """A database execute wrapper (installed on every connection): runs the statement, then
     notes which generation it changes."""
     result = execute(sql, params, many, context)
-    if written_table(sql) is not None:
-        cursor = context.get("cursor")
-        if getattr(cursor, "rowcount", -1) != 0:
-            changed(_scope(), context["connection"])
+    if written_table(sql) is not None and not _matched_nothing(sql, context.get("cursor")):
+        changed(_scope(), context["connection"])
     return result
+
+
+def _matched_nothing(sql: str, cursor) -> bool:
+    """An UPDATE or DELETE that matched no row. Not asked of an INSERT, nor of a statement
+    with RETURNING: their row count is known only once their rows are fetched (SQLite)."""
+    if sql.lstrip()[:6].upper() not in ("UPDATE", "DELETE") or "RETURNING" in sql.upper():
+        return False
+    return getattr(cursor, "rowcount", -1) == 0
 
 
 def changed(scope: str, connection) -> None:

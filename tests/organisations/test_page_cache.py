@@ -18,10 +18,11 @@ from django.urls import reverse
 
 from accounts.models import User
 from assessments.models import ElementResult
+from evidence.models import Evidence
 from organisations import generations, page_cache, tenancy
 from organisations.models import Membership, Role
 from reports.models import BoardReport
-from tests.factories import MembershipFactory, OrganisationFactory
+from tests.factories import EvidenceFactory, MembershipFactory, OrganisationFactory
 
 # --- which statements change what ---------------------------------------------------------
 
@@ -79,11 +80,34 @@ def test_a_committed_write_for_one_organisation_renews_its_generation_only():
 
 
 @committed
+@pytest.mark.parametrize("write", ["insert", "bulk insert", "update", "queryset update", "delete"])
+def test_every_kind_of_write_renews_the_generation(write, y2018, element):
+    """Rows made one at a time (INSERT … RETURNING, whose row count SQLite gives only once its
+    rows are read), in bulk, saved, updated in bulk and deleted: each renews."""
+    org = y2018.organisation
+    before = token_of(org.pk)
+    with tenancy.tenant(org):
+        if write == "insert":
+            EvidenceFactory(organisation=org)
+        elif write == "bulk insert":
+            Evidence.objects.bulk_create([Evidence(organisation=org, title="A", kind="note")])
+        elif write == "update":
+            y2018.visit_date = "2018-06-01"
+            y2018.save(update_fields=["visit_date"])
+        elif write == "queryset update":
+            ElementResult.objects.filter(assessment=y2018).update(comment="Seen.")
+        else:
+            ElementResult.objects.filter(assessment=y2018, element=element).delete()
+    assert token_of(org.pk) != before
+
+
+@committed
 def test_a_write_outside_any_organisation_renews_the_global_generation():
     one = OrganisationFactory()
     before = (token_of(one.pk), global_token())
     with tenancy.all_tenants("a command"):
-        MembershipFactory(organisation=one)
+        one.name = "Renamed by a command"
+        one.save(update_fields=["name"])
     assert token_of(one.pk) == before[0]
     assert global_token() != before[1]
 
