@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import tokens
 from accounts.forms import ApiTokenForm, RateLimitedPasswordResetForm
@@ -39,6 +39,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 
 @login_required
+@require_safe
 def profile(request: HttpRequest) -> HttpResponse:
     """The signed-in person's account and their personal API tokens."""
     return _profile_page(request, ApiTokenForm())

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from actions import queries, rules, services
 from actions.forms import ActionFilterForm, ActionForm, EvidenceChoiceForm, StatusForm
@@ -38,6 +38,7 @@ def _element_url(org, year: int, ref: str) -> str:
 
 
 @require(Permission.VIEW)
+@require_safe
 def action_list(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     form = ActionFilterForm(
@@ -91,6 +92,7 @@ def _status_choices(request: HttpRequest, action: Action) -> list[tuple[str, str
 
 
 @require(Permission.VIEW)
+@require_safe
 def action_detail(request: HttpRequest, action_pk: int) -> HttpResponse:
     return _detail(request, queries.action_page(request.organisation, action_pk))
 

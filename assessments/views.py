@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from assessments import linked_evidence, marking, queries, services, workflow
 from assessments.forms import (
@@ -59,6 +59,7 @@ def _element_url(assessment: Assessment, ref: str) -> str:
 
 @require(Action.VIEW)
 @cached_page
+@require_safe
 def assessment_list(request: HttpRequest) -> HttpResponse:
     years = queries.year_rows(request.organisation)
     return render(
@@ -190,6 +191,7 @@ def year_delete(request: HttpRequest, year: int) -> HttpResponse:
 
 @require(Action.VIEW)
 @cached_page
+@require_safe
 def year_grid(request: HttpRequest, year: int) -> HttpResponse:
     assessment = year_of(request, year)
     criteria = queries.criteria_of(assessment)
@@ -225,6 +227,7 @@ def year_grid(request: HttpRequest, year: int) -> HttpResponse:
 
 @require(Action.VIEW)
 @cached_page
+@require_safe
 def element_detail(request: HttpRequest, year: int, ref: str) -> HttpResponse:
     return _element_page(request, year_of(request, year), ref)
 

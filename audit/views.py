@@ -4,6 +4,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from assessments.models import Assessment
 from audit import queries
@@ -18,6 +19,7 @@ ELEMENT_KINDS = ("result", "link", "action")
 
 
 @require(Action.VIEW_AUDIT_LOG)
+@require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     form = LogFilterForm(request.GET or None, people=queries.people(org))
@@ -31,6 +33,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
 
 @require(Action.VIEW)
+@require_safe
 def element_history(request: HttpRequest, year: int, ref: str) -> HttpResponse:
     org = request.organisation
     assessment = get_for_org(Assessment, org, year=year)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from actions.queries import open_and_overdue, refs_with_actions
 from assessments.queries import year_rows
@@ -24,6 +25,7 @@ DASHBOARD_DUE_LIMIT = 20
 
 @require(Action.VIEW)
 @cached_page
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     rows = year_rows(org)  # counts carried forward from the year before say so
@@ -63,6 +65,7 @@ def _organisations_of(request: HttpRequest) -> list[int]:
 @login_required
 @all_tenants("the assessor's overview spans every organisation they assess")
 @cached_page(drawn_from=_organisations_of)
+@require_safe
 def assessor_home(request: HttpRequest) -> HttpResponse:
     """Every organisation where the user is a current assessor, and what waits there; a user
     who assesses nowhere gets a plain page saying so (404)."""

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from assessments.lookups import result_of, year_of
 from assessments.models import Assessment
@@ -59,6 +59,7 @@ def _link_context(link: EvidenceLink, **extra) -> dict:
 
 
 @require(Action.EDIT_EVIDENCE)
+@require_safe
 def element_evidence_search(request: HttpRequest, year: int, ref: str) -> HttpResponse:
     """The library search as a partial list (HTMX); the element page shows the same with ?q=."""
     assessment = year_of(request, year)

@@ -69,6 +69,7 @@ def _get_item(request: HttpRequest, evidence_pk: int, **conditions) -> Evidence:
 
 @require(Action.VIEW)
 @cached_page
+@require_safe
 def evidence_list(request: HttpRequest) -> HttpResponse:
     """The library: every item, with its links in the chosen year (the current year unless
     another or all years are chosen)."""
@@ -130,6 +131,7 @@ def evidence_reconfirm(request: HttpRequest, year: int) -> HttpResponse:
 
 
 @require(Action.VIEW)
+@require_safe
 def evidence_detail(request: HttpRequest, evidence_pk: int) -> HttpResponse:
     item = queries.item(request.organisation, evidence_pk)
     return render(

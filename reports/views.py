@@ -3,6 +3,7 @@ view parses the year range, asks reports.progression and reports.charts, and ren
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from assessments.models import RATING_ORDER
 from cse_portal.web import parse_int
@@ -47,6 +48,7 @@ def year_range(params: dict, years: list[int]) -> tuple[int | None, int | None, 
 
 @require(Action.VIEW)
 @cached_page
+@require_safe
 def progression_page(request: HttpRequest) -> HttpResponse:
     org = request.organisation
     everything = progression(org)

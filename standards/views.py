@@ -1,12 +1,14 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from standards.models import Standard
 from standards.queries import clean_search, find_element, standard_tree
 
 
 @login_required
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     standard = Standard.objects.current()
     search = clean_search(request.GET.get("q", ""))
@@ -27,6 +29,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def element_detail(request: HttpRequest, ref: str) -> HttpResponse:
     standard = Standard.objects.current()
     if standard is None:
