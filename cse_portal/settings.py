@@ -129,6 +129,8 @@ if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 500)
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=2 * 1024 * 1024)
+# Draw every kept page again and compare (the test suite turns this on: a stale page fails).
+PAGE_CACHE_CHECK = False
 # The tables' owner, for migrations only (``manage.py migrate``, organisations' own migrate
 # command): on PostgreSQL the app connects as a role that neither owns the tables nor bypasses
 # row-level security (docs/security.md, "Tenancy"). Unset: migrations use DATABASE_URL.

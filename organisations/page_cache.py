@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -137,6 +138,31 @@ def _set(key: str, value) -> None:
         logger.warning("The page cache could not be written", exc_info=True)
 
 
+class StalePage(AssertionError):
+    """A kept answer differs from the page drawn now: something changed the data without
+    renewing its generation (raised only with PAGE_CACHE_CHECK, as in the tests)."""
+
+
+# Per-request values a kept answer may differ in from one drawn now: CSRF tokens (a new mask
+# each request; 64 letters and digits).
+_PER_REQUEST = re.compile(rb"[A-Za-z0-9]{64}")
+
+
+def _check(kept: bytes, drawn: HttpResponse, request: HttpRequest) -> None:
+    """With PAGE_CACHE_CHECK, every kept answer served is compared with the page drawn anew."""
+    if drawn.status_code != 200:
+        raise StalePage(f"{request.get_full_path()}: kept 200, drawn now {drawn.status_code}")
+    old, new = _PER_REQUEST.sub(b"T", kept), _PER_REQUEST.sub(b"T", drawn.content)
+    if old != new:
+        same = (i for i, (a, b) in enumerate(zip(old, new, strict=False)) if a != b)
+        at = next(same, min(len(old), len(new)))
+        raise StalePage(
+            f"{request.get_full_path()}: the kept answer differs from the page drawn now at "
+            f"byte {at}: kept {old[max(0, at - 80) : at + 80]!r}, "
+            f"drawn {new[max(0, at - 80) : at + 80]!r}"
+        )
+
+
 def not_kept(response: HttpResponse) -> HttpResponse:
     """Mark an answer that must not be kept (a page that polls while a job runs)."""
     response.no_page_cache = True
@@ -162,6 +188,8 @@ def cached_page(
             kept = _get(key)
             if kept is not None:
                 content, headers = kept
+                if settings.PAGE_CACHE_CHECK:
+                    _check(content, view(request, *args, **kwargs), request)
                 response = HttpResponse(content)
                 for name, value in headers:
                     response[name] = value

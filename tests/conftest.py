@@ -60,6 +60,14 @@ def as_app_role(db):
             cursor.execute("RESET ROLE")
 
 
+@pytest.fixture(autouse=True)
+def kept_pages_checked(settings):
+    """Every kept answer the page cache serves in a test is compared with the page drawn
+    anew (organisations.page_cache.StalePage): a write that did not renew its generation fails
+    whichever test sees its page."""
+    settings.PAGE_CACHE_CHECK = True
+
+
 @pytest.fixture
 def drawn_pages(settings):
     """The page cache off (organisations.page_cache): for tests that count what drawing a page

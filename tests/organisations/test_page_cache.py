@@ -386,3 +386,18 @@ def test_the_assessors_home_is_drawn_again_when_any_of_their_organisations_chang
     assert kept(client.get(url)) == "hit"
     generations.renew(str(y2018.organisation.pk))
     assert kept(client.get(url)) == "miss"
+
+
+@pytest.mark.django_db
+def test_with_the_check_on_a_stale_kept_page_fails_loudly(y2018, lead_client, monkeypatch):
+    """The suite's own guard: a change that renews no generation (made here by switching the
+    wrapper off) is caught the next time the kept page is served."""
+    org = y2018.organisation
+    warm(lead_client, grid(org))
+    monkeypatch.setattr(generations, "changed", lambda scope, connection: None)
+    with tenancy.tenant(org):
+        ElementResult.objects.filter(assessment=y2018, element__ref="1.1.1").update(
+            self_rating="NC"
+        )
+    with pytest.raises(page_cache.StalePage, match="differs from the page drawn now"):
+        lead_client.get(grid(org))
