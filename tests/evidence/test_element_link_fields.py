@@ -24,6 +24,7 @@ def queries_of(client, path: str) -> tuple[int, str]:
     return len(captured.captured_queries), response.content.decode()
 
 
+@pytest.mark.usefixtures("drawn_pages")
 @pytest.mark.parametrize("role", [Role.QUALITY_LEAD, Role.GOVERNING_BODY])
 def test_links_of_every_shape_cost_no_query_more(client, y2018, element, member_of, role):
     org = y2018.organisation

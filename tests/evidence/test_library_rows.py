@@ -156,6 +156,7 @@ def test_rows_are_the_template_loops_markup(client, org, lead, shapes, query, ye
         assert "not re-confirmed" in drawn
 
 
+@pytest.mark.usefixtures("drawn_pages")
 def test_a_page_reads_its_links_in_one_query(client, org, lead, shapes):
     """The links of a whole page come in one query, however many items and links it has."""
     client.force_login(lead)
