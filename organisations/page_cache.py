@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -48,13 +49,22 @@ _KEPT = ("Content-Type", "Content-Language", "HX-Trigger", "HX-Push-Url", "HX-Re
 
 
 def _release() -> str:
-    """The code that draws the pages: a kept answer is not served by other code (a deploy)."""
+    """The code that draws the pages (every module and template of the project's apps): a kept
+    answer is not served by other code (after a deploy)."""
     digest = hashlib.sha256()
-    root = Path(settings.BASE_DIR)
-    for pattern in ("templates/**/*.html", "*/templatetags/*.py", "*/views.py", "*/queries.py"):
-        for path in sorted(root.glob(pattern)):
-            stat = path.stat()
-            digest.update(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    root = Path(settings.BASE_DIR).resolve()
+    folders = {root / "templates", root / "cse_portal"}
+    folders.update(
+        Path(app.path).resolve()
+        for app in apps.get_app_configs()
+        if Path(app.path).resolve().is_relative_to(root)
+    )
+    for folder in sorted(folders):
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".py", ".html", ".txt") and "migrations" not in path.parts:
+                stat = path.stat()
+                name = path.relative_to(root)
+                digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return digest.hexdigest()[:16]
 
 

@@ -401,3 +401,20 @@ def test_with_the_check_on_a_stale_kept_page_fails_loudly(y2018, lead_client, mo
         )
     with pytest.raises(page_cache.StalePage, match="differs from the page drawn now"):
         lead_client.get(grid(org))
+
+
+@pytest.mark.django_db
+def test_other_code_draws_the_page_again(y2018, lead_client, monkeypatch, settings, tmp_path):
+    """A deploy (any module or template of the project's apps changed) is a new release."""
+    warm(lead_client, grid(y2018.organisation))
+    release = page_cache._release()
+    assert release == page_cache.RELEASE
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text("one")
+    monkeypatch.setattr(settings, "BASE_DIR", tmp_path)
+    first = page_cache._release()
+    (templates / "page.html").write_text("two, longer")
+    assert page_cache._release() != first
+    monkeypatch.setattr(page_cache, "RELEASE", "another release")
+    assert kept(lead_client.get(grid(y2018.organisation))) == "miss"
