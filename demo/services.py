@@ -415,6 +415,8 @@ def _record_workflow(organisation: Organisation, spec: DemoOrganisation) -> None
                     acting_user=lead,
                     lead_assessor=assessor,
                 )
+            with _clock(_at(day - timedelta(days=24), 16)):
+                _self_assess(assessment, lead)
             with _clock(_at(day - timedelta(days=21), 10)):
                 workflow.submit(
                     assessment,
@@ -433,6 +435,29 @@ def _record_workflow(organisation: Organisation, spec: DemoOrganisation) -> None
                     acting_user=assessor,
                     note=f"Customer Service Excellence confirmed for {year}.",
                 )
+
+
+def _self_assess(assessment: Assessment, lead) -> None:
+    """The quality lead's self-assessment before submitting: each element the chart rates is
+    self-rated as the assessor rated it the year before (the lead's own view of where the
+    organisation stands; the first year, as rated that year), through the same service as the
+    grid, so the progress, the readiness figure and the history are real. Sub-elements, which
+    the chart does not rate, are left alone."""
+    from assessments.models import ElementResult
+    from assessments.services import set_self_assessment
+
+    before = dict(
+        ElementResult.objects.filter(
+            assessment__organisation=assessment.organisation, assessment__year=assessment.year - 1
+        )
+        .exclude(rating="")
+        .values_list("element_id", "rating")
+    )
+    results = ElementResult.objects.filter(assessment=assessment, self_rating="").exclude(rating="")
+    for result in results.select_related("assessment", "element"):
+        set_self_assessment(
+            result, acting_user=lead, self_rating=before.get(result.element_id, result.rating)
+        )
 
 
 def _mark_for_finalising(assessment: Assessment, assessor) -> None:

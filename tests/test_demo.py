@@ -318,3 +318,21 @@ def test_setup_demo_puts_the_open_year_back_in_review_once_finalised_by_hand():
     assert AssessmentEvent.objects.filter(assessment=year).last().note == (
         "The demo's open year is back in review."
     )
+
+
+def test_the_demo_quality_lead_self_assessed_each_year_before_submitting():
+    """Every element the chart rates is self-rated (as the assessor rated it the year before),
+    through the grid's service: the 2018 progress and readiness figures are not zero."""
+    call_command("setup_demo", stdout=io.StringIO())
+    results = ElementResult.objects.filter(assessment__organisation__slug="demo")
+    for year in (2014, 2015, 2016, 2017):  # (the assessor rated a few more at the visit)
+        assert results.filter(assessment__year=year).exclude(self_rating="").count() >= 50
+    rated = results.filter(assessment__year=2018).exclude(rating="")
+    assert rated.count() >= 57
+    assert not rated.filter(self_rating="").exists()
+    element = results.get(assessment__year=2018, element__ref="1.1.1")
+    before = results.get(assessment__year=2017, element__ref="1.1.1")
+    assert element.self_rating == before.rating
+    saved = element.history.exclude(self_rating="").order_by("history_id").first()
+    assert saved.history_user.email == "lead@demo.test"
+    assert saved.history_date.year == 2018
