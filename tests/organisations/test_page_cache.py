@@ -412,7 +412,7 @@ def test_other_code_draws_the_page_again(y2018, lead_client, monkeypatch, settin
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "page.html").write_text("one")
-    monkeypatch.setattr(settings, "BASE_DIR", tmp_path)
+    settings.BASE_DIR = tmp_path
     first = page_cache._release()
     (templates / "page.html").write_text("two, longer")
     assert page_cache._release() != first
