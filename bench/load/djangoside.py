@@ -75,12 +75,19 @@ def prepare(payload: dict) -> dict:
     )
     assessment = Assessment.objects.get(organisation=organisation, year=YEAR)
     assert assessment.status == Assessment.Status.ASSESSOR_REVIEW, assessment.status
-    refs = list(
+    rows = (
         ElementResult.objects.filter(assessment=assessment)
         .order_by("element__position", "element__id")
-        .values_list("element__ref", flat=True)
+        .values_list("element__ref", "self_rating", "rating")
     )
-    return {"org": ORG, "year": YEAR, "password": PASSWORD, "people": people, "refs": refs}
+    refs = [ref for ref, _self, _mark in rows]
+    # The ratings stored before the run (the demo's lead self-assessed it): each user's first
+    # write of an element changes them too, so that every write has a history row.
+    stored = {ref: {"self": own, "mark": mark} for ref, own, mark in rows}
+    return {
+        "org": ORG, "year": YEAR, "password": PASSWORD, "people": people, "refs": refs,
+        "stored": stored,
+    }  # fmt: skip
 
 
 def _matches(record, fields: dict) -> bool:
@@ -95,6 +102,8 @@ def verify(payload: dict) -> dict:
     one found left has no row of its own: the service changed nothing); the stored row must
     hold the last accepted write's values, or those of a later write that was not accepted
     (one answered 503 or not at all may have been stored before the fault met it).
+    ``payload["stored"]`` (prepare's): each element's ratings before the run, the value an
+    accepted write may leave unchanged before any other of its series is found.
     ``payload["uploads"]``: ``{"id", "sha256", "size", "content" (hex), "ref"}`` each.
     Returns the lost writes, each with what was expected and what was found."""
     import hashlib
@@ -118,12 +127,19 @@ def verify(payload: dict) -> dict:
             )
         )
         position, matched = 0, None  # the history row of the last accepted write found
+        field = {"self": "self_rating", "mark": "rating"}[series["group"]]
+        before = payload.get("stored", {}).get(series["ref"], {}).get(series["group"])
         for write in series["writes"]:
             if not write["accepted"]:
                 continue
             checked += 1
             while position < len(history) and not _matches(history[position], write["fields"]):
                 position += 1
+            if position == len(history) and matched is None and write["fields"] == {field: before}:
+                # The value stored before the run (every write in between refused before it
+                # was stored): nothing changed, no history row.
+                position = 0
+                continue
             if position == len(history) and matched and _matches(matched, write["fields"]):
                 # The value already stored (a write in between was refused before it was
                 # stored): the service changes nothing and writes no history row.

@@ -47,6 +47,7 @@ class LoadRun:
         self.org = prepared["org"]
         self.year = prepared["year"]
         self.refs = prepared["refs"]
+        self.stored = prepared.get("stored", {})
         self.password = prepared["password"]
         self.timeout = args.timeout
         self.think = args.think_ms / 1000
@@ -321,7 +322,9 @@ def run_load(args, name: str, folder: Path, services: SimpleNamespace) -> int:
     report_states = wait_for_reports(env, [r for r in reports if r > 0], args.report_wait)
     phase("board reports finished")
     checked = stack.djangoside(
-        env, "verify", {"writes": series, "uploads": [u for u in uploads if u["id"]]}
+        env,
+        "verify",
+        {"writes": series, "uploads": [u for u in uploads if u["id"]], "stored": run.stored},
     )
     phase("writes verified")
     lost = checked["lost"] + [

@@ -185,7 +185,9 @@ class User(threading.Thread):
     def _series(self, ref: str, group: str) -> Series:
         key = (ref, group)
         if key not in self.series:
-            self.series[key] = Series(self.email, ref, group)
+            # Starting from what is stored, so that the first write changes it too.
+            stored = self.run_.stored.get(ref, {}).get(group) or None
+            self.series[key] = Series(self.email, ref, group, last_sent=stored)
         return self.series[key]
 
     def _new_rating(self, series: Series) -> str:

@@ -79,6 +79,7 @@ def test_postgres_restarted_under_load(faults):
     prepared = faults.prepared
     run = SimpleNamespace(
         base_url=faults.base, org=prepared["org"], year=prepared["year"], refs=prepared["refs"],
+        stored=prepared["stored"],
         password=faults.password, timeout=30, think=0.02, report_budget=Budget(0),
         ready=threading.Event(), signed=threading.Semaphore(0), stop_at=float("inf"),
     )  # fmt: skip
@@ -118,7 +119,9 @@ def test_postgres_restarted_under_load(faults):
     uploads = [up for u in users for up in u.uploads]
     assert any(w["accepted"] for s in series for w in s["writes"])
     assert all(up["id"] for up in uploads)
-    checked = stack.djangoside(faults.env, "verify", {"writes": series, "uploads": uploads})
+    checked = stack.djangoside(
+        faults.env, "verify", {"writes": series, "uploads": uploads, "stored": prepared["stored"]}
+    )
     assert checked["lost"] == []
 
 

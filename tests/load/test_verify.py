@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 def verify(seeded, monkeypatch):
     monkeypatch.setattr(djangoside, "ORG", seeded.slug)
 
-    def check(writes=(), uploads=()) -> list[dict]:
-        answer = djangoside.verify({"writes": list(writes), "uploads": list(uploads)})
+    def check(writes=(), uploads=(), stored=None) -> list[dict]:
+        answer = djangoside.verify(
+            {"writes": list(writes), "uploads": list(uploads), "stored": stored or {}}
+        )
         assert answer["checked"] == sum(w["accepted"] for s in writes for w in s["writes"]) + len(
             uploads
         )
@@ -78,6 +80,21 @@ def test_an_accepted_write_of_the_value_already_stored_is_not_lost(verify, lead,
     assert [e["why"] for e in verify([series(lead, *writes)])] == [
         "no history row of this change",
         "the stored row holds {'self_rating': 'PC'}",
+    ]
+
+
+def test_an_accepted_write_of_the_value_stored_before_the_run_is_not_lost(verify, lead, result):
+    """The demo's lead self-assessed the year before the run: NC refused by the fault before
+    it was stored, then C (the value stored before the run) accepted, changing nothing. Seen
+    with PostgreSQL restarted under load once the demo self-assessed."""
+    type(result).objects.filter(pk=result.pk).update(self_rating="C")  # (by the demo's lead)
+    stored = {"1.1.1": {"self": "C", "mark": "CP"}}
+    writes = (({"self_rating": "NC"}, False), ({"self_rating": "C"}, True))
+    assert verify([series(lead, *writes)], stored=stored) == []
+    # Another value than the one stored before, with no history row: lost.
+    writes = (({"self_rating": "NC"}, False), ({"self_rating": "PC"}, True))
+    assert "no history row of this change" in [
+        e["why"] for e in verify([series(lead, *writes)], stored=stored)
     ]
 
 
