@@ -126,7 +126,14 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://cse-portal")}
 CACHES["default"].setdefault("TIMEOUT", 600)
 if CACHES["default"]["BACKEND"].endswith("LocMemCache"):
-    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 500)
+    # A page is 50–300 KB: at most some 60 MB of kept pages a process.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 200)
+elif "redis" in CACHES["default"]["BACKEND"].lower():
+    # A cache that does not answer is a miss within a second, never a page held (a Redis host
+    # that drops packets would otherwise hold each request for the system's TCP timeout).
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=2 * 1024 * 1024)
 # Draw every kept page again and compare (the test suite turns this on: a stale page fails).

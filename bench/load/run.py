@@ -266,8 +266,6 @@ def run_load(args, name: str, folder: Path, services: SimpleNamespace) -> int:
         broker = services.redis.url
     env = stack.app_env(
         database_url, broker, folder / "media", CONN_MAX_AGE=str(args.conn_max_age),
-        # The page cache shared by gunicorn's workers, in the run's Redis (as docker-compose).
-        CACHE_URL=broker.rsplit("/", 1)[0] + "/1",
         PAGE_CACHE_SECONDS=str(args.page_cache_seconds),
     )  # fmt: skip
     plan = mix(args.users)

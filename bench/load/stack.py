@@ -234,6 +234,8 @@ def app_env(database_url: str, broker_url: str, media_root: Path, **extra: str) 
     env.update(
         DATABASE_URL=database_url,
         CELERY_BROKER_URL=broker_url,
+        # The page cache shared by gunicorn's workers, in the same Redis (as docker-compose).
+        CACHE_URL=broker_url.rsplit("/", 1)[0] + "/1",
         MEDIA_ROOT=str(media_root),
         DEBUG="false",
         ALLOWED_HOSTS="127.0.0.1,localhost",

@@ -418,3 +418,24 @@ def test_other_code_draws_the_page_again(y2018, lead_client, monkeypatch, settin
     assert page_cache._release() != first
     monkeypatch.setattr(page_cache, "RELEASE", "another release")
     assert kept(lead_client.get(grid(y2018.organisation))) == "miss"
+
+
+@pytest.mark.django_db
+def test_a_redis_cache_that_refuses_connections_is_a_miss(y2018, lead_client, settings):
+    """The real Redis client on a port where nothing listens (Redis stopped): pages are drawn,
+    within the connect timeout the settings give a Redis cache."""
+    import time
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    started = time.monotonic()
+    for _ in range(3):
+        response = lead_client.get(grid(y2018.organisation))
+        assert response.status_code == 200
+        assert kept(response) != "hit"
+    assert time.monotonic() - started < 30
