@@ -94,6 +94,19 @@ def _matches(record, fields: dict) -> bool:
     return all(getattr(record, name) == value for name, value in fields.items())
 
 
+def _element_history(result) -> list:
+    rows = result.history.order_by("history_date", "history_id").select_related("history_user")
+    return list(rows)
+
+
+def _row(row) -> dict:
+    return {
+        "at": row.history_date.isoformat(), "by": getattr(row.history_user, "email", None),
+        "type": row.history_type, "self_rating": row.self_rating,
+        "self_notes": row.self_notes[-12:], "rating": row.rating,
+    }  # fmt: skip
+
+
 def verify(payload: dict) -> dict:
     """Every accepted write stored. ``payload["writes"]``: one list per (person, field group,
     element), each write ``{"fields": {...}, "accepted": bool}`` in the order sent. Accepted
@@ -133,21 +146,21 @@ def verify(payload: dict) -> dict:
             if not write["accepted"]:
                 continue
             checked += 1
+            # A write of the value stored already (before the run, or by the last accepted
+            # write found; writes in between refused) changes nothing and has no history row
+            # of its own: it takes none, or it would take a later write's.
+            if matched is None and write["fields"] == {field: before}:
+                continue
+            if matched is not None and _matches(matched, write["fields"]):
+                continue
             while position < len(history) and not _matches(history[position], write["fields"]):
                 position += 1
-            if position == len(history) and matched is None and write["fields"] == {field: before}:
-                # The value stored before the run (every write in between refused before it
-                # was stored): nothing changed, no history row.
-                position = 0
-                continue
-            if position == len(history) and matched and _matches(matched, write["fields"]):
-                # The value already stored (a write in between was refused before it was
-                # stored): the service changes nothing and writes no history row.
-                position = history.index(matched) + 1
-                continue
             if position == len(history):
                 lost.append({"where": f"{series['email']} {series['ref']}", "write": write,
-                             "why": "no history row of this change"})  # fmt: skip
+                             "why": "no history row of this change",
+                             # What there is, to tell a lost write from a misreading.
+                             "history": [_row(row) for row in _element_history(result)],
+                             "writes": series["writes"]})  # fmt: skip
                 continue
             matched = history[position]
             position += 1

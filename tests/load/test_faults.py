@@ -14,6 +14,7 @@ The worker killed mid-report is tests/reports/test_board_report_worker.py. What 
 in docs/performance.md, "Faults".
 """
 
+import json
 import threading
 import time
 from collections import Counter
@@ -122,7 +123,7 @@ def test_postgres_restarted_under_load(faults):
     checked = stack.djangoside(
         faults.env, "verify", {"writes": series, "uploads": uploads, "stored": prepared["stored"]}
     )
-    assert checked["lost"] == []
+    assert checked["lost"] == [], json.dumps(checked["lost"], indent=1)
 
 
 def test_a_restart_between_requests_is_not_seen(faults):

@@ -98,6 +98,22 @@ def test_an_accepted_write_of_the_value_stored_before_the_run_is_not_lost(verify
     ]
 
 
+def test_a_write_that_changed_nothing_does_not_take_a_later_writes_row(verify, lead, result):
+    """Seen with PostgreSQL restarted under load: C stored before the run; CP refused; C
+    accepted (nothing changed, no row); PC with notes accepted (a row); C accepted (a row).
+    The first C must not be matched with the last one's row, which left PC's without one."""
+    type(result).objects.filter(pk=result.pk).update(self_rating="C")  # (by the demo's lead)
+    services.set_self_assessment(result, acting_user=lead, self_rating="PC", self_notes="#74")
+    services.set_self_assessment(result, acting_user=lead, self_rating="C")
+    writes = (
+        ({"self_rating": "CP"}, False),
+        ({"self_rating": "C"}, True),
+        ({"self_rating": "PC", "self_notes": "#74"}, True),
+        ({"self_rating": "C"}, True),
+    )
+    assert verify([series(lead, *writes)], stored={"1.1.1": {"self": "C", "mark": ""}}) == []
+
+
 def test_writes_out_of_order_are_lost(verify, lead, result):
     services.set_self_assessment(result, acting_user=lead, self_rating="NC")
     services.set_self_assessment(result, acting_user=lead, self_rating="PC")
