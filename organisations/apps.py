@@ -10,7 +10,8 @@ class OrganisationsConfig(AppConfig):
 
         from organisations import generations, tenancy
 
-        # A connection opened inside a tenant context gets its row-level security setting.
-        connection_created.connect(tenancy.on_connection_created, dispatch_uid="cse-tenancy")
-        # Every connection notes which organisation's data its writes change.
+        # Every connection notes which organisation's data its writes change (outermost, so
+        # it sees each statement as the app wrote it)…
         connection_created.connect(generations.install, dispatch_uid="cse-generations")
+        # …and runs each statement with its context's row-level security setting.
+        connection_created.connect(tenancy.install, dispatch_uid="cse-tenancy")

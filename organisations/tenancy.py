@@ -10,8 +10,9 @@ Two walls, set by the same three context managers, so one declaration sets both:
 * **Row-level security** (PostgreSQL): every tenant table has a policy that shows the rows of
   the organisation named by the connection's setting ``cse.organisation_id``, every row when
   it is ``all``, and no row when it is unset or empty (``docs/security.md``, "Tenancy").
-  The same context managers set it on every open connection, and on each connection opened
-  while they are active.
+  Every statement the app runs carries its context's value (``with_setting``, an execute
+  wrapper on every connection), in the same round trip when the connection may hold
+  another.
 
 The places that legitimately cross tenants say so with ``all_tenants("why")``; there is no
 other way to switch either wall off.
@@ -19,12 +20,13 @@ other way to switch either wall off.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import DatabaseError, connections, models
+from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
 from django_scopes.exceptions import ScopeError
 from django_scopes.manager import DisabledQuerySet
@@ -57,69 +59,67 @@ def current_setting() -> str:
     return _setting.get()
 
 
-def _apply(connection, value: str, *, new: bool = False) -> None:
-    """Set SETTING on one open PostgreSQL connection (session-wide, not only the transaction:
-    a request is not one transaction). Through the driver's own cursor, so it is not one of the
-    app's queries (query counts stay as they were).
+# The values SETTING ever takes: none, every organisation, or one organisation's id.
+_VALUE = re.compile(r"(|all|[0-9]+)")
+# The statements that read or write rows, which the policies apply to; the others (SAVEPOINT,
+# ROLLBACK, SET ROLE, DDL, CREATE DATABASE…) read none and take no setting: some of them refuse
+# to share a message, and ROLLBACK TO SAVEPOINT must run in an aborted transaction.
+_READS_ROWS = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\b", re.IGNORECASE)
 
-    Outside a transaction a value once set stays until changed, so the same value is not sent
-    again (a request on a kept connection sends two: its organisation, then none). Inside one,
-    it is always sent and not remembered: a rollback may restore an earlier value."""
-    if connection.vendor != "postgresql" or connection.connection is None:
-        return
-    if (
-        not new
-        and not connection.in_atomic_block
-        and getattr(connection, "cse_tenancy_setting", None) == value
-    ):
-        return
+
+def with_setting(execute, sql, params, many, context):
+    """A database execute wrapper (installed on every connection): each statement runs with
+    this context's SETTING. On PostgreSQL, when the connection may hold another value, the
+    ``set_config`` goes in the same round trip as the statement, before it (one simple-query
+    message; the statement's result, row count and description are the last statement's).
+
+    Outside a transaction the value sent is remembered and not sent again; inside one it is
+    sent with every statement and forgotten, since a rollback (to a savepoint, or of the
+    whole transaction) may restore an earlier value. A statement that fails forgets it too:
+    in autocommit the two statements are one implicit transaction. A server-side cursor
+    (``DECLARE … CURSOR FOR``) or ``executemany`` takes the setting as its own statement."""
+    connection = context["connection"]
+    if connection.vendor != "postgresql" or not _READS_ROWS.match(sql):
+        return execute(sql, params, many, context)
+    value = _setting.get()
+    in_transaction = connection.in_atomic_block or not connection.get_autocommit()
+    if not in_transaction and getattr(connection, "cse_tenancy_setting", None) == value:
+        return execute(sql, params, many, context)
+    if not _VALUE.fullmatch(value):
+        raise ValueError(f"not a tenancy setting: {value!r}")
     connection.cse_tenancy_setting = None
-    # A kept connection that died (a database restart) is closed here, as Django's health check
-    # would before its first query; the next query reconnects and connection_created sets it.
-    connection.close_if_health_check_failed()
-    if connection.connection is None:
+    statement = f"SELECT set_config('{SETTING}', '{value}', false)"  # a value _VALUE allows
+    driver_cursor = context["cursor"].cursor
+    if many or getattr(driver_cursor, "name", None):
+        with connection.wrap_database_errors, connection.connection.cursor() as own:
+            own.execute(statement)
+        result = execute(sql, params, many, context)
+    else:
+        result = execute(f"{statement}; {sql}", params, many, context)
+    if not in_transaction:
+        connection.cse_tenancy_setting = value
+    return result
+
+
+def install(sender=None, connection=None, **kwargs) -> None:
+    """connection_created receiver: put ``with_setting`` on the connection once (the same
+    wrapper list lives across reconnections), innermost, so that other wrappers see the
+    statement as the app wrote it. A new connection holds no value (as "": no tenant row)."""
+    if connection is None:
         return
-    raw = connection.connection
-    import psycopg2.extensions as ext
-
-    if raw.get_transaction_status() == ext.TRANSACTION_STATUS_INERROR:
-        # An aborted transaction accepts nothing until it is rolled back; the value is set
-        # again by the next context entered (each request and task starts with none).
-        return
-    try:
-        with connection.wrap_database_errors, raw.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, value])
-        if not connection.in_atomic_block:
-            connection.cse_tenancy_setting = value
-    except DatabaseError:
-        if connection.in_atomic_block:
-            raise
-        # Outside a transaction, a connection that cannot take the setting is not used again:
-        # the next query opens a new one, which gets the setting (fail closed, not open).
-        connection.close()
-
-
-def _apply_everywhere(value: str) -> None:
-    for connection in connections.all(initialized_only=True):
-        _apply(connection, value)
-
-
-def on_connection_created(sender, connection, **kwargs) -> None:
-    """A connection opened inside a context gets the context's setting at once (connected to
-    ``connection_created`` in OrganisationsConfig.ready)."""
-    _apply(connection, _setting.get(), new=True)
+    connection.cse_tenancy_setting = ""
+    if with_setting not in connection.execute_wrappers:
+        connection.execute_wrappers.append(with_setting)
 
 
 @contextmanager
 def _database(value: str) -> Iterator[None]:
     previous = _setting.get()
     _setting.set(value)
-    _apply_everywhere(value)
     try:
         yield
     finally:
         _setting.set(previous)
-        _apply_everywhere(previous)
 
 
 def _organisation_id(organisation: Any) -> int:
@@ -160,7 +160,6 @@ def reset() -> None:
     """Forget any context left over: no scope, no setting."""
     _scope_state.set(None)
     _setting.set("")
-    _apply_everywhere("")
 
 
 @contextmanager
@@ -177,7 +176,6 @@ def isolated() -> Iterator[None]:
     finally:
         _scope_state.set(previous_scope)
         _setting.set(previous_setting)
-        _apply_everywhere(previous_setting)
 
 
 class _RefusingQuerySet(DisabledQuerySet):

@@ -132,10 +132,12 @@ def test_a_forgotten_filter_returns_only_the_contexts_rows(two_orgs, as_app_role
 def test_no_context_shows_no_tenant_row(two_orgs, as_app_role):
     with no_tenant():
         assert {table: rows(table) for table in table_names()} == dict.fromkeys(table_names(), 0)
-    # A connection never set at all (the setting unknown to it) shows none either.
-    with connection.cursor() as cursor:
-        cursor.execute("RESET cse.organisation_id")
-    assert rows("assessments_assessment") == 0
+    # A connection never set at all (the setting unknown to it) shows none either: the policy
+    # itself, asked past the app's execute wrapper (which sets a value on every statement).
+    with connection.connection.cursor() as raw:
+        raw.execute("RESET cse.organisation_id")
+        raw.execute("SELECT count(*) FROM assessments_assessment")
+        assert raw.fetchone()[0] == 0
 
 
 def test_a_write_for_another_organisation_is_refused(two_orgs, as_app_role):
@@ -188,6 +190,59 @@ def test_outside_a_transaction_the_setting_follows_every_context(org):
         with no_tenant():
             assert setting_on_connection() == ""
     assert setting_on_connection() == tenancy.ALL
-    connection.close()  # a new connection gets the context's value when it opens
+    connection.close()  # a new connection holds none, which shows no tenant row, as ""
     with no_tenant():
-        assert setting_on_connection() == ""
+        assert setting_on_connection() in (None, "")
+    with tenant(org):
+        assert setting_on_connection() == str(org.pk)
+
+
+def test_a_server_side_cursor_and_executemany_carry_the_context(two_orgs, as_app_role):
+    """They take the setting as a statement of its own (a DECLARE … CURSOR cannot share its
+    message): an iterator (PostgreSQL's named cursor) and executemany see only the context's
+    rows."""
+    from assessments.models import Assessment
+
+    org, other_org = two_orgs
+    with tenant(org):
+        assert {a.organisation_id for a in Assessment.objects.iterator(chunk_size=1)} == {org.pk}
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE assessments_assessment SET certification_body = %s", [["first"], ["second"]]
+            )
+    with all_tenants("this test reads both bodies"):
+        bodies = dict(Assessment.objects.values_list("organisation_id", "certification_body"))
+    assert bodies[org.pk] == "second" and bodies[other_org.pk] != "second"
+
+
+def test_the_setting_rides_in_the_statements_round_trip(client, two_orgs, as_app_role):
+    """A tenant page sends no statement of its own for the setting: each set_config goes in
+    the same message as the query that needs it, and only when the connection may hold
+    another value (inside the test's transaction: every statement)."""
+    org, _other = two_orgs
+    user = MembershipFactory(organisation=org).user
+    client.force_login(user)
+    sent: list[str] = []
+
+    def record(execute, sql, params, many, context):  # innermost: what reaches the driver
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert client.get(f"/o/{org.slug}/assessments/").status_code == 200
+    alone = [sql for sql in sent if sql.lstrip().upper().startswith("SELECT SET_CONFIG")]
+    alone = [sql for sql in alone if ";" not in sql]
+    assert sent and alone == []
+    assert any(f"set_config('cse.organisation_id', '{org.pk}', false); SELECT" in s for s in sent)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_that_fails_forgets_the_value_it_carried(org, other_org):
+    """In autocommit the setting and a failing statement are one implicit transaction: both
+    are undone, and the next statement sends its value again."""
+    with tenant(org):
+        assert setting_on_connection() == str(org.pk)
+    with tenant(other_org):
+        with pytest.raises(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+        assert setting_on_connection() == str(other_org.pk)
