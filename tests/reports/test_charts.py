@@ -76,3 +76,48 @@ def test_the_svg_stays_plain_svg_after_another_library_registers_namespaces():
         assert svg.startswith("<svg") and "<svg:" not in svg
     finally:
         ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+
+
+def test_the_scale_is_whole_steps_reaching_the_highest_bar():
+    from reports.charts import scale
+
+    assert scale(0) == (4, 1)
+    assert scale(57) == (60, 10)
+    assert scale(19) == (20, 5)
+    for highest in range(1, 2001):
+        top, step = scale(highest)
+        steps = top // step
+        assert top % step == 0 and top >= highest and 4 <= steps <= 8, highest
+        assert top - highest < step or steps == 4, highest  # no empty step above the bars
+
+
+def test_a_segment_too_low_for_its_figure_leaves_it_to_the_table():
+    """One NC among 57 is a sliver: its figure would overprint the next one's, so only the
+    figures table (and the description) gives it."""
+    chart = progression_charts([("2020", {"CP": 10, "C": 45, "PC": 1, "NC": 1})]).ratings
+    figures = [node.text for node in ET.fromstring(str(chart.svg)).iter() if node.text]
+    assert "10" in figures and "45" in figures
+    assert "1" not in figures
+    assert chart.rows == (("2020", (10, 45, 1, 1)),)
+
+
+def test_ten_years_labels_take_two_lines_rather_than_overlap():
+    years = [(f"Y{i % 3 + 1} {2016 + i}", {"CP": 10, "C": 40, "PC": 5, "NC": 2}) for i in range(10)]
+    svg = str(progression_charts(years).ratings.svg)
+    assert svg.count("<tspan") == 20
+    assert ">Y1</tspan>" in svg and ">2016</tspan>" in svg
+    # Five years leave room for one line each.
+    svg = str(progression_charts(years[:5]).ratings.svg)
+    assert "<tspan" not in svg and ">Y1 2016<" in svg
+
+
+def test_bars_stand_in_proportion_to_their_figures():
+    svg = ET.fromstring(str(progression_charts(SEED_YEARS).compliance_plus.svg))
+    ns = "{http://www.w3.org/2000/svg}"
+    heights = [
+        float(rect.get("height"))
+        for rect in svg.iter(f"{ns}rect")
+        if rect.get("fill") == COLOURS["CP"] and rect.get("stroke")
+    ]
+    assert len(heights) == 2  # 2014 had none: no bar
+    assert abs(heights[1] / heights[0] - 14 / 6) < 0.01
