@@ -5,6 +5,7 @@ plain text and CSV, and email files (.eml, Outlook .msg). A program, an archive 
 else is refused, whatever it is called.
 """
 
+import csv
 import io
 import zipfile
 from dataclasses import dataclass
@@ -278,10 +279,16 @@ def _looks_like_email(lines: list[str]) -> bool:
 
 
 def _looks_like_csv(lines: list[str]) -> bool:
+    """Every row of the sample has the same number of fields, two or more, for one of the
+    separators, read as CSV is read: a separator inside a quoted field ("Smith, J") is text,
+    and a quoted field may run over several lines."""
     sample = lines[:20]
     for separator in (",", ";", "\t"):
-        counts = {line.count(separator) for line in sample}
-        if len(counts) == 1 and counts.pop() >= 1:
+        try:
+            widths = {len(row) for row in csv.reader(sample, delimiter=separator, strict=True)}
+        except csv.Error:
+            continue
+        if len(widths) == 1 and widths.pop() >= 2:
             return True
     return False
 

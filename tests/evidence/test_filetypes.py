@@ -55,6 +55,17 @@ def test_text_starting_like_a_bitmap_is_text():
     assert sniff_bytes(b"BMA annual report\n") == filetypes.TEXT
 
 
+def test_a_csv_with_separators_inside_quoted_fields_is_csv():
+    """A comma inside a quoted name is text, not a separator: every row still has 3 fields.
+    A quoted field may also run over two lines."""
+    data = b'name,team,complaints\n"Smith, J",Housing,3\nAhmed,"Care, North",5\n'
+    assert sniff_bytes(data) == filetypes.CSV
+    data = b'date,comment\n2024-01,"Called back,\nresolved"\n2024-02,none\n'
+    assert sniff_bytes(data) == filetypes.CSV
+    # Rows of different widths are not a table, however quoted.
+    assert sniff_bytes(b'a,b\n"c,d",e,f\n') == filetypes.TEXT
+
+
 def test_a_long_csv_cut_mid_line_by_the_sample_is_still_csv():
     rows = b"".join(f"2024-{n:04d},phone,{n}\n".encode() for n in range(2000))
     assert len(rows) > filetypes.SNIFF_BYTES
