@@ -135,7 +135,7 @@ def _cp_chart(labels: list[str], counts: list[dict[str, int]], chart_id: str) ->
 # the left, the years (two lines) and the legend below.
 LEFT, RIGHT, TOP = 44, 508, 46
 BOTTOM = {True: 270, False: 298}  # with a legend, without
-VALUE_MIN_HEIGHT = 15  # a segment lower than this has no figure inside (the table has them all)
+VALUE_MIN_HEIGHT = 18  # a segment lower than this has no figure inside (the table has them all)
 
 
 def _q(tag: str) -> str:
@@ -167,7 +167,7 @@ def scale(highest: int) -> tuple[int, int]:
 def _label_lines(label: str, band: float) -> list[str]:
     """A year's label on one line, or on two ("Y4" over "2018") when its band is narrow."""
     first, _space, rest = label.partition(" ")
-    return [first, rest] if rest and band < 8 * len(label) else [label]
+    return [first, rest] if rest and band < 9 * len(label) else [label]
 
 
 def _svg(
@@ -192,7 +192,7 @@ def _svg(
             "role": "img",
             "aria-labelledby": f"{chart_id}-title {chart_id}-desc",
             "font-family": FONT,
-            "font-size": "12",
+            "font-size": "15",
             "fill": INK,
         },
     )
@@ -201,7 +201,7 @@ def _svg(
     defs = _node(root, "defs")
     defs.extend(_patterns(chart_id, ratings))
     _node(root, "rect", x=0, y=0, width=WIDTH, height=HEIGHT, fill="#ffffff")
-    _node(root, "text", title, x=WIDTH / 2, y=26, font_size=16, font_weight=600,
+    _node(root, "text", title, x=WIDTH / 2, y=26, font_size=18, font_weight=600,
           text_anchor="middle")  # fmt: skip
     bottom = BOTTOM[legend]
     if not labels:
@@ -215,7 +215,7 @@ def _svg(
         y = bottom - tick * per_unit
         if tick:
             _node(root, "path", d=f"M{LEFT} {y:.1f} H{RIGHT}", stroke="#d0d0d0", fill="none")
-        _node(root, "text", str(tick), x=LEFT - 6, y=f"{y + 4:.1f}", text_anchor="end")
+        _node(root, "text", str(tick), x=LEFT - 6, y=f"{y + 5:.1f}", text_anchor="end")
     band = (RIGHT - LEFT) / len(bars)
     width = band * 0.8
     for index, (label, bar) in enumerate(zip(labels, bars, strict=True)):
@@ -230,10 +230,10 @@ def _svg(
                   stroke_width=0.75)  # fmt: skip
             if tall >= VALUE_MIN_HEIGHT:
                 _node(root, "text", str(figure), x=f"{x + width / 2:.1f}",
-                      y=f"{base - tall / 2 + 4.5:.1f}", font_size=13, font_weight=600,
+                      y=f"{base - tall / 2 + 5.5:.1f}", font_size=16, font_weight=600,
                       text_anchor="middle", fill=TEXT_ON[rating])  # fmt: skip
             base -= tall
-        text = _node(root, "text", x=f"{x + width / 2:.1f}", y=bottom + 18, text_anchor="middle")
+        text = _node(root, "text", x=f"{x + width / 2:.1f}", y=bottom + 20, text_anchor="middle")
         lines = _label_lines(label, band)
         if len(lines) == 1:
             text.text = label
@@ -245,9 +245,9 @@ def _svg(
         column = (RIGHT - LEFT) / len(ratings)
         for index, rating in enumerate(ratings):
             x = LEFT + index * column
-            _node(root, "rect", x=f"{x:.1f}", y=HEIGHT - 22, width=12, height=12,
+            _node(root, "rect", x=f"{x:.1f}", y=HEIGHT - 24, width=14, height=14,
                   fill=_fill(rating, chart_id), stroke=INK, stroke_width=0.75)  # fmt: skip
-            _node(root, "text", rating, x=f"{x + 18:.1f}", y=HEIGHT - 12)
+            _node(root, "text", rating, x=f"{x + 20:.1f}", y=HEIGHT - 12)
     return _serialise(root)
 
 
