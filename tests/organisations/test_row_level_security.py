@@ -246,3 +246,19 @@ def test_a_statement_that_fails_forgets_the_value_it_carried(org, other_org):
         with pytest.raises(DatabaseError), connection.cursor() as cursor:
             cursor.execute("SELECT 1 / 0")
         assert setting_on_connection() == str(other_org.pk)
+
+
+def test_a_compound_statement_carries_its_context_too(two_orgs, as_app_role):
+    """A statement of any kind not known to read no rows takes the setting: a compound query
+    starting with "(" as the ORM writes a union, here after the connection last held the other
+    organisation."""
+    org, other_org = two_orgs
+    with tenant(other_org):
+        assert organisations_seen("SELECT organisation_id FROM assessments_assessment") == {
+            other_org.pk
+        }
+    with tenant(org):
+        assert organisations_seen(
+            "(SELECT organisation_id FROM assessments_assessment) "
+            "UNION (SELECT organisation_id FROM evidence_evidence)"
+        ) == {org.pk}
