@@ -8,8 +8,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from assessments.outcome import RATING_NAMES
+from assessments.templatetags.assessment_tags import select_options
 from reports.annex_one import Cell
-from reports.progression import ChartRow
+from reports.progression import ChartRow, YearChange, YearColumn
 
 register = template.Library()
 
@@ -90,3 +91,74 @@ def fell_list(fell: Sequence[tuple[str, str, str]]) -> str:
     to C)`` (autoescaped as text; "" for none). A filter rather than a template loop: a
     ten-year page lists a hundred and more."""
     return ", ".join(f"{ref} ({before} to {now})" for ref, before, now in fell)
+
+
+# --- the rest of the page's tables and lists -------------------------------------------------
+#
+# As template loops the year choices, the chart's totals, the charts' figures as tables and
+# what changed each year took a third of the page's drawing; written here with the same
+# markup, whitespace too (tests/reports/test_progression_tags.py renders both and compares).
+
+
+@register.filter
+def year_options(columns: Sequence[YearColumn], selected: int | None) -> SafeString:
+    """The range's ``<option>``s: each year's label, ``selected`` marked."""
+    return select_options([(column.year, column.label) for column in columns], selected)
+
+
+@register.filter
+def total_rows(totals: Sequence[tuple[str, str, Sequence[object]]]) -> SafeString:
+    """The chart's total rows (``Progression.totals``): a swatch and heading, one count a
+    year."""
+    out = []
+    for rating, heading, values in totals:
+        swatch = (
+            f'<span class="annex-swatch cell-{escape(rating.lower())}" aria-hidden="true">'
+            f"{escape(rating)}</span> "
+            if rating
+            else ""
+        )
+        counts = "".join(f'<td class="count">{escape(value)}</td>' for value in values)
+        out.append(
+            '\n          <tr class="total-row"><th scope="row" class="ref" colspan="2">'
+            f"{swatch}{escape(heading)}</th>{counts}</tr>\n          "
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.filter
+def figure_rows(rows: Sequence[tuple[str, Sequence[object]]]) -> SafeString:
+    """A chart's figures as the body rows of its table: the year's label, then its figures."""
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<tr><th scope="row">{escape(label)}</th>'
+            + "".join(f"<td>{escape(value)}</td>" for value in values)
+            + "</tr>"
+            for label, values in rows
+        )
+    )
+
+
+def _listed(refs: Sequence[str]) -> str:
+    return escape(", ".join(refs)) if refs else "none"
+
+
+@register.filter
+def change_list(changes: Sequence[YearChange]) -> SafeString:
+    """What changed each year, latest first: the Compliance Plus gained and lost and the
+    ratings that fell, "none" for each without."""
+    out = []
+    for change in reversed(changes):
+        against = (
+            f' <span class="fw-normal text-muted">against {escape(change.previous)}</span>'
+            if change.previous
+            else ""
+        )
+        fell = escape(fell_list(change.fell)) if change.fell else "none"
+        out.append(
+            f'\n<h3 class="h6">{escape(change.label)}{against}</h3>\n<ul class="small">\n'
+            f"  <li>Compliance Plus gained: {_listed(change.cp_gained)}</li>\n"
+            f"  <li>Compliance Plus lost: {_listed(change.cp_lost)}</li>\n"
+            f"  <li>Ratings that fell: {fell}</li>\n</ul>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

@@ -1,0 +1,88 @@
+"""The progression page's year choices, totals, charts' figures and changes are written in
+Python (reports.templatetags.progression_tags): the same markup, whitespace too, as the
+template loops they replaced, for every shape (a year chosen or none, swatches or none, a
+change against an earlier year or none, lists empty or not) and text that needs escaping."""
+
+import pytest
+from django.template import engines
+
+from reports.progression import YearChange, YearColumn
+
+NASTY = '<b>"Tom & Jerry\'s"</b>'
+
+OPTIONS = (
+    '{% for column in columns %}<option value="{{ column.year }}"'
+    "{% if column.year == chosen %} selected{% endif %}>{{ column.label }}</option>{% endfor %}"
+)
+TOTALS = """{% for rating, heading, values in totals %}
+          <tr class="total-row"><th scope="row" class="ref" colspan="2">{% if rating %}<span class="annex-swatch cell-{{ rating|lower }}" aria-hidden="true">{{ rating }}</span> {% endif %}{{ heading }}</th>{% for value in values %}<td class="count">{{ value }}</td>{% endfor %}</tr>
+          {% endfor %}"""  # noqa: E501
+FIGURES = (
+    '{% for label, values in rows %}<tr><th scope="row">{{ label }}</th>'
+    "{% for v in values %}<td>{{ v }}</td>{% endfor %}</tr>{% endfor %}"
+)
+CHANGES = """{% load progression_tags %}{% for change in changes reversed %}
+<h3 class="h6">{{ change.label }}{% if change.previous %} <span class="fw-normal text-muted">against {{ change.previous }}</span>{% endif %}</h3>
+<ul class="small">
+  <li>Compliance Plus gained: {% if change.cp_gained %}{{ change.cp_gained|join:", " }}{% else %}none{% endif %}</li>
+  <li>Compliance Plus lost: {% if change.cp_lost %}{{ change.cp_lost|join:", " }}{% else %}none{% endif %}</li>
+  <li>Ratings that fell: {% if change.fell %}{{ change.fell|fell_list }}{% else %}none{% endif %}</li>
+</ul>
+{% endfor %}"""  # noqa: E501
+
+
+def render(source: str, **context) -> str:
+    return engines["django"].from_string(source).render(context)
+
+
+def tagged(expression: str, **context) -> str:
+    return render("{% load progression_tags %}{{ " + expression + " }}", **context)
+
+
+COLUMNS = [
+    YearColumn(2016, "2016", "initial"),
+    YearColumn(2017, f"Y1 {NASTY}", "annual_review"),
+    YearColumn(2018, "Y2 2018", "annual_review"),
+]
+
+
+@pytest.mark.parametrize("chosen", [None, 2016, 2018, 1999])
+def test_year_options(chosen):
+    drawn = tagged("columns|year_options:chosen", columns=COLUMNS, chosen=chosen)
+    assert drawn == render(OPTIONS, columns=COLUMNS, chosen=chosen)
+    assert drawn.count(" selected") == (chosen in {2016, 2018})
+    assert "<b>" not in drawn
+
+
+def test_total_rows():
+    totals = [
+        ("", "Elements sampled, all criteria", ["19", "0", "7"]),
+        ("CP", "Compliance Plus", ["14", "13", "12"]),
+        ("NC", NASTY, [NASTY, "1", "0"]),
+    ]
+    drawn = tagged("totals|total_rows", totals=totals)
+    assert drawn == render(TOTALS, totals=totals)
+    assert 'cell-cp" aria-hidden="true">CP</span> Compliance Plus' in drawn
+    assert "<b>" not in drawn
+    assert tagged("totals|total_rows", totals=[]) == ""
+
+
+def test_figure_rows():
+    rows = (("2016", (14, 40, 2, 1)), (NASTY, (0,)), ("2018", ()))
+    drawn = tagged("rows|figure_rows", rows=rows)
+    assert drawn == render(FIGURES, rows=rows)
+    assert '<tr><th scope="row">2016</th><td>14</td><td>40</td>' in drawn
+    assert "<b>" not in drawn
+
+
+def test_change_list():
+    changes = (
+        YearChange(2017, "Y1 2017", 2016, ("1.1.1", "2.1.4"), (), (("3.1.1", "C", "NC"),)),
+        YearChange(2018, NASTY, None),
+        YearChange(2019, "2019", 2017, (), (NASTY,), ((NASTY, "CP", "C"), ("1.2.1", "C", "PC"))),
+    )
+    drawn = tagged("changes|change_list", changes=changes)
+    assert drawn == render(CHANGES, changes=changes)
+    assert drawn.index("2019") < drawn.index("Y1 2017")  # latest first
+    assert "against 2016" in drawn and "none" in drawn
+    assert "<b>" not in drawn
