@@ -4,6 +4,7 @@ Plain functions returning dataclasses, so the views stay thin and the number of 
 is fixed whatever the amount of evidence: each function says which queries it makes.
 """
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -430,37 +431,66 @@ class ElementPage:
         return self.earlier[0].year
 
 
+def _page_elements(standard_id: int) -> dict[str, Element]:
+    """The standard's elements and sub-elements by ref, each with its sub-criterion,
+    criterion and parent: what an element page shows of its element (one query; kept per
+    process by standards.memo, and copied for each page by ``element_page``)."""
+    return {
+        element.ref: element
+        for element in Element.objects.filter(standard_id=standard_id).select_related(
+            "sub_criterion__criterion", "parent"
+        )
+    }
+
+
 def element_page(assessment: Assessment, ref: str, today: date | None = None) -> ElementPage | None:
     """The element ``ref`` of the year, or None when the year has no such element.
 
-    Four queries: the result (with its element, parent, sub-criterion, criterion, who changed
-    it last, and whether anyone changed it in the year: a history row other than its
-    creation); the year's elements in the standard's order (as values: the sub-elements with
-    their ratings, and the elements before and after this one, the page's "previous" and
-    "next"); the evidence links with their items; and the results of the same ref in the
-    organisation's earlier years.
+    Four queries: the result (with who changed it last, and whether anyone changed it in
+    the year: a history row other than its creation; its element, sub-criterion, criterion
+    and parent are the standard's, read once per process: standards.memo); the year's
+    results as values (in the standard's order: the sub-elements with their ratings, and
+    the elements before and after this one, the page's "previous" and "next"); the evidence
+    links with their items; and the results of the same ref in the organisation's earlier
+    years.
     """
     today = today or timezone.localdate()
+    kept = per_standard("page.elements", assessment.standard_id, _page_elements).get(ref)
+    if kept is None:
+        return None
     changes = ElementResult.history.model.objects.filter(id=OuterRef("pk")).exclude(
         history_type="+"
     )
     result = (
-        ElementResult.objects.filter(assessment=assessment, element__ref=ref)
-        .select_related("element__sub_criterion__criterion", "element__parent", "updated_by")
+        ElementResult.objects.filter(assessment=assessment, element_id=kept.pk)
+        .select_related("updated_by")
         .annotate(changed_in_year=Exists(changes))
+        .order_by("pk")
         .first()
     )
     if result is None:
         return None
+    # The page's own copy: what it caches on its element stays with this page.
+    element = result.element = copy.copy(kept)
     result.assessment = assessment
-    element = result.element
     grid_url = year_url(assessment)
     # The year's elements in the standard's order, as values: (ref, text, parent id, ratings).
-    rows = list(
+    elements = per_standard("grid.elements", assessment.standard_id, _grid_elements)
+    results = (
         ElementResult.objects.filter(assessment=assessment)
-        .order_by("element__position")
-        .values_list("element__ref", "element__text", "element__parent_id", "self_rating", "rating")
+        .order_by()
+        .values_list("element_id", "self_rating", "rating")
     )
+    rows = [
+        (year_element.ref, year_element.text, year_element.parent_id, self_rating, rating)
+        for (_position, year_element), self_rating, rating in sorted(
+            (
+                (elements[element_id], self_rating, rating)
+                for element_id, self_rating, rating in results
+            ),
+            key=lambda row: row[0][0],
+        )
+    ]
 
     def linked_ref(row: tuple) -> ElementRef:
         row_ref, text, parent_id, self_rating, rating = row
