@@ -3,17 +3,20 @@
 import functools
 import unicodedata
 from collections.abc import Sequence
+from datetime import datetime
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timezone import get_current_timezone, is_naive
 
 from assessments.queries import element_url
 from assessments.templatetags.assessment_tags import EMPTY, Fragment, row_url
 from evidence.forms import UploadForm
+from evidence.models import Evidence
 from evidence.queries import ChipLink
 
 register = template.Library()
@@ -61,10 +64,14 @@ def link_chips(
     element's page in that year. A link carried forward from an earlier year and not yet
     re-confirmed says so in words. With ``limit``, the first ``limit`` chips and "all N
     links" to ``more_url``. A dash when there is none."""
+    return _chips(context["organisation"].slug, get_script_prefix(), links, limit, more_url)
+
+
+def _chips(
+    slug: str, prefix: str, links: Sequence[ChipLink], limit: int, more_url: str
+) -> SafeString:
     if not links:
         return _NONE
-    slug = context["organisation"].slug
-    prefix = get_script_prefix()
     chips = []
     for link in links[:limit] if limit else links:
         year = link.year
@@ -137,6 +144,27 @@ class _Days(dict):
         return text
 
 
+class _Drawing:
+    """What every row of one drawing shares: the organisation's slug, the script prefix, the
+    current time zone (``template_localtime``, looked up once) and the formatted days."""
+
+    def __init__(self, context) -> None:
+        self.slug = context["organisation"].slug
+        self.prefix = get_script_prefix()
+        self.zone = get_current_timezone() if settings.USE_TZ else None
+        self.days = _Days()
+
+    def local(self, moment: datetime) -> datetime:
+        """``template_localtime(moment)``: an aware time in the current time zone."""
+        if self.zone is None or is_naive(moment):
+            return moment
+        return moment.astimezone(self.zone)
+
+
+# The kinds' labels (``get_kind_display``, without its walk through the field's choices).
+_KIND_LABELS = dict(Evidence.Kind.choices)
+
+
 def _review_by(item, days: _Days) -> SafeString:
     return _REVIEW_BY(
         iso=item.review_by.isoformat(),  # |date:"Y-m-d"
@@ -145,10 +173,11 @@ def _review_by(item, days: _Days) -> SafeString:
     )
 
 
-def _library_row(context, item, days: _Days) -> SafeString:
-    url = row_url("org:evidence-detail", context["organisation"].slug, item.pk)
+def _library_row(drawing: _Drawing, item) -> SafeString:
+    days = drawing.days
+    url = row_url("org:evidence-detail", drawing.slug, item.pk)
     links = item.chip_links
-    chips = link_chips(context, links, 6, url)
+    chips = _chips(drawing.slug, drawing.prefix, links, 6, url)
     owner = item.owner.get_full_name() if item.owner else None
     evidence_date = (
         _DATE(iso=item.evidence_date.isoformat(), day=days[item.evidence_date])
@@ -156,11 +185,11 @@ def _library_row(context, item, days: _Days) -> SafeString:
         else None
     )
     review_by = _review_by(item, days) if item.review_by else None
-    created_at = template_localtime(item.created_at)
+    created_at = drawing.local(item.created_at)
     return _ROW(
         url=url,
         title=item.title,
-        kind=_KIND(kind=item.kind, label=item.get_kind_display()),
+        kind=_KIND(kind=item.kind, label=str(_KIND_LABELS.get(item.kind, item.kind))),
         description=_DESCRIPTION(text=_truncated(item.description, 140))
         if item.description
         else EMPTY,
@@ -184,5 +213,5 @@ def library_rows(context, items: Sequence) -> SafeString:
     item's title and kind, description, owner, dates, the elements it supports as chips
     (``link_chips``: six, then "all N links" to the item) and who added it when; the phone's
     summary of the same in the first cell."""
-    days = _Days()
-    return SafeString("".join(_library_row(context, item, days) for item in items))
+    drawing = _Drawing(context)
+    return SafeString("".join(_library_row(drawing, item) for item in items))
