@@ -32,6 +32,7 @@ from assessments.templatetags.assessment_tags import (
     csrf_input,
     escape,
     row_url,
+    row_urls_html,
 )
 
 register = template.Library()
@@ -156,6 +157,20 @@ def note_form_html(
     """The note of one link, saved in place (``org:link-note``): the stored note, or
     ``note`` as submitted; with the save's error or time."""
     url = row_url("org:link-note", slug, year, link.pk)
+    return _note_form(link, url, csrf, note=note, saved_at=saved_at, error=error, locked=locked)
+
+
+def _note_form(
+    link,
+    url: str,
+    csrf: SafeString,
+    *,
+    note: str | None = None,
+    saved_at: str = "",
+    error: str = "",
+    locked: bool = False,
+    pk: SafeString | None = None,
+) -> SafeString:
     if error:
         status = _NOT_SAVED(error=error)
     elif saved_at:
@@ -163,7 +178,7 @@ def note_form_html(
     else:
         status = EMPTY
     return _NOTE_FORM(
-        pk=link.pk,
+        pk=link.pk if pk is None else pk,
         url=url,
         htmx=EMPTY if locked else _NOTE_HTMX(url=url),
         csrf=csrf,
@@ -177,76 +192,119 @@ def note_form_html(
     )
 
 
+class _LinkList:
+    """The drawing of a list of links on one page: what every item reads of the page (the
+    organisation, the year, who may do what), and what the items share, worked out once
+    (the URL patterns, the kinds' names, the days shown)."""
+
+    def __init__(
+        self, *, slug: str, year: int, can_edit: bool, may_download: bool, csrf: SafeString
+    ):
+        self.year = SafeString(escape(year))
+        self.can_edit = can_edit
+        self.may_download = may_download
+        self.csrf = csrf
+        self.detail_url = row_urls_html("org:evidence-detail", slug)
+        self.download_url = row_urls_html("org:evidence-download", slug)
+        self.confirm_url = row_urls_html("org:link-confirm", slug, year)
+        self.unlink_url = row_urls_html("org:link-unlink", slug, year)
+        self.note_url = row_urls_html("org:link-note", slug, year)
+        self._kinds: dict[str, str] = {}
+        self._days: dict[object, str] = {}
+
+    def kind(self, evidence) -> str:
+        """``evidence.get_kind_display()``, once per kind."""
+        try:
+            return self._kinds[evidence.kind]
+        except KeyError:
+            label = self._kinds[evidence.kind] = evidence.get_kind_display()
+            return label
+
+    def day(self, value) -> str:
+        """``_day(value)``, once per value."""
+        try:
+            return self._days[value]
+        except KeyError:
+            shown = self._days[value] = _day(value)
+            return shown
+
+    def item(self, link) -> SafeString:
+        """One evidence item linked to the element in the year: what it is, its review date,
+        a way to open it, its re-confirmation when carried forward, and for editors its note
+        and the unlink form (for others the note as text)."""
+        ev, year, pk = link.evidence, self.year, SafeString(escape(link.pk))
+        title = escape(ev.title)
+        safe_title = SafeString(title)
+        if ev.is_overdue:
+            review = _OVERDUE(day=self.day(ev.review_by))
+        elif ev.review_by:
+            review = _REVIEW_BY(day=self.day(ev.review_by))
+        else:
+            review = EMPTY
+        if ev.kind == "file":
+            opener = (
+                _DOWNLOAD(url=self.download_url(ev.pk), title=safe_title)
+                if self.may_download
+                else EMPTY
+            )
+        elif ev.kind == "link" and ev.url:
+            opener = _WEB_LINK(url=ev.url, title=safe_title)
+        else:
+            opener = EMPTY
+        if link.needs_confirmation:
+            form = EMPTY
+            if self.can_edit:
+                form = _CONFIRM_FORM(
+                    url=self.confirm_url(link.pk),
+                    pk=pk,
+                    csrf=self.csrf,
+                    year=year,
+                    title=safe_title,
+                )
+            confirmation = _TO_CONFIRM(badge=carried_badge(), year=year, form=form)
+        elif link.confirmed_at:
+            by = link.confirmed_by
+            confirmation = _CONFIRMED(
+                year=year,
+                by=_BY(name=by.get_full_name()) if by else EMPTY,
+                day=self.day(link.confirmed_at),
+            )
+        else:
+            confirmation = EMPTY
+        if self.can_edit:
+            edit = _UNLINK(
+                note_form=_note_form(link, self.note_url(link.pk), self.csrf, pk=pk),
+                url=self.unlink_url(link.pk),
+                pk=pk,
+                csrf=self.csrf,
+                title=safe_title,
+                ref=link.element.ref,
+                year=year,
+                short_title=_short(ev.title),
+            )
+        elif link.note:
+            edit = _NOTE(note=linebreaksbr(link.note, autoescape=True))
+        else:
+            edit = EMPTY
+        return _ITEM(
+            pk=pk,
+            detail_url=self.detail_url(ev.pk),
+            title=safe_title,
+            kind=self.kind(ev),
+            review=review,
+            open=opener,
+            confirmation=confirmation,
+            edit=edit,
+        )
+
+
 def link_item_html(
     link, *, slug: str, year: int, can_edit: bool, may_download: bool, csrf: SafeString
 ) -> SafeString:
-    """One evidence item linked to the element in ``year``: what it is, its review date, a
-    way to open it, its re-confirmation when carried forward, and for editors its note and
-    the unlink form (for others the note as text)."""
-    ev = link.evidence
-    title = escape(ev.title)
-    safe_title = SafeString(title)
-    if ev.is_overdue:
-        review = _OVERDUE(day=_day(ev.review_by))
-    elif ev.review_by:
-        review = _REVIEW_BY(day=_day(ev.review_by))
-    else:
-        review = EMPTY
-    if ev.kind == "file":
-        opener = (
-            _DOWNLOAD(url=row_url("org:evidence-download", slug, ev.pk), title=safe_title)
-            if may_download
-            else EMPTY
-        )
-    elif ev.kind == "link" and ev.url:
-        opener = _WEB_LINK(url=ev.url, title=safe_title)
-    else:
-        opener = EMPTY
-    if link.needs_confirmation:
-        form = EMPTY
-        if can_edit:
-            form = _CONFIRM_FORM(
-                url=row_url("org:link-confirm", slug, year, link.pk),
-                pk=link.pk,
-                csrf=csrf,
-                year=year,
-                title=safe_title,
-            )
-        confirmation = _TO_CONFIRM(badge=carried_badge(), year=year, form=form)
-    elif link.confirmed_at:
-        by = link.confirmed_by
-        confirmation = _CONFIRMED(
-            year=year,
-            by=_BY(name=by.get_full_name()) if by else EMPTY,
-            day=_day(link.confirmed_at),
-        )
-    else:
-        confirmation = EMPTY
-    if can_edit:
-        edit = _UNLINK(
-            note_form=note_form_html(link, slug=slug, year=year, csrf=csrf),
-            url=row_url("org:link-unlink", slug, year, link.pk),
-            pk=link.pk,
-            csrf=csrf,
-            title=safe_title,
-            ref=link.element.ref,
-            year=year,
-            short_title=_short(ev.title),
-        )
-    elif link.note:
-        edit = _NOTE(note=linebreaksbr(link.note, autoescape=True))
-    else:
-        edit = EMPTY
-    return _ITEM(
-        pk=link.pk,
-        detail_url=row_url("org:evidence-detail", slug, ev.pk),
-        title=safe_title,
-        kind=ev.get_kind_display(),
-        review=review,
-        open=opener,
-        confirmation=confirmation,
-        edit=edit,
-    )
+    """One evidence item linked to the element in ``year`` (``_LinkList.item``)."""
+    return _LinkList(
+        slug=slug, year=year, can_edit=can_edit, may_download=may_download, csrf=csrf
+    ).item(link)
 
 
 def _page(context) -> dict:
@@ -264,8 +322,8 @@ def _page(context) -> dict:
 @register.simple_tag(takes_context=True)
 def link_items(context, links: Iterable) -> SafeString:
     """Every link of the element page's list (``page.links``)."""
-    page = _page(context)
-    return SafeString("".join(link_item_html(link, **page) for link in links))
+    drawing = _LinkList(**_page(context))
+    return SafeString("".join(drawing.item(link) for link in links))
 
 
 @register.simple_tag(takes_context=True)

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.template import Context, Template
 from django.urls import reverse
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from assessments.queries import year_grid
@@ -16,6 +17,7 @@ from assessments.templatetags.assessment_tags import (
     rating_badge,
     rating_letters,
     row_url,
+    row_urls_html,
     self_form_html,
 )
 
@@ -210,6 +212,28 @@ def test_row_url_is_what_reverse_gives(name, args):
         Context({"name": name, **{f"a{n}": arg for n, arg in enumerate(args)}})
     )
     assert rendered == reverse(name, args=args)
+
+
+@pytest.mark.parametrize(
+    ("name", "place", "row_id"),
+    [
+        ("org:link-note", ["acme", 2018], 7),
+        (
+            "org:evidence-detail",
+            [
+                "a-b_c",
+            ],
+            123456,
+        ),
+        ("org:evidence-download", ["acme"], 1),
+    ],
+)
+def test_row_urls_html_is_what_reverse_gives_escaped(name, place, row_id):
+    url_of = row_urls_html(name, *place)
+    url = url_of(row_id)
+    assert url == conditional_escape(reverse(name, args=[*place, row_id]))
+    assert isinstance(url, SafeString)
+    assert url_of(str(row_id)) == url  # an id as text, as from a form
 
 
 def test_row_url_follows_the_script_prefix():
