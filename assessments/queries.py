@@ -103,7 +103,7 @@ class GridElement:
     id: int
     ref: str
     text: str
-    guidance: list[str]  # evidence hints
+    guidance: tuple[str, ...]  # evidence hints
     parent_id: int | None
     sub_criterion: GridSubCriterion
     criterion_ref: str
@@ -228,9 +228,14 @@ def _no_reasons(
     return []
 
 
+def _criteria(standard_id: int) -> tuple[Criterion, ...]:
+    return tuple(Criterion.objects.filter(standard_id=standard_id).order_by("position"))
+
+
 def criteria_of(assessment: Assessment) -> list[Criterion]:
-    """The criteria of the year's standard, in order (one query)."""
-    return list(Criterion.objects.filter(standard_id=assessment.standard_id).order_by("position"))
+    """The criteria of the year's standard, in order (one query, once per process:
+    standards.memo; the same rows for every page, which only read them)."""
+    return list(per_standard("criteria", assessment.standard_id, _criteria))
 
 
 def _grid_elements(standard_id: int) -> dict[int, tuple[int, GridElement]]:
@@ -269,7 +274,9 @@ def _grid_elements(standard_id: int) -> dict[int, tuple[int, GridElement]]:
             sub_criteria[sub_id] = sub_criterion
         elements[element_id] = (
             position,
-            GridElement(element_id, ref, text, guidance, parent_id, sub_criterion, criterion_ref),
+            GridElement(
+                element_id, ref, text, tuple(guidance), parent_id, sub_criterion, criterion_ref
+            ),
         )
     return elements
 
@@ -282,9 +289,9 @@ def year_grid(
 ) -> Grid:
     """Every element and sub-element of the year under its criterion and sub-criterion.
 
-    Four queries: the criteria of the year's standard (all of them, for the filter; none
-    when passed in), the year's results (as values; their elements, sub-criteria and
-    criteria are the standard's, read once per process: standards.memo), the evidence
+    Three queries: the year's results (as values; their elements, sub-criteria and
+    criteria, and every criterion for the filter, are the standard's, read once per
+    process: standards.memo), the evidence
     figures per element and the improvement actions' figures per
     element (assessments.linked_actions: the unfinished ones, and whether a PC or NC has one
     in hand). The progress counts the whole year; the filters only choose the rows shown.

@@ -45,6 +45,7 @@ from django.utils.safestring import SafeData, SafeString, mark_safe
 from assessments.forms import NOTES_MAX_LENGTH, SELF_RATING_CHOICES
 from assessments.models import RATING_ORDER, Rating
 from assessments.queries import CriterionGroup, GridRow, element_url
+from assessments.queries import anchor as anchor_of
 
 register = template.Library()
 
@@ -608,6 +609,21 @@ def _row_actions(row: GridRow, url: SafeString, ref: SafeString) -> SafeString:
     return _ROW_ACTIONS(url=url, count=count, plural=EMPTY if count == 1 else _PLURAL, ref=ref)
 
 
+@functools.lru_cache(maxsize=1024)
+def _element_cells(
+    ref: str, text: str, guidance: tuple[str, ...]
+) -> tuple[SafeString, SafeString, SafeString, SafeString]:
+    """What a grid row shows of its element, escaped: its anchor, ref, text and folded
+    guidance. The standard's own words, the same on every page: drawn once per process for
+    each element (the values are the key: a changed element is drawn again)."""
+    return (
+        SafeString(escape(anchor_of(ref))),
+        SafeString(escape(ref)),
+        SafeString(escape(text)),
+        _GUIDANCE(lines=_LINE.join(guidance)) if guidance else EMPTY,
+    )
+
+
 def grid_row_html(
     row: GridRow, *, form: bool, next_url: str, csrf: SafeString, attention_column: bool = True
 ) -> SafeString:
@@ -616,7 +632,7 @@ def grid_row_html(
     evidence count and what needs attention (not in a finalised year: ``attention_column``
     False). ``next_url`` and ``csrf`` are the same for every row: escaped once."""
     result, element = row.result, row.element
-    anchor, ref = SafeString(escape(row.anchor)), SafeString(escape(element.ref))
+    anchor, ref, text, guidance = _element_cells(element.ref, element.text, element.guidance)
     action = SafeString(escape(row.self_url))  # both forms post there
     if form:
         self_rating = self_form_html(
@@ -638,7 +654,7 @@ def grid_row_html(
         csrf=csrf,
         form=form,
     )
-    sub, count, guidance = row.is_sub_element, row.evidence_count, element.guidance
+    sub, count = row.is_sub_element, row.evidence_count
     url = SafeString(escape(row.url))
     return _ROW(
         anchor=anchor,
@@ -647,8 +663,8 @@ def grid_row_html(
         url=url,
         ref=ref,
         sub=_SUB_ELEMENT if sub else EMPTY,
-        text=element.text,
-        guidance=_GUIDANCE(lines=_LINE.join(guidance)) if guidance else EMPTY,
+        text=text,
+        guidance=guidance,
         notes=notes,
         actions=_row_actions(row, url, ref),
         self_rating=self_rating,
@@ -890,17 +906,17 @@ def mark_row_html(row: GridRow, *, next_url: str, csrf: SafeString) -> SafeStrin
     """One element in assessor mode: the organisation's self-rating, notes (to read) and
     evidence count beside the assessor's form."""
     result, element = row.result, row.element
-    anchor, ref = SafeString(escape(row.anchor)), SafeString(escape(element.ref))
+    anchor, ref, text, guidance = _element_cells(element.ref, element.text, element.guidance)
     url = SafeString(escape(row.url))
-    sub, count, guidance = row.is_sub_element, row.evidence_count, element.guidance
+    sub, count = row.is_sub_element, row.evidence_count
     return _MARK_ROW(
         anchor=anchor,
         sub_class=_SUB_ROW if sub else EMPTY,
         url=url,
         ref=ref,
         sub=_SUB_ELEMENT if sub else EMPTY,
-        text=element.text,
-        guidance=_GUIDANCE(lines=_LINE.join(guidance)) if guidance else EMPTY,
+        text=text,
+        guidance=guidance,
         notes=notes_html(
             action="",
             anchor=anchor,
