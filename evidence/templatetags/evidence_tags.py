@@ -17,7 +17,7 @@ from assessments.queries import element_url
 from assessments.templatetags.assessment_tags import EMPTY, Fragment, row_url
 from evidence.forms import UploadForm
 from evidence.models import Evidence
-from evidence.queries import ChipLink
+from evidence.queries import ChipLink, LibraryItem
 
 register = template.Library()
 
@@ -173,12 +173,12 @@ def _review_by(item, days: _Days) -> SafeString:
     )
 
 
-def _library_row(drawing: _Drawing, item) -> SafeString:
+def _library_row(drawing: _Drawing, item: LibraryItem) -> SafeString:
     days = drawing.days
     url = row_url("org:evidence-detail", drawing.slug, item.pk)
     links = item.chip_links
     chips = _chips(drawing.slug, drawing.prefix, links, 6, url)
-    owner = item.owner.get_full_name() if item.owner else None
+    owner = item.owner_name
     evidence_date = (
         _DATE(iso=item.evidence_date.isoformat(), day=days[item.evidence_date])
         if item.evidence_date
@@ -201,14 +201,14 @@ def _library_row(drawing: _Drawing, item) -> SafeString:
         evidence_date=evidence_date or _NONE,
         review_by=review_by or _NONE,
         chips=chips,
-        author=(item.created_by.get_full_name() if item.created_by else "") or "—",
+        author=item.author_name or "—",
         created_iso=created_at.isoformat(),  # |date:"c"
         created=days[created_at.date()],
     )
 
 
 @register.simple_tag(takes_context=True)
-def library_rows(context, items: Sequence) -> SafeString:
+def library_rows(context, items: Sequence[LibraryItem]) -> SafeString:
     """The library's table rows for ``items`` (``evidence.queries.library_page``'s): each
     item's title and kind, description, owner, dates, the elements it supports as chips
     (``link_chips``: six, then "all N links" to the item) and who added it when; the phone's
