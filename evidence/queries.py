@@ -67,18 +67,28 @@ class LibraryYear:
 
     year: int
     is_finalised: bool
-    to_reconfirm: int  # links carried forward into the year and not yet re-confirmed
+    # Links carried forward into the year and not yet re-confirmed; None when not counted
+    # (for a member who may not re-confirm them).
+    to_reconfirm: int | None
 
     @property
     def may_reconfirm(self) -> bool:
-        return not self.is_finalised and self.to_reconfirm > 0
+        return not self.is_finalised and bool(self.to_reconfirm)
 
 
-def library_years(organisation: Organisation) -> list[LibraryYear]:
+def library_years(organisation: Organisation, *, count_links: bool = True) -> list[LibraryYear]:
     """The organisation's years, latest first (the first is its current year), each with the
     number of carried-forward links still to re-confirm: one query. Only a year that is not
     finalised counts its links (a finalised year offers no re-confirmation), each through the
-    links' assessment index, instead of grouping every link of every year."""
+    links' assessment index, instead of grouping every link of every year. Without
+    ``count_links`` (a member who may not re-confirm: the library offers them nothing to
+    re-confirm) no link is counted and ``to_reconfirm`` is None."""
+    rows = Assessment.objects.for_org(organisation).order_by("-year")
+    if not count_links:
+        return [
+            LibraryYear(year, status == Assessment.Status.FINALISED, None)
+            for year, status in rows.values_list("year", "status")
+        ]
     to_reconfirm = (
         EvidenceLink.objects.filter(
             assessment=OuterRef("pk"), carried_forward=True, confirmed_at__isnull=True
@@ -88,20 +98,15 @@ def library_years(organisation: Organisation) -> list[LibraryYear]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    rows = (
-        Assessment.objects.for_org(organisation)
-        .annotate(
-            to_reconfirm=Case(
-                When(status=Assessment.Status.FINALISED, then=Value(0)),
-                default=Coalesce(Subquery(to_reconfirm), Value(0)),
-            )
+    counted = rows.annotate(
+        to_reconfirm=Case(
+            When(status=Assessment.Status.FINALISED, then=Value(0)),
+            default=Coalesce(Subquery(to_reconfirm), Value(0)),
         )
-        .order_by("-year")
-        .values_list("year", "status", "to_reconfirm")
-    )
+    ).values_list("year", "status", "to_reconfirm")
     return [
         LibraryYear(year, status == Assessment.Status.FINALISED, count)
-        for year, status, count in rows
+        for year, status, count in counted
     ]
 
 

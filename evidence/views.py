@@ -36,7 +36,7 @@ from evidence.forms import (
 from evidence.models import Evidence
 from organisations.decorators import require
 from organisations.page_cache import cached_page
-from organisations.permissions import Action
+from organisations.permissions import Action, can
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,8 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
     """The library: every item, with its links in the chosen year (the current year unless
     another or all years are chosen)."""
     org = request.organisation
-    years = queries.library_years(org)
+    # Only a member who may re-confirm links is offered to, with their number.
+    years = queries.library_years(org, count_links=can(request.membership, Action.EDIT_EVIDENCE))
     form = LibraryFilterForm(
         request.GET or None, members=queries.members(org), years=[y.year for y in years]
     )

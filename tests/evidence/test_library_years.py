@@ -5,6 +5,8 @@ to its element's page in its year; editors get a button to re-confirm the chosen
 carried-forward links in bulk."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -178,6 +180,23 @@ def test_editors_are_offered_the_bulk_reconfirmation(client, org, member_of, ite
 def test_readers_are_not_offered_it(client, org, member_of, items, role):
     client.force_login(member_of(org, role))
     assert "Re-confirm" not in client.get(library_url(org)).content.decode()
+
+
+@pytest.mark.parametrize(("role", "counted"), [(Role.ASSESSOR, False), (Role.QUALITY_LEAD, True)])
+def test_links_to_reconfirm_are_counted_only_for_who_may_reconfirm_them(
+    client, org, member_of, items, role, counted
+):
+    """A reader's library does not count the links to re-confirm (nothing offers them), in
+    the same one query of the years; an editor's does."""
+    client.force_login(member_of(org, role))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(library_url(org))
+    years_query = [q["sql"] for q in queries.captured_queries if "status" in q["sql"]]
+    assert len(years_query) == 1
+    assert ("evidence_evidencelink" in years_query[0]) is counted
+    assert [y.year for y in response.context["years"]] == [2019, 2018]
+    assert response.context["shown_year"].may_reconfirm is counted
+    assert response.context["shown_year"].to_reconfirm == (1 if counted else None)
 
 
 def test_no_button_when_nothing_is_left_to_reconfirm(client, org, lead, items):
