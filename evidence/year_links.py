@@ -6,44 +6,82 @@ carrying links into a new year and deleting a year's links are done here, called
 interface. The writes run inside the caller's transaction, after its locks.
 """
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Q
 from simple_history.utils import bulk_create_with_history
 
+from accounts.models import User
 from assessments.linked_evidence import ElementLinks, LinkCounts
 from assessments.models import Assessment
 from evidence.forms import SEARCH_MAX_LENGTH
-from evidence.models import EvidenceLink
+from evidence.models import Evidence, EvidenceLink
 from evidence.queries import EvidenceSearch, search_evidence
 from organisations.models import Organisation
 from standards.models import Element
 
-# What the element page's list shows of a link (assessments.templatetags.link_tags): its
-# note and re-confirmation, its item's title, kind, web address and review date, who
-# confirmed it. Whole rows (a note's text, file details, timestamps to parse) took a third
-# more of the page's time at 55 links; tests/test_page_queries.py would count a query for a
-# column left out here and read by the page.
+# The element page lists a link's note and re-confirmation, its item's title, kind, web
+# address and review date, and who confirmed it: read as plain values (ELEMENT_LINK_FIELDS),
+# not as model instances (making three instances a link took more than half the links'
+# reading at 55 links). The rows answer to what the list reads of a link
+# (assessments.templatetags.link_tags), with the models' own rules.
 ELEMENT_LINK_FIELDS = (
     "id",
-    "evidence_id",
-    "assessment_id",
-    "element_id",
     "note",
     "carried_forward",
     "confirmed_at",
-    "confirmed_by_id",
-    "evidence__id",
-    "evidence__organisation_id",
+    "evidence_id",
     "evidence__kind",
     "evidence__title",
     "evidence__url",
     "evidence__review_by",
-    "confirmed_by__id",
-    "confirmed_by__email",
     "confirmed_by__full_name",
+    "confirmed_by__email",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedItem:
+    """An evidence item as an element page's list shows it."""
+
+    pk: int
+    kind: str
+    title: str
+    url: str
+    review_by: date | None
+
+    is_overdue = Evidence.is_overdue
+
+    def get_kind_display(self) -> str:
+        return str(Evidence.Kind(self.kind).label)
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmer:
+    """Who re-confirmed a link, as the list names them."""
+
+    full_name: str
+    email: str
+
+    get_full_name = User.get_full_name
+
+
+@dataclass(frozen=True, slots=True)
+class ListedLink:
+    """A link as an element page's list shows it (the list reads what it reads of an
+    EvidenceLink, which the answers to a change draw)."""
+
+    pk: int
+    evidence: ListedItem
+    element: Element
+    note: str
+    carried_forward: bool
+    confirmed_at: datetime | None
+    confirmed_by: Confirmer | None
+
+    needs_confirmation = EvidenceLink.needs_confirmation
 
 
 class YearLinks:
@@ -65,17 +103,34 @@ class YearLinks:
         return {row["element_id"]: (row["n"], row["overdue"] > 0) for row in rows}
 
     def element_links(self, assessment: Assessment, element: Element, today: date) -> ElementLinks:
-        """One query: the links with their items and who confirmed them, with only the
-        columns the element page shows (ELEMENT_LINK_FIELDS)."""
-        links = list(
-            EvidenceLink.objects.filter(assessment=assessment, element=element)
-            .select_related("evidence", "confirmed_by")
-            .only(*ELEMENT_LINK_FIELDS)
+        """One query: the links with what the element page shows of their items and of who
+        confirmed them, as plain rows (ELEMENT_LINK_FIELDS)."""
+        links = [
+            ListedLink(
+                pk=pk,
+                evidence=ListedItem(evidence_id, kind, title, url, review_by),
+                element=element,
+                note=note,
+                carried_forward=carried_forward,
+                confirmed_at=confirmed_at,
+                confirmed_by=Confirmer(full_name, email) if email is not None else None,
+            )
+            for (
+                pk,
+                note,
+                carried_forward,
+                confirmed_at,
+                evidence_id,
+                kind,
+                title,
+                url,
+                review_by,
+                full_name,
+                email,
+            ) in EvidenceLink.objects.filter(assessment=assessment, element=element)
             .order_by("evidence__title", "pk")
-        )
-        for evidence_link in links:  # known already: no query per link
-            evidence_link.element = element
-            evidence_link.assessment = assessment
+            .values_list(*ELEMENT_LINK_FIELDS)
+        ]
         return ElementLinks(
             links=links,
             overdue=any(

@@ -53,3 +53,56 @@ def test_links_of_every_shape_cost_no_query_more(client, y2018, element, member_
     assert many == one
     assert "by Casey Confirmer on" in page and "Review overdue since" in page
     assert "Item file" in page and "Item link" in page and "Item note" in page
+
+
+@pytest.mark.parametrize("can_edit", [True, False])
+def test_the_rows_draw_as_the_links_they_stand_for(y2018, element, can_edit):
+    """The list draws plain rows (evidence.year_links.ListedLink), the answers to a change
+    draw the EvidenceLink itself: one drawing, the same markup for links of every shape."""
+    from assessments.templatetags.assessment_tags import csrf_input
+    from assessments.templatetags.link_tags import link_item_html
+    from evidence.year_links import YearLinks
+
+    org = y2018.organisation
+    today = timezone.localdate()
+    confirmer = UserFactory(full_name="")  # named by their email address
+    named = UserFactory(full_name="Casey <Confirmer>")
+    shapes = [
+        {"kind": "file", "review_by": today - timedelta(1), "note": "Line one\nline <two>"},
+        {"kind": "link", "url": "https://example.org/?a=1&b=2", "confirmed_by": confirmer},
+        {"kind": "note", "review_by": today, "carried_forward": True},
+        {"kind": "file", "carried_forward": True, "confirmed_by": named},
+        {"kind": "link", "url": "", "title": "A title " * 8},
+    ]
+    for n, shape in enumerate(shapes):
+        item = EvidenceFactory(
+            organisation=org,
+            title=shape.get("title", f"Item & {n} “quoted”"),
+            kind=shape["kind"],
+            url=shape.get("url", ""),
+            review_by=shape.get("review_by"),
+        )
+        by = shape.get("confirmed_by")
+        EvidenceLink.objects.create(
+            evidence=item,
+            assessment=y2018,
+            element=element,
+            note=shape.get("note", ""),
+            carried_forward=shape.get("carried_forward", False),
+            confirmed_at=timezone.now() - timedelta(days=n) if by else None,
+            confirmed_by=by,
+        )
+    rows = YearLinks().element_links(y2018, element, today).links
+    assert len(rows) == len(shapes)
+    page = {
+        "slug": org.slug,
+        "year": y2018.year,
+        "can_edit": can_edit,
+        "may_download": True,
+        "csrf": csrf_input("token"),
+    }
+    for row in rows:
+        link = EvidenceLink.objects.select_related("evidence", "confirmed_by").get(pk=row.pk)
+        assert row.needs_confirmation == link.needs_confirmation
+        assert row.evidence.is_overdue == link.evidence.is_overdue
+        assert link_item_html(row, **page) == link_item_html(link, **page)
