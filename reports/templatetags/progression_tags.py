@@ -9,7 +9,6 @@ from django.utils.safestring import SafeString, mark_safe
 
 from assessments.outcome import RATING_NAMES
 from assessments.templatetags.assessment_tags import select_options
-from reports.annex_one import Cell
 from reports.progression import ChartRow, YearChange, YearColumn
 
 register = template.Library()
@@ -21,16 +20,10 @@ def rating_name(rating: str) -> str:
     return RATING_NAMES.get(rating, "")
 
 
-@register.filter
-def annex_cells(cells: Sequence[Cell]) -> SafeString:
-    """A row's year cells as ``<td>``s: the rating's class, its letters (with the X when the
-    element was sampled) for the eye, and the words for a screen reader. One filter rather
-    than template tags per cell: a ten-year chart has over 700 cells, of ten kinds."""
-    return mark_safe("".join(_cell(cell.sampled, cell.rating) for cell in cells))  # noqa: S308
-
-
 @lru_cache(maxsize=64)
 def _cell(sampled: bool, rating: str) -> str:
+    """A year cell as a ``<td>``: the rating's class, its letters (with the X when the
+    element was sampled) for the eye, and the words for a screen reader."""
     if not rating and not sampled:
         return '<td class="annex-cell"><span class="visually-hidden">none</span></td>'
     mark = '<span class="annex-x">X</span> ' if sampled else ""
@@ -47,42 +40,68 @@ def annex_body(rows: Sequence[ChartRow], columns: Sequence[object]) -> SafeStrin
     """The chart's body rows: criterion and sub-criterion headings, element and sub-element
     rows (ref, text, guidance folded in a ``<details>``, the year cells) and each criterion's
     "Elements sampled" row. Written here rather than with template tags: the Django template
-    of a ten-year chart's hundred rows took most of the page's time (bench/bench_progression)."""
+    of a ten-year chart's hundred rows took most of the page's time (bench/bench_progression).
+    A row's headings, text and guidance are the standard's, each written once per process
+    (``_heading``, ``_element_head``); a chart's cells are of ten kinds, each written once a
+    drawing."""
     span = len(columns) + 2
+    cell_html: dict[int, str] = {}  # by the id of the Cell: ten kinds, one instance each
     out = []
     for row in rows:
-        ref, text = escape(row.ref), escape(row.text)
-        if row.kind == "criterion":
-            out.append(
-                f'<tr class="criterion-row"><th scope="rowgroup" colspan="{span}" '
-                f'id="criterion-{ref}"><span class="sticky-label">Criterion {ref} {text}'
-                "</span></th></tr>"
-            )
-        elif row.kind == "sub_criterion":
-            out.append(
-                f'<tr class="sub-criterion-row"><th scope="rowgroup" colspan="{span}">'
-                f'<span class="sticky-label">{ref} {text}</span></th></tr>'
-            )
-        elif row.kind == "sampled":
+        if row.kind == "sampled":
             counts = "".join(f'<td class="count">{int(n)}</td>' for n in row.counts)
             out.append(
                 '<tr class="sampled-row"><th scope="row" class="ref" colspan="2">Elements '
-                f'sampled<span class="visually-hidden">, criterion {ref}</span></th>{counts}</tr>'
+                f'sampled<span class="visually-hidden">, criterion {escape(row.ref)}</span></th>'
+                f"{counts}</tr>"
             )
+        elif row.kind in ("criterion", "sub_criterion"):
+            out.append(_heading(row.kind, row.ref, row.text, span))
         else:
-            css = "sub-element-row" if row.kind == "sub_element" else "element-row"
-            guidance = ""
-            if row.guidance:
-                items = "".join(f"<li>{escape(item)}</li>" for item in row.guidance)
-                guidance = (
-                    '<details class="guidance"><summary>Guidance<span class="visually-hidden">'
-                    f" for {ref}</span></summary><ul>{items}</ul></details>"
-                )
-            out.append(
-                f'<tr class="{css}"><th scope="row" class="ref">{ref}</th>'
-                f'<td class="element-text">{text}{guidance}</td>{annex_cells(row.cells)}</tr>'
-            )
+            cells = []
+            for cell in row.cells:
+                html = cell_html.get(id(cell))
+                if html is None:
+                    html = cell_html[id(cell)] = _cell(cell.sampled, cell.rating)
+                cells.append(html)
+            head = _element_head(row.kind, row.ref, row.text, tuple(row.guidance))
+            out.append(f"{head}{''.join(cells)}</tr>")
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
+
+
+@lru_cache(maxsize=1024)
+def _heading(kind: str, ref: str, text: str, span: int) -> str:
+    """A criterion's or sub-criterion's heading row (the standard's text, escaped)."""
+    ref, text = escape(ref), escape(text)
+    if kind == "criterion":
+        return (
+            f'<tr class="criterion-row"><th scope="rowgroup" colspan="{span}" '
+            f'id="criterion-{ref}"><span class="sticky-label">Criterion {ref} {text}'
+            "</span></th></tr>"
+        )
+    return (
+        f'<tr class="sub-criterion-row"><th scope="rowgroup" colspan="{span}">'
+        f'<span class="sticky-label">{ref} {text}</span></th></tr>'
+    )
+
+
+@lru_cache(maxsize=4096)
+def _element_head(kind: str, ref: str, text: str, guidance: tuple[str, ...]) -> str:
+    """An element's or sub-element's row up to its year cells: its ref, text and guidance
+    (the standard's, escaped)."""
+    ref, text = escape(ref), escape(text)
+    css = "sub-element-row" if kind == "sub_element" else "element-row"
+    folded = ""
+    if guidance:
+        items = "".join(f"<li>{escape(item)}</li>" for item in guidance)
+        folded = (
+            '<details class="guidance"><summary>Guidance<span class="visually-hidden">'
+            f" for {ref}</span></summary><ul>{items}</ul></details>"
+        )
+    return (
+        f'<tr class="{css}"><th scope="row" class="ref">{ref}</th>'
+        f'<td class="element-text">{text}{folded}</td>'
+    )
 
 
 @register.filter

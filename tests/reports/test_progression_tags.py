@@ -1,12 +1,16 @@
 """The progression page's year choices, totals, charts' figures and changes are written in
 Python (reports.templatetags.progression_tags): the same markup, whitespace too, as the
-template loops they replaced, for every shape (a year chosen or none, swatches or none, a
+template loops they replaced (and the chart's body as it was before the standard's parts of
+it were kept), for every shape (a year chosen or none, swatches or none, a
 change against an earlier year or none, lists empty or not) and text that needs escaping."""
 
 import pytest
 from django.template import engines
+from django.utils.html import escape
 
-from reports.progression import YearChange, YearColumn
+from reports.annex_one import Cell
+from reports.progression import ChartRow, YearChange, YearColumn
+from reports.templatetags.progression_tags import _cell
 
 NASTY = '<b>"Tom & Jerry\'s"</b>'
 
@@ -86,3 +90,64 @@ def test_change_list():
     assert drawn.index("2019") < drawn.index("Y1 2017")  # latest first
     assert "against 2016" in drawn and "none" in drawn
     assert "<b>" not in drawn
+
+
+# --- the chart's body: the standard's parts written once per process --------------------------
+
+
+def previous_annex_body(rows, columns) -> str:
+    """annex_body as it was before its headings and element heads were kept: every row
+    written in full, every cell by _cell."""
+    span = len(columns) + 2
+    out = []
+    for row in rows:
+        ref, text = escape(row.ref), escape(row.text)
+        if row.kind == "criterion":
+            out.append(
+                f'<tr class="criterion-row"><th scope="rowgroup" colspan="{span}" '
+                f'id="criterion-{ref}"><span class="sticky-label">Criterion {ref} {text}'
+                "</span></th></tr>"
+            )
+        elif row.kind == "sub_criterion":
+            out.append(
+                f'<tr class="sub-criterion-row"><th scope="rowgroup" colspan="{span}">'
+                f'<span class="sticky-label">{ref} {text}</span></th></tr>'
+            )
+        elif row.kind == "sampled":
+            counts = "".join(f'<td class="count">{int(n)}</td>' for n in row.counts)
+            out.append(
+                '<tr class="sampled-row"><th scope="row" class="ref" colspan="2">Elements '
+                f'sampled<span class="visually-hidden">, criterion {ref}</span></th>{counts}</tr>'
+            )
+        else:
+            css = "sub-element-row" if row.kind == "sub_element" else "element-row"
+            guidance = ""
+            if row.guidance:
+                items = "".join(f"<li>{escape(item)}</li>" for item in row.guidance)
+                guidance = (
+                    '<details class="guidance"><summary>Guidance<span class="visually-hidden">'
+                    f" for {ref}</span></summary><ul>{items}</ul></details>"
+                )
+            cells = "".join(_cell(cell.sampled, cell.rating) for cell in row.cells)
+            out.append(
+                f'<tr class="{css}"><th scope="row" class="ref">{ref}</th>'
+                f'<td class="element-text">{text}{guidance}</td>{cells}</tr>'
+            )
+    return "\n".join(out)
+
+
+def test_annex_body_is_what_it_was():
+    cp, x_c, none, odd = Cell(False, "CP"), Cell(True, "C"), Cell(), Cell(True, NASTY)
+    rows = [
+        ChartRow("criterion", "1", f"Customer insight {NASTY}"),
+        ChartRow("sub_criterion", "1.1", "Customer identification"),
+        ChartRow("element", "1.1.1", NASTY, [f"Guide {NASTY}", "Second"], [cp, x_c, none]),
+        ChartRow("sub_element", "1.1.1.1", "Sub", (), [none, Cell(False, "C"), odd]),
+        ChartRow("element", "1.1.2", "Plain", (), [cp, cp, cp]),
+        ChartRow("sampled", f"1{NASTY}", "Elements sampled", counts=[3, 0, 7]),
+    ]
+    for columns in (COLUMNS, COLUMNS[:2], COLUMNS):  # the same rows again: kept parts reused
+        drawn = tagged("rows|annex_body:columns", rows=rows, columns=columns)
+        assert drawn == previous_annex_body(rows, columns)
+        assert f'colspan="{len(columns) + 2}"' in drawn
+        assert "<b>" not in drawn
