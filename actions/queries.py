@@ -14,6 +14,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from actions.models import Action
 from assessments.linked_actions import ActionFigures
 from assessments.models import Assessment
@@ -132,11 +133,46 @@ def linkable_evidence(organisation: Organisation, action: Action) -> list[tuple[
 # --- an element's actions, and what a year asks -----------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class PanelOwner:
+    """An action's owner, as the element page's panel names them."""
+
+    full_name: str
+    email: str
+
+    get_full_name = User.get_full_name
+
+
+@dataclass(frozen=True, slots=True)
+class PanelYear:
+    year: int
+
+
+@dataclass(frozen=True, slots=True)
+class PanelAction:
+    """An action as the element page's panel shows it (templates/actions/_element_panel.html
+    reads what it reads of an Action), with the model's own rules."""
+
+    pk: int
+    description: str
+    due_date: date
+    status: str
+    raised_in: PanelYear
+    owner: PanelOwner | None
+
+    UNFINISHED = Action.UNFINISHED
+    is_unfinished = Action.is_unfinished
+    is_overdue_on = Action.is_overdue_on
+
+    def get_status_display(self) -> str:
+        return str(Action.Status(self.status).label)
+
+
 @dataclass
 class ElementActions:
     """The actions on an element as of one year: those raised in it or before (any status)."""
 
-    actions: list[Action] = field(default_factory=list)
+    actions: list[PanelAction] = field(default_factory=list)
     offers: bool = False  # the element is rated PC or NC: it offers "Raise an action"
     today: date | None = None
 
@@ -153,15 +189,34 @@ def _as_of(assessment: Assessment) -> QuerySet[Action]:
     )
 
 
-def element_actions(assessment: Assessment, element: Element) -> list[Action]:
+def element_actions(assessment: Assessment, element: Element) -> list[PanelAction]:
     """The actions on ``element``'s ref raised in the year or before, latest year first, then
-    soonest due (one query)."""
-    return list(
+    soonest due (one query, as plain values: the panel's rows)."""
+    rows = (
         _as_of(assessment)
         .filter(element__ref=element.ref)
-        .select_related("owner", "raised_in")
         .order_by("-raised_in__year", "due_date", "pk")
+        .values_list(
+            "id",
+            "description",
+            "due_date",
+            "status",
+            "raised_in__year",
+            "owner__full_name",
+            "owner__email",
+        )
     )
+    return [
+        PanelAction(
+            pk,
+            description,
+            due_date,
+            status,
+            PanelYear(year),
+            PanelOwner(full_name, email) if email is not None else None,
+        )
+        for pk, description, due_date, status, year, full_name, email in rows
+    ]
 
 
 def refs_with_actions(assessment: Assessment) -> set[str]:
