@@ -200,7 +200,10 @@ def library_page(organisation: Organisation, filters: LibraryFilters, number: st
     owners' and authors' names, and the links of the whole page, with only what the chips
     show (no model instances: a page's fifty links, their years and elements were a fifth of
     the page's time)."""
-    page = page_of(library(organisation, filters).values_list(*LIBRARY_COLUMNS), number)
+    page = page_of(library(organisation, filters), number)
+    # The page's slice read as values: the paginator counts the items alone (a count of the
+    # values would join their owners and authors).
+    rows = page.object_list.values_list(*LIBRARY_COLUMNS)
     today = timezone.localdate()
     items = [
         LibraryItem(
@@ -228,7 +231,7 @@ def library_page(organisation: Organisation, filters: LibraryFilters, number: st
             author_full_name,
             author_email,
             created_at,
-        ) in page.object_list
+        ) in rows
     ]
     by_item = {item.pk: item.chip_links for item in items}
     if by_item:
