@@ -6,6 +6,7 @@ Every query starts from the organisation, so another tenant's ids are simply not
 list loads in a constant number of queries however many actions there are.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -219,12 +220,18 @@ def element_actions(assessment: Assessment, element: Element) -> list[PanelActio
     ]
 
 
+def in_hand(assessment: Assessment) -> Q:
+    """An action in hand in the year: raised in it (any status), or raised earlier and not
+    yet verified (every unfinished action is one)."""
+    return Q(raised_in=assessment) | ~Q(status=Action.Status.VERIFIED)
+
+
 def refs_with_actions(assessment: Assessment) -> set[str]:
-    """Refs with an action in hand in the year: raised in it (any status), or raised earlier
-    and not yet verified. The pre-finalise check warns of a PC or NC not in this set."""
+    """Refs with an action in hand in the year (``in_hand``). The pre-finalise check warns of
+    a PC or NC not in this set."""
     return set(
         _as_of(assessment)
-        .filter(Q(raised_in=assessment) | ~Q(status=Action.Status.VERIFIED))
+        .filter(in_hand(assessment))
         .order_by()  # the default order's columns would join the DISTINCT: one row per action
         .values_list("element__ref", flat=True)
         .distinct()
@@ -240,21 +247,15 @@ def unfinished_counts(assessment: Assessment) -> dict[str, int]:
 def element_figures(assessment: Assessment, ref: str = "") -> dict[str, ActionFigures]:
     """Element ref → its unfinished actions raised in the year or before, and whether it has
     an action in hand (as ``refs_with_actions``): the year's grid, in one query; ``ref``
-    narrows it to one element (a row drawn again after a save)."""
-    actions = _as_of(assessment)
+    narrows it to one element (a row drawn again after a save). A ref none of whose actions
+    is in hand (all verified in earlier years) is left out, as one with none."""
+    actions = _as_of(assessment).filter(in_hand(assessment))
     if ref:
         actions = actions.filter(element__ref=ref)
-    rows = (
-        actions.values("element__ref")
-        .annotate(
-            unfinished=Count("id", filter=Q(status__in=Action.UNFINISHED)),
-            in_hand=Count("id", filter=Q(raised_in=assessment) | ~Q(status=Action.Status.VERIFIED)),
-        )
-        .order_by()
-    )
-    return {
-        row["element__ref"]: ActionFigures(row["unfinished"], row["in_hand"] > 0) for row in rows
-    }
+    unfinished: Counter[str] = Counter()
+    for element_ref, status in actions.order_by().values_list("element__ref", "status"):
+        unfinished[element_ref] += status in Action.UNFINISHED
+    return {element_ref: ActionFigures(n, True) for element_ref, n in unfinished.items()}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from assessments.queries import GridFilters, year_grid
 from assessments.rules import NO_ACTION, attention_reasons
 from standards.models import Element
 from tests.assessments.support import HX, add_evidence, url
-from tests.factories import ActionFactory
+from tests.factories import ActionFactory, AssessmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,40 @@ def test_each_row_counts_its_unfinished_actions(y2018, y2017):
     assert rows["1.1.1"].unfinished_actions == 0
     # Not an action raised in a later year.
     assert rows_of(y2017)["2.1.4"].unfinished_actions == 1
+
+
+def test_the_figures_of_actions_of_every_shape(y2018, y2017):
+    """Every status, raised in the year, an earlier one or a later one: the grid's figures
+    per ref are the unfinished actions as of the year and whether one is in hand (as the
+    pre-finalise check's refs), and a ref with none in hand is left out."""
+    y2019 = AssessmentFactory(organisation=y2018.organisation, year=2019, standard=y2018.standard)
+    refs = {
+        y2017: ["1.1.1", "1.1.2", "1.1.3", "1.2.1"],
+        y2018: ["1.1.1", "1.2.2", "1.3.2", "1.3.3"],
+        y2019: ["1.1.1", "1.1.2", "1.1.3", "1.2.1"],  # a later year's: not counted
+    }
+    expected = {}
+    for year, year_refs in refs.items():
+        for ref, status in zip(year_refs, Action.Status, strict=True):
+            ActionFactory(raised_in=year, element=element(year, ref), status=status)
+    actions = Action.objects.filter(organisation=y2018.organisation).select_related(
+        "element", "raised_in"
+    )
+    for action in actions:
+        if action.raised_in.year > 2018:
+            continue
+        held = action.raised_in_id == y2018.pk or action.status != Action.Status.VERIFIED
+        unfinished, in_hand = expected.get(action.element.ref, (0, False))
+        expected[action.element.ref] = (unfinished + action.is_unfinished, in_hand or held)
+    expected = {ref: figures for ref, figures in expected.items() if figures[1]}
+    provider = linked_actions.provider()
+    assert provider.element_figures(y2018) == expected
+    assert set(expected) == provider.refs_with_actions(y2018)
+    assert provider.element_figures(y2018, "1.1.1") == {"1.1.1": expected["1.1.1"]}
+    assert expected["1.1.1"] == (2, True)
+    assert expected["1.3.3"] == (0, True)  # verified, but raised in the year
+    assert expected["1.1.3"] == (0, True)  # done in 2017, not yet verified
+    assert "1.2.1" not in expected  # verified in 2017: nothing in hand in 2018
 
 
 def test_the_grid_page_links_the_count_to_the_actions_panel(client, y2018, lead, other_org):
