@@ -61,3 +61,15 @@ def organisation_nav(context) -> SafeString:
     )
     body = _GAP + _GAP.join(links) + _GAP + members + _GAP + audit + _GAP
     return SafeString(_GAP + body + _GAP)
+
+
+@functools.lru_cache(maxsize=4096)
+def _org_url(script_prefix: str, name: str, slug: str) -> str:
+    return reverse(name, args=[slug])
+
+
+@register.simple_tag
+def org_url(name: str, slug: str) -> str:
+    """``{% url name slug %}`` of one of an organisation's pages (a URL whose one argument
+    is the organisation's slug), reversed once per organisation and script prefix."""
+    return _org_url(get_script_prefix(), name, slug)

@@ -1,12 +1,14 @@
 """The navigation's organisation links are drawn in Python (dashboard.templatetags
 .navigation_tags.organisation_nav): the same markup, whitespace too, as the template block
-it replaced, for every section, both optional links and none, and outside any organisation."""
+it replaced, for every section, both optional links and none, and outside any organisation;
+and ``org_url`` gives what ``{% url %}`` gives."""
 
 import itertools
 from types import SimpleNamespace
 
 import pytest
 from django.template import engines
+from django.urls import set_script_prefix
 
 from dashboard.context_processors import NAV_SECTIONS
 
@@ -65,3 +67,25 @@ def test_no_permissions_given_shows_neither_optional_link():
     )
     assert "Members" not in drawn and "Audit log" not in drawn
     assert 'href="/o/acme/evidence/"' in drawn
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["org:dashboard", "org:action-list", "org:evidence-list", "org:progression-export-csv"],
+)
+@pytest.mark.parametrize("prefix", ["/", "/portal/"])
+def test_org_url_is_the_url_tags(name, prefix):
+    """``{% org_url name slug %}`` gives what ``{% url name slug %}`` gives, under any script
+    prefix (each reversed once per organisation and prefix)."""
+    context = {"organisation": SimpleNamespace(slug="tom-jerry")}
+    try:
+        set_script_prefix(prefix)
+        for _ in range(2):
+            drawn = render(
+                "{% load navigation_tags %}{% org_url '" + name + "' organisation.slug %}",
+                context,
+            )
+            assert drawn == render("{% url '" + name + "' organisation.slug %}", context)
+            assert drawn.startswith(f"{prefix}o/tom-jerry/")
+    finally:
+        set_script_prefix("/")
