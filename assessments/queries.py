@@ -5,12 +5,13 @@ is fixed whatever the amount of evidence: each function says which queries it ma
 """
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, Model, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import RFC3986_SUBDELIMS
@@ -438,6 +439,13 @@ class ElementPage:
         return self.earlier[0].year
 
 
+@functools.cache
+def _result_history() -> type[Model]:
+    """ElementResult's history model (``ElementResult.history`` makes a manager class on every
+    access: a tenth of a millisecond)."""
+    return ElementResult.history.model
+
+
 def _page_elements(standard_id: int) -> dict[str, Element]:
     """The standard's elements and sub-elements by ref, each with its sub-criterion,
     criterion and parent: what an element page shows of its element (one query; kept per
@@ -465,9 +473,7 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
     kept = per_standard("page.elements", assessment.standard_id, _page_elements).get(ref)
     if kept is None:
         return None
-    changes = ElementResult.history.model.objects.filter(id=OuterRef("pk")).exclude(
-        history_type="+"
-    )
+    changes = _result_history().objects.filter(id=OuterRef("pk")).exclude(history_type="+")
     result = (
         ElementResult.objects.filter(assessment=assessment, element_id=kept.pk)
         .select_related("updated_by")

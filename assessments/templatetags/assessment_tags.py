@@ -28,6 +28,7 @@ self-assessment form) is a template. Nothing here decides anything: the rows arr
     {% select_options form.fields.rating.choices selected_value %}
     {% carried_badge %}  {% sampled_mark result.sampled %}
     {% row_url "org:link-note" organisation.slug assessment.year link.pk %}   a list's URLs
+    {% page_url "org:summaries" organisation.slug assessment.year %}   a page's own links
     {{ year_url|element_href:ref }}   an element's page in a list of refs
     {% sample_choices state.candidates ticked %}   the sampling page's checkboxes
 """
@@ -38,7 +39,8 @@ from collections.abc import Callable, Iterable, Sequence
 from string import Formatter
 
 from django import template
-from django.urls import get_script_prefix, reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
@@ -118,6 +120,20 @@ def row_url(name: str, *args: object) -> str:
     *place, row_id = args
     head, tail = _url_around_id(name, get_script_prefix(), tuple(place))
     return f"{head}{int(row_id)}{tail}"
+
+
+@register.simple_tag
+def page_url(name: str, *args: object) -> str:
+    """``{% url name *args %}`` for a page's own links (its breadcrumbs, the year's other
+    pages), the same on every request: resolved once per process for each name, arguments,
+    script prefix and URL configuration (a pure function of them: never stale)."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _page_url(name, get_script_prefix(), urlconf, args)
+
+
+@functools.lru_cache(maxsize=4096)
+def _page_url(name: str, script_prefix: str, urlconf: str, args: tuple[object, ...]) -> str:
+    return reverse(name, urlconf=urlconf, args=args)
 
 
 def row_urls_html(name: str, *place: object) -> Callable[[object], SafeString]:

@@ -14,6 +14,7 @@ from assessments.queries import year_grid
 from assessments.templatetags.assessment_tags import (
     Fragment,
     notes_html,
+    page_url,
     rating_badge,
     rating_letters,
     row_url,
@@ -234,6 +235,40 @@ def test_row_urls_html_is_what_reverse_gives_escaped(name, place, row_id):
     assert url == conditional_escape(reverse(name, args=[*place, row_id]))
     assert isinstance(url, SafeString)
     assert url_of(str(row_id)) == url  # an id as text, as from a form
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("org:dashboard", ["acme"]),
+        ("org:summaries", ["acme", 2018]),
+        ("org:element-history", ["acme", 2018, "1.3.3.1"]),
+    ],
+)
+def test_page_url_is_what_the_url_tag_gives(name, args):
+    names = " ".join(f"a{n}" for n in range(len(args)))
+    context = Context({"name": name, **{f"a{n}": arg for n, arg in enumerate(args)}})
+    for _ in range(2):  # resolved, then kept
+        cached = Template(f"{{% load assessment_tags %}}{{% page_url name {names} %}}")
+        plain = Template(f"{{% url name {names} %}}")
+        assert cached.render(context) == plain.render(context) == reverse(name, args=args)
+        kept = Template(
+            f"{{% load assessment_tags %}}{{% page_url name {names} as u %}}[{{{{ u }}}}]"
+        )
+        assert kept.render(context) == f"[{reverse(name, args=args)}]"
+
+
+def test_page_url_follows_the_script_prefix():
+    from django.urls import set_script_prefix
+
+    assert page_url("org:summaries", "acme", 2018) == "/o/acme/assessments/2018/summaries/"
+    try:
+        set_script_prefix("/portal/")
+        assert (
+            page_url("org:summaries", "acme", 2018) == "/portal/o/acme/assessments/2018/summaries/"
+        )
+    finally:
+        set_script_prefix("/")
 
 
 def test_row_url_follows_the_script_prefix():
