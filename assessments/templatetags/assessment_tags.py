@@ -95,6 +95,19 @@ class Fragment:
         return SafeString("".join(f"{before}{escape(item)}{after}" for item in items))
 
 
+def fragments_open_and_locked(format_string: str, **parts: str) -> dict[bool, Fragment]:
+    """A form's two drawings, by ``locked``: open, with each of ``parts`` (format text whose
+    fields the form's values fill: its HTMX attributes, its save button) in its field's
+    place; locked, with nothing there. One call draws a form either way."""
+    drawings = {}
+    for locked in (False, True):
+        text = format_string
+        for name, part in parts.items():
+            text = text.replace("{" + name + "}", "" if locked else part)
+        drawings[locked] = Fragment(text)
+    return drawings
+
+
 # --- a URL per row ---------------------------------------------------------------------------
 #
 # A list of 50 evidence links needs 200 URLs that differ only in the link's id: ``{% url %}``
@@ -329,7 +342,7 @@ _GRID_OPTIONS = {
     for selected in _VALID_RATINGS
 }
 
-_FORM = Fragment(
+_FORM_TEXT = (
     '<form id="self-{anchor}" class="self-form self-form-grid" method="post" '
     'action="{action}"{htmx}>\n{csrf}\n'
     '<input type="hidden" name="layout" value="grid">\n'
@@ -349,14 +362,15 @@ _FORM = Fragment(
 # flight (never dropped); static/js/assessments.js swaps in only the answer that matches what
 # the form shows, so the form ends showing what is stored. "settle:0ms": HTMX makes the new
 # form live at once (by default 20 ms later, and a change in those 20 ms was never sent).
-_HTMX = Fragment(
+_HTMX = (
     ' hx-post="{action}" hx-trigger="change, submit" hx-target="this"'
     ' hx-swap="outerHTML settle:0ms" hx-sync="this:queue last"'
 )
-_GRID_SAVE = Fragment(
+_GRID_SAVE = (
     '<button type="submit" class="btn btn-sm btn-outline-secondary save-nojs">Save'
     '<span class="visually-hidden"> the self-rating of {ref}</span></button>'
 )
+_FORMS = fragments_open_and_locked(_FORM_TEXT, htmx=_HTMX, save=_GRID_SAVE)
 _ARIA_INVALID = mark_safe(' aria-invalid="true"')
 _DISABLED = mark_safe(" disabled")
 _READONLY = mark_safe(" readonly")
@@ -397,10 +411,9 @@ def self_form_html(
         options = _GRID_OPTIONS[rating]
     else:
         options = _GRID_OPTIONS[""] + _INVALID_OPTION(value=rating)
-    return _FORM(
+    return _FORMS[locked](
         anchor=anchor,
         action=action,
-        htmx=EMPTY if locked else _HTMX(action=action),
         csrf=csrf,
         next_url=next_url,
         ref=ref,
@@ -408,7 +421,6 @@ def self_form_html(
         disabled=_DISABLED if locked else EMPTY,
         options=options,
         printed=rating_badge(rating),
-        save=EMPTY if locked else _GRID_SAVE(ref=ref),
         status=_status(error, saved_at),
     )
 
@@ -773,7 +785,7 @@ def grid_table(context, group: CriterionGroup) -> SafeString:
 
 # The same short options as the self-rating select: one drawing of the rating choices.
 _MARK_OPTIONS = _GRID_OPTIONS
-_MARK_FORM = Fragment(
+_MARK_FORM_TEXT = (
     '<form id="mark-{anchor}" class="mark-form mark-form-grid" method="post" '
     'action="{action}"{stale_attr}{htmx}>\n{csrf}\n'
     '<input type="hidden" name="layout" value="grid">\n'
@@ -803,14 +815,11 @@ _MARK_FORM = Fragment(
     '<p class="save-status small mb-0" id="mark-status-{anchor}" data-save-status>{status}</p>\n'
     "</form>"
 )
-_MARK_HTMX = Fragment(
-    ' hx-post="{action}" hx-trigger="change, submit" hx-target="this"'
-    ' hx-swap="outerHTML settle:0ms" hx-sync="this:queue last"'
-)
-_MARK_SAVE = Fragment(
+_MARK_SAVE = (
     '<button type="submit" class="btn btn-sm btn-outline-primary mt-1">Save'
     '<span class="visually-hidden"> your mark of {ref}</span></button>\n'
 )
+_MARK_FORMS = fragments_open_and_locked(_MARK_FORM_TEXT, htmx=_HTMX, save=_MARK_SAVE)
 _CHECKED = mark_safe(" checked")
 _STALE_ATTR = mark_safe(" data-stale")
 _STALE = Fragment(
@@ -862,11 +871,10 @@ def mark_form_html(
         options = _MARK_OPTIONS[rating]
     else:
         options = _MARK_OPTIONS[""] + _INVALID_OPTION(value=rating)
-    return _MARK_FORM(
+    return _MARK_FORMS[locked](
         anchor=anchor,
         action=action,
         stale_attr=_STALE_ATTR if stale is not None else EMPTY,
-        htmx=EMPTY if locked else _MARK_HTMX(action=action),
         csrf=csrf,
         next_url=next_url,
         version=version,
@@ -880,7 +888,6 @@ def mark_form_html(
         max_length=NOTES_MAX_LENGTH,
         readonly=_READONLY if locked else EMPTY,
         comment=comment,
-        save=EMPTY if locked else _MARK_SAVE(ref=ref),
         status=_status(error, saved_at),
     )
 

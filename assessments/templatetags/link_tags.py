@@ -31,6 +31,7 @@ from assessments.templatetags.assessment_tags import (
     carried_badge,
     csrf_input,
     escape,
+    fragments_open_and_locked,
     row_url,
     row_urls_html,
 )
@@ -97,7 +98,7 @@ _UNLINK = Fragment(
 )
 _NOTE = Fragment('<p class="mb-0 mt-1 small">{note}</p>')
 
-_NOTE_FORM = Fragment(
+_NOTE_FORM_TEXT = (
     '<form id="link-note-{pk}" class="link-note-form mt-2" method="post" action="{url}"\n'
     "  {htmx}>\n"
     "  {csrf}\n"
@@ -114,7 +115,7 @@ _NOTE_FORM = Fragment(
     "</p>\n"
     "</form>\n"
 )
-_NOTE_HTMX = Fragment(
+_NOTE_HTMX = (
     'hx-post="{url}" hx-trigger="change, submit" hx-target="this" '
     'hx-swap="outerHTML settle:0ms" hx-sync="this:queue last"'
 )
@@ -124,6 +125,7 @@ _SAVE = mark_safe(
     '<button type="submit" class="btn btn-sm btn-outline-secondary">Save'
     '<span class="visually-hidden"> the note</span></button>'
 )
+_NOTE_FORMS = fragments_open_and_locked(_NOTE_FORM_TEXT, htmx=_NOTE_HTMX, save=_SAVE)
 _NOT_SAVED = Fragment('<span class="text-danger">Not saved: {error}</span>')
 _SAVED = Fragment('<span class="text-success">✓ Saved {saved_at}</span>')
 
@@ -177,17 +179,15 @@ def _note_form(
         status = _SAVED(saved_at=saved_at)
     else:
         status = EMPTY
-    return _NOTE_FORM(
+    return _NOTE_FORMS[locked](
         pk=link.pk if pk is None else pk,
         url=url,
-        htmx=EMPTY if locked else _NOTE_HTMX(url=url),
         csrf=csrf,
         title=link.evidence.title,
         ref=link.element.ref,
         invalid=_INVALID if error else EMPTY,
         readonly=_READONLY if locked else EMPTY,
         note=link.note if note is None else note,
-        save=EMPTY if locked else _SAVE,
         status=status,
     )
 
