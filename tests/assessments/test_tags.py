@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from assessments.queries import year_grid
 from assessments.templatetags.assessment_tags import (
     Fragment,
+    fragments_open_and_locked,
     notes_html,
     page_url,
     rating_badge,
@@ -193,6 +194,21 @@ def test_every_row_links_to_its_element_and_posts_to_its_self_assessment(y2018):
         ref = row.element.ref
         assert row.url == reverse("org:element", args=[org.slug, 2018, ref])
         assert row.self_url == reverse("org:self-assessment", args=[org.slug, 2018, ref])
+
+
+def test_a_forms_open_and_locked_drawings_are_the_form_with_its_parts_or_without():
+    text = '<form action="{action}"{htmx}>{csrf}{save}</form>'
+    parts = {"htmx": ' hx-post="{action}"', "save": "<button>Save {ref}</button>"}
+    drawings = fragments_open_and_locked(text, **parts)
+    values = {"action": "/a?b=1&c=2", "ref": "<1.1>", "csrf": mark_safe("<input>")}
+    whole = Fragment(text)
+    filled = {name: Fragment(part)(**values) for name, part in parts.items()}
+    assert drawings[False](**values) == whole(**values, **filled)
+    assert drawings[True](**values) == whole(**values, htmx="", save="")
+    assert drawings[False](**values) == (
+        '<form action="/a?b=1&amp;c=2" hx-post="/a?b=1&amp;c=2"><input>'
+        "<button>Save &lt;1.1&gt;</button></form>"
+    )
 
 
 # --- a URL per row ---------------------------------------------------------------------------
