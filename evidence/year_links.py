@@ -93,14 +93,14 @@ class YearLinks:
         if element_id is not None:
             links = links.filter(element_id=element_id)
         rows = (
-            links.values("element_id")
+            links.values_list("element_id")
             .annotate(
                 n=Count("id"),
                 overdue=Count("id", filter=Q(evidence__review_by__lt=today)),
             )
             .order_by()
         )
-        return {row["element_id"]: (row["n"], row["overdue"] > 0) for row in rows}
+        return {element_id: (n, overdue > 0) for element_id, n, overdue in rows}
 
     def element_links(self, assessment: Assessment, element: Element, today: date) -> ElementLinks:
         """One query: the links with what the element page shows of their items and of who
