@@ -165,7 +165,16 @@ class EvidenceLink(models.Model):
                 fields=["evidence", "assessment", "element"], name="one_link_per_element_year"
             )
         ]
-        indexes = [models.Index(fields=["assessment", "element"])]
+        indexes = [
+            models.Index(fields=["assessment", "element"]),
+            # A year's links by their state (carried forward, re-confirmed), holding what the
+            # library's count of links to re-confirm and the dashboard's readiness read of
+            # each, so neither reads the link rows themselves.
+            models.Index(
+                fields=["assessment", "carried_forward", "confirmed_at", "evidence", "element"],
+                name="evidence_link_year_state",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.evidence} → {self.element.ref} ({self.assessment.year})"
