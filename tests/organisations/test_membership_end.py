@@ -58,6 +58,20 @@ def test_a_lapsed_membership_is_none_for_the_api_lookup_too(org, colleague):
     assert find_membership(colleague.user, org.slug) is None
 
 
+def test_the_membership_lookup_is_one_unordered_query(org, other_org, colleague):
+    """Every tenant request asks it: one query, joining only the organisations (the model's
+    ordering would join the user's row too, and sort)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    MembershipFactory(user=colleague.user, organisation=other_org, role=Role.QUALITY_LEAD)
+    with CaptureQueriesContext(connection) as queries:
+        found = find_membership(colleague.user, org.slug)
+    assert found == colleague and found.organisation_count == 2
+    (sql,) = [query["sql"] for query in queries.captured_queries]
+    assert "ORDER BY" not in sql and "accounts_user" not in sql
+
+
 def test_a_lapsed_organisation_is_not_listed_as_the_users(client, org, other_org, colleague):
     MembershipFactory(user=colleague.user, organisation=other_org, role=Role.QUALITY_LEAD)
     colleague.ends_on = today() - timedelta(days=1)
