@@ -637,15 +637,29 @@ class Deletion:
         return not self.reason
 
 
-def deletion(assessment: Assessment) -> Deletion:
-    """What deleting ``assessment`` would remove, and whether ``rules.deletion_error`` allows
-    it (three queries: the latest year, the results' counts, the links' counts)."""
+def _latest_year(assessment: Assessment) -> int:
+    """The organisation's latest year (one query)."""
     latest = (
         Assessment.objects.filter(organisation_id=assessment.organisation_id)
         .order_by("-year")
         .values_list("year", flat=True)
         .first()
     )
+    return latest or assessment.year
+
+
+def may_delete(assessment: Assessment) -> bool:
+    """Whether ``rules.deletion_error`` allows deleting the year (two queries: the latest
+    year and the assessor's marks; none of the counts the deletion page shows)."""
+    if assessment.is_finalised:
+        return False
+    return not deletion_error(assessment, _latest_year(assessment), assessor_marks(assessment))
+
+
+def deletion(assessment: Assessment) -> Deletion:
+    """What deleting ``assessment`` would remove, and whether ``rules.deletion_error`` allows
+    it (three queries: the latest year, the results' counts, the links' counts)."""
+    latest = _latest_year(assessment)
     results = ElementResult.objects.filter(assessment=assessment).aggregate(
         total=Count("id"),
         self_rated=Count("id", filter=~Q(self_rating="") | ~Q(self_notes="")),
@@ -659,5 +673,5 @@ def deletion(assessment: Assessment) -> Deletion:
         links=links.total,
         links_added=links.added,
         marks=results["marks"],
-        reason=deletion_error(assessment, latest or assessment.year, results["marks"]),
+        reason=deletion_error(assessment, latest, results["marks"]),
     )

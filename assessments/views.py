@@ -214,10 +214,10 @@ def year_grid(request: HttpRequest, year: int) -> HttpResponse:
             "outcome_counts": outcome.counts if outcome else None,
             "can_change_details": not assessment.is_finalised
             and can(request.membership, Action.OPEN_YEAR),
-            # An admin is offered the deletion only when the rules allow it (three queries).
+            # An admin is offered the deletion only when the rules allow it (two queries).
             "can_delete": not assessment.is_finalised
             and can(request.membership, Action.DELETE_YEAR)
-            and queries.deletion(assessment).allowed,
+            and queries.may_delete(assessment),
         },
     )
 

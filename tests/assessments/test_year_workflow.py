@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from assessments import rules
 from assessments.models import Assessment, ElementResult
+from assessments.queries import deletion, may_delete
 from assessments.rules import (
     FIRST_YEAR,
     counts_note,
@@ -576,6 +577,25 @@ def test_the_delete_page_says_why_a_year_cannot_be_deleted(client, y2019, org_ad
     response = client.post(url("year-delete", org, 2019))
     assert response.status_code == 409
     assert Assessment.objects.filter(pk=y2019.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_grid_asks_only_whether_the_rules_allow_a_deletion(
+    y2019, seeded, django_assert_num_queries
+):
+    """The grid offers the deletion by ``may_delete`` (the latest year and the assessor's
+    marks, two queries), which agrees with what the deletion page says."""
+    years = {year: Assessment.objects.get(organisation=seeded, year=year) for year in (2017, 2018)}
+    years[2019] = y2019
+    for year, allowed in ((2017, False), (2018, False), (2019, True)):
+        with django_assert_num_queries(0 if years[year].is_finalised else 2):
+            assert may_delete(years[year]) is allowed
+        assert deletion(years[year]).allowed is allowed
+    ElementResult.objects.filter(assessment=y2019, element__ref="2.1.4").update(comment="Seen.")
+    assert not may_delete(y2019) and not deletion(y2019).allowed
+    y2018 = years[2018]
+    y2018.status = "self_assessment"  # reopened, say: not the latest year
+    assert not may_delete(y2018) and not deletion(y2018).allowed
 
 
 @pytest.mark.django_db
