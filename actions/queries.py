@@ -15,7 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.people import NamedPerson
 from actions.models import Action
 from assessments.linked_actions import ActionFigures
 from assessments.models import Assessment
@@ -135,16 +135,6 @@ def linkable_evidence(organisation: Organisation, action: Action) -> list[tuple[
 
 
 @dataclass(frozen=True, slots=True)
-class PanelOwner:
-    """An action's owner, as the element page's panel names them."""
-
-    full_name: str
-    email: str
-
-    get_full_name = User.get_full_name
-
-
-@dataclass(frozen=True, slots=True)
 class PanelYear:
     year: int
 
@@ -159,7 +149,7 @@ class PanelAction:
     due_date: date
     status: str
     raised_in: PanelYear
-    owner: PanelOwner | None
+    owner: NamedPerson | None
 
     UNFINISHED = Action.UNFINISHED
     is_unfinished = Action.is_unfinished
@@ -214,7 +204,7 @@ def element_actions(assessment: Assessment, element: Element) -> list[PanelActio
             due_date,
             status,
             PanelYear(year),
-            PanelOwner(full_name, email) if email is not None else None,
+            NamedPerson(full_name, email) if email is not None else None,
         )
         for pk, description, due_date, status, year, full_name, email in rows
     ]

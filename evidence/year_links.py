@@ -13,7 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Q
 from simple_history.utils import bulk_create_with_history
 
-from accounts.models import User
+from accounts.people import NamedPerson
 from assessments.linked_evidence import ElementLinks, LinkCounts
 from assessments.models import Assessment
 from evidence.forms import SEARCH_MAX_LENGTH
@@ -59,16 +59,6 @@ class ListedItem:
 
 
 @dataclass(frozen=True, slots=True)
-class Confirmer:
-    """Who re-confirmed a link, as the list names them."""
-
-    full_name: str
-    email: str
-
-    get_full_name = User.get_full_name
-
-
-@dataclass(frozen=True, slots=True)
 class ListedLink:
     """A link as an element page's list shows it (the list reads what it reads of an
     EvidenceLink, which the answers to a change draw)."""
@@ -79,7 +69,7 @@ class ListedLink:
     note: str
     carried_forward: bool
     confirmed_at: datetime | None
-    confirmed_by: Confirmer | None
+    confirmed_by: NamedPerson | None
 
     needs_confirmation = EvidenceLink.needs_confirmation
 
@@ -113,7 +103,7 @@ class YearLinks:
                 note=note,
                 carried_forward=carried_forward,
                 confirmed_at=confirmed_at,
-                confirmed_by=Confirmer(full_name, email) if email is not None else None,
+                confirmed_by=NamedPerson(full_name, email) if email is not None else None,
             )
             for (
                 pk,
