@@ -105,7 +105,7 @@ def pre_finalise_check(
     today: date | None = None,
 ) -> list[CheckItem]:
     """What stands in the way of finalising ``assessment`` (blocking) and what the assessor
-    should look at first (warnings). Three queries (two when ``action_refs`` is given).
+    should look at first (warnings). Four queries (three when ``action_refs`` is given).
 
     Blocking: an element that must be rated at this visit and is not; a CP, PC or NC given
     at this visit without a comment saying why. Warnings: PC or NC without an improvement
@@ -183,7 +183,7 @@ def pre_finalise_check(
 
 def submission_check(assessment: Assessment, *, today: date | None = None) -> list[CheckItem]:
     """What the organisation has not done yet, before it submits (nothing blocks): the
-    standard's elements without a self-rating, and those with no evidence linked. Two
+    standard's elements without a self-rating, and those with no evidence linked. Three
     queries."""
     today = today or timezone.localdate()
     rows = _rows(assessment)

@@ -46,7 +46,7 @@ class LinkedEvidence(Protocol):
         self, assessment: Assessment, today: date, element_id: int | None = None
     ) -> dict[int, tuple[int, bool]]:
         """Element id → (items linked in the year, whether any is past its review-by date),
-        of every element or of ``element_id`` only; one query."""
+        of every element or of ``element_id`` only; two queries (the counts, the overdue)."""
         ...
 
     def element_links(self, assessment: Assessment, element: Element, today: date) -> ElementLinks:

@@ -210,8 +210,8 @@ class Grid:
 
 
 def result_reasons(result: ElementResult, today: date | None = None) -> list[str]:
-    """Why one element of a year needs attention, as its grid row says (two queries: the
-    evidence figures, the improvement actions)."""
+    """Why one element of a year needs attention, as its grid row says (three queries: the
+    evidence figures, two, and the improvement actions)."""
     today = today or timezone.localdate()
     figures = linked_evidence.provider().figures(
         result.assessment, today, element_id=result.element_id

@@ -431,8 +431,16 @@ def describe_event(from_status: str, to_status: str) -> str:
     return EVENT_WORDS.get(to_status, to_status)
 
 
+# The statuses no move leads into (MOVES' targets), in which a year has never been moved: a
+# year in one has no event yet (the override's events are made in assessor review only).
+NEVER_MOVED = frozenset(Status.values) - {rule.target for rule in MOVES.values()}
+
+
 def timeline(assessment: Assessment) -> list[TimelineEntry]:
-    """The year's events, oldest first, with who made them (one query)."""
+    """The year's events, oldest first, with who made them (one query; none for a year in
+    self-assessment, which no move leads back into: it has never been moved)."""
+    if assessment.status in NEVER_MOVED:
+        return []
     rows = AssessmentEvent.objects.filter(assessment_id=assessment.pk).values_list(
         "at", "actor__full_name", "actor__email", "from_status", "to_status", "note"
     )  # fmt: skip

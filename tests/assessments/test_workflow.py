@@ -441,6 +441,22 @@ def test_the_status_panel_offers_each_role_its_moves(client, y2018, people):
             assert (label in page) is any(b.startswith(label) for b in buttons), (role, label)
 
 
+def test_a_year_in_self_assessment_has_no_timeline_and_asks_for_none(
+    y2018_ready, people, django_assert_num_queries
+):
+    """No move leads into self-assessment, and overrides are made in assessor review only:
+    a year in self-assessment was never moved, so its (empty) timeline takes no query. Once
+    moved, it never comes back to self-assessment, and its steps are read."""
+    assert {S.SELF_ASSESSMENT} == workflow.NEVER_MOVED
+    assert S.SELF_ASSESSMENT not in workflow.OVERRIDE_STATUSES
+    year = set_status(y2018_ready, S.SELF_ASSESSMENT)
+    with django_assert_num_queries(0):
+        assert workflow.timeline(year) == []
+    workflow.submit(year, acting_user=people[Role.QUALITY_LEAD])
+    with django_assert_num_queries(1):
+        assert [e.what for e in workflow.timeline(year)] == ["Submitted for review"]
+
+
 def test_the_status_panel_shows_the_timeline(client, y2018_ready, people):
     lead, assessor = people[Role.QUALITY_LEAD], people[Role.ASSESSOR]
     workflow.request_changes(y2018_ready, acting_user=assessor, note="Add the <b>survey</b>")
@@ -624,11 +640,12 @@ def test_the_finalise_page_in_a_fixed_number_of_queries(client, y2018, assessor,
         response = client.get(path)
     assert response.status_code == 200
     # session, user, membership (the tenant middleware), the assessment, the check's results,
-    # its evidence figures, its improvement actions, the outcome, the messages' session read
+    # its evidence figures (two), its improvement actions, the outcome, the messages' session
+    # read
     assert len(queries) == FINALISE_QUERIES, [q["sql"][:90] for q in queries]
 
 
-FINALISE_QUERIES = 8
+FINALISE_QUERIES = 9
 
 
 def test_the_check_items_link_their_element(y2018):

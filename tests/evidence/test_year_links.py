@@ -47,12 +47,31 @@ def test_evidence_counts_and_overdue_per_element(year, django_assert_num_queries
     link(year, "1.2.1")
     e111 = Element.objects.get(ref="1.1.1").pk
     e121 = Element.objects.get(ref="1.2.1").pk
-    with django_assert_num_queries(1):  # one grouped query
+    with django_assert_num_queries(2):  # the counts, the overdue elements
         figures = YearLinks().figures(year, TODAY)
     assert figures == {e111: (2, True), e121: (1, False)}
     assert YearLinks().figures(year, TODAY, element_id=e121) == {e121: (1, False)}
     # Review due today is not yet overdue.
     assert YearLinks().figures(year, YESTERDAY)[e111] == (2, False)
+
+
+def test_figures_count_only_the_years_links_and_its_overdue_items(org, year, cse_standard):
+    """The counts are read from the year's side and the overdue from the items' side: an
+    overdue item linked in another year, or to another element, marks nothing here; a year
+    without links has no figures."""
+    e111 = Element.objects.get(ref="1.1.1").pk
+    e121 = Element.objects.get(ref="1.2.1").pk
+    other_year = AssessmentFactory(organisation=org, standard=cse_standard, year=2017)
+    overdue = link(other_year, "1.2.1", review_by=YESTERDAY).evidence
+    EvidenceLink.objects.create(evidence=overdue, assessment=year, element_id=e111)
+    link(year, "1.2.1", review_by=NEXT_YEAR)
+    link(year, "1.2.1")
+    assert YearLinks().figures(year, TODAY) == {e111: (1, True), e121: (2, False)}
+    assert YearLinks().figures(year, TODAY, element_id=e121) == {e121: (2, False)}
+    assert YearLinks().figures(year, TODAY, element_id=e111) == {e111: (1, True)}
+    assert YearLinks().figures(other_year, TODAY) == {e121: (1, True)}
+    empty = AssessmentFactory(organisation=org, standard=cse_standard, year=2016)
+    assert YearLinks().figures(empty, TODAY) == {}
 
 
 def test_an_elements_links_by_title_with_overdue_and_to_confirm(
