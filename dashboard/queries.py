@@ -1,7 +1,8 @@
 """What the pages that read every app show: the assessor's home (every organisation where the
 user is a current assessor, and what waits for them there) and the organisation dashboard's
-next visit with its readiness. Plain functions returning dataclasses, each in a fixed number
-of queries whatever the number of organisations or elements."""
+years (their counts, counted in the database) and next visit with its readiness. Plain
+functions returning dataclasses, each in a fixed number of queries whatever the number of
+organisations, years or elements."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ from datetime import date
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from assessments.models import Assessment, ElementResult, Rating
+from assessments.figures import standard_elements
+from assessments.models import RATING_ORDER, Assessment, ElementResult, Rating
+from assessments.outcome import Outcome, outcome_of
+from assessments.rules import counts_note
 from evidence.models import EvidenceLink
 from organisations.models import Membership, Organisation, Role
+from standards.memo import per_standard
+from standards.models import Element
 
 # The visits at which every element is rated; at an annual review only the sampled ones are.
 FULL_VISITS = (Assessment.Kind.INITIAL, Assessment.Kind.REASSESSMENT)
@@ -162,6 +168,80 @@ def assessor_overview(user, today: date | None = None) -> list[AssessorOrganisat
     return overview
 
 
+# --- the organisation's dashboard: its years and their counts --------------------------------
+
+
+@dataclass
+class YearCounts:
+    """A year's figures as the dashboard shows them: its CP/C/PC/NC counts, of which carried
+    forward from the year before and not assessed since, and the number of elements sampled,
+    each counting the standard's elements (sub-elements not counted twice), as
+    ``assessments.figures.YearFigures`` counts them."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RATING_ORDER, 0))
+    carried: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RATING_ORDER, 0))
+    sampled_total: int = 0
+
+    @property
+    def carried_total(self) -> int:
+        return sum(self.carried.values())
+
+    @property
+    def assessed_total(self) -> int:
+        """Ratings set in this year, not carried forward."""
+        return sum(self.counts.values()) - self.carried_total
+
+
+@dataclass
+class DashboardYear:
+    """One of the organisation's years on its dashboard (the years table; the first is its
+    current year), read as ``assessments.queries.YearRow`` is (the years table's tags draw
+    either)."""
+
+    assessment: Assessment
+    figures: YearCounts
+    outcome: Outcome | None = None  # the current year's, once it is finalised; None for others
+    note: str = ""  # what the counts are when they are not the year's result (rules.counts_note)
+
+
+def dashboard_years(organisation: Organisation) -> list[DashboardYear]:
+    """The organisation's years, latest first, with their counts (and the note on counts
+    carried forward from the year before), and the current year's outcome once it is
+    finalised (the only one the dashboard shows).
+
+    Two queries: the years, and their results counted in the database, grouped by rating,
+    carried forward and sampled (a few dozen rows, rather than every result of every year);
+    one more for a finalised current year's outcome.
+    """
+    assessments = list(Assessment.objects.for_org(organisation).order_by("-year"))
+    if not assessments:
+        return []
+    figures = {a.pk: YearCounts() for a in assessments}
+    for assessment_id, rating, carried, sampled, n in (
+        ElementResult.objects.filter(assessment_id__in=list(figures), element__parent__isnull=True)
+        .order_by()
+        .values_list("assessment_id", "rating", "carried_forward", "sampled")
+        .annotate(n=Count("pk"))
+    ):
+        year = figures[assessment_id]
+        if rating:
+            year.counts[rating] += n
+            if carried:
+                year.carried[rating] += n
+        if sampled:
+            year.sampled_total += n
+    rows = []
+    for index, assessment in enumerate(assessments):
+        year = figures[assessment.pk]
+        before = assessments[index + 1].year if index + 1 < len(assessments) else None
+        note = counts_note(assessment.status, year.assessed_total, year.carried_total, before)
+        rows.append(DashboardYear(assessment, year, None, note))
+    current = rows[0]
+    if current.assessment.is_finalised:
+        current.outcome = outcome_of(current.assessment)
+    return rows
+
+
 # --- the organisation's dashboard: the next visit and how ready the organisation is ----------
 
 
@@ -206,33 +286,54 @@ class Readiness:
         return round(100 * done / total) if total else 0
 
 
+def top_elements(standard_id: int) -> dict[int, int]:
+    """Each element of the standard (by id) → its element: itself, or a sub-element's parent.
+    Kept per process (standards.memo): one query the first time."""
+    return per_standard("dashboard.top_elements", standard_id, _top_elements)
+
+
+def _top_elements(standard_id: int) -> dict[int, int]:
+    return {
+        pk: parent or pk
+        for pk, parent in Element.objects.filter(standard_id=standard_id).values_list(
+            "pk", "parent_id"
+        )
+    }
+
+
 def readiness(assessment: Assessment, today: date | None = None) -> Readiness:
-    """The current year's readiness for its visit (two queries: the results of the standard's
-    elements, each with its self-rating, rating and ref, counted here; the elements with
-    evidence linked this year). ``pc_nc_with_actions`` is left None: the dashboard counts it
-    with ``Readiness.count_actions``."""
+    """The current year's readiness for its visit (two queries: the year's results, each
+    with its element, self-rating and rating, counted here for the standard's elements
+    (``assessments.figures.standard_elements``: kept per process, its sub-elements left
+    out); the elements with evidence linked this year). ``pc_nc_with_actions`` is left None:
+    the dashboard counts it with ``Readiness.count_actions``."""
+    standard = standard_elements([assessment.standard_id])
     results = (
-        ElementResult.objects.filter(assessment=assessment, element__parent__isnull=True)
+        ElementResult.objects.filter(assessment=assessment)
         .order_by()
-        .values_list("self_rating", "rating", "element__ref")
+        .values_list("element_id", "self_rating", "rating")
     )
     elements = self_rated = 0
     pc_nc = []
-    for self_rating, rating, ref in results:
+    for element_id, self_rating, rating in results:
+        element = standard.get(element_id)
+        if element is None:  # a sub-element: detail under its element
+            continue
         elements += 1
         self_rated += self_rating != ""
         if rating in RECHECK:
-            pc_nc.append(ref)
+            pc_nc.append(element.ref)
     # An element is evidenced by a link to it or to one of its sub-elements, made this year
-    # or re-confirmed (a link carried forward and not yet re-confirmed does not count).
-    links = EvidenceLink.objects.filter(assessment=assessment).filter(
-        Q(carried_forward=False) | Q(confirmed_at__isnull=False)
-    )
+    # or re-confirmed (a link carried forward and not yet re-confirmed does not count): the
+    # elements of the two kinds of link, each half seeking its rows in the year's index
+    # (evidence_link_year_state; ``IN (false)``, not the ``NOT carried_forward`` that an
+    # ``=False`` gives, which SQLite cannot seek), their union without duplicates.
+    links = EvidenceLink.objects.filter(assessment=assessment).order_by()
+    made = links.filter(carried_forward__in=[False]).values_list("element_id", flat=True)
+    confirmed = links.filter(carried_forward__in=[True], confirmed_at__isnull=False)
+    tops = top_elements(assessment.standard_id)
     evidenced = {
-        parent or element
-        for element, parent in links.values_list("element_id", "element__parent_id")
-        .order_by()
-        .distinct()
+        tops[element] for element in made.union(confirmed.values_list("element_id", flat=True))
     }
     return Readiness(
         assessment,

@@ -11,8 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from actions.queries import open_and_overdue, refs_with_actions
-from assessments.queries import year_rows
-from dashboard.queries import assessor_overview, readiness
+from dashboard.queries import assessor_overview, dashboard_years, readiness
 from evidence.queries import due_items
 from organisations.decorators import require
 from organisations.models import Membership
@@ -28,7 +27,7 @@ DASHBOARD_DUE_LIMIT = 20
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     org = request.organisation
-    rows = year_rows(org)  # counts carried forward from the year before say so
+    rows = dashboard_years(org)  # counts carried forward from the year before say so
     current = rows[0] if rows else None
     # The next visit and how ready the organisation is for it, while the year is open.
     ready = None

@@ -145,11 +145,11 @@ def test_a_fixed_number_of_queries(client, org, seeded, lead, years, django_asse
     EvidenceFactory.create_batch(3, organisation=org, review_by=timezone.localdate())
     client.force_login(lead)
     client.get(dashboard_url(org))  # the session remembers the organisation (a write)
-    # 1 the session, 2 the user, 3 the membership (tenant middleware), 4 the years, 5 every
-    # year's results (their figures and the finalised years' outcomes; the standard's
-    # elements were read by the first request: standards.memo), 6-7 readiness: the current
-    # year's results (counted, and its PC/NC), its evidenced elements, 8 the refs with an
-    # action in hand, 9 open and overdue actions, 10 evidence due for review
+    # 1 the session, 2 the user, 3 the membership (tenant middleware), 4 the years, 5 their
+    # results counted (grouped in the database), 6-7 readiness: the current year's results
+    # (counted, and its PC/NC; the standard's elements were read by the first request:
+    # standards.memo), its evidenced elements, 8 the refs with an action in hand, 9 open and
+    # overdue actions, 10 evidence due for review
     with django_assert_num_queries(10):
         response = client.get(dashboard_url(org))
     assert response.status_code == 200
