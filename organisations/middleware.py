@@ -12,11 +12,14 @@ from contextlib import ExitStack
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import connections, router
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
+from cse_portal.row_reads import ModelColumns, fetch
 from organisations import tenancy
 from organisations.decorators import declared_action
-from organisations.models import Membership
+from organisations.models import Membership, Organisation
 
 logger = logging.getLogger(__name__)
 
@@ -28,22 +31,50 @@ def find_membership(user, slug: str) -> Membership | None:
     loaded), or None: the one lookup of who belongs, for this middleware and the API's
     permission. A lapsed membership (its end date passed) is none: 404, as for outsiders.
 
-    One query for all the user's current memberships (a handful), which is also their
-    ``organisation_count`` (the navigation's "Switch organisation"): on every tenant request,
-    and about half the time of a count subquery annotated on the one membership. Unordered:
-    the model's ordering would join the user's row for nothing, on every tenant request."""
+    One query for all the user's memberships (a handful), whose current ones are also their
+    ``organisation_count`` (the navigation's "Switch organisation"). On every tenant request,
+    so its SQL is written once (cse_portal.row_reads: 0.4 ms of the ORM's query building
+    otherwise), unordered; "current" is ``Membership.is_current``, the rule ``current_q``
+    writes for queries."""
+    today = timezone.localdate()
     with tenancy.all_tenants("finding which organisations a user belongs to"):
-        memberships = list(
-            Membership.objects.current()
-            .select_related("organisation")
-            .filter(user=user)
-            .order_by()  # not the model's order (by organisation name, then a join for email)
-        )
+        memberships = [
+            membership for membership in _memberships_of(user.pk) if membership.is_current(today)
+        ]
     for membership in memberships:
         if membership.organisation.slug == slug:
             membership.organisation_count = len(memberships)
             return membership
     return None
+
+
+_MEMBERSHIP = ModelColumns(Membership, "m")
+_ORGANISATION = ModelColumns(Organisation, "o")
+
+
+def _memberships_of(user_id: int) -> list[Membership]:
+    """Every membership of the user, each with its organisation, as
+    ``Membership.objects.select_related("organisation").filter(user=…)`` reads them."""
+    using = router.db_for_read(Membership)
+    connection = connections[using]
+    m, o = _MEMBERSHIP, _ORGANISATION
+    width = len(m.fields)
+    rows = fetch(
+        f"SELECT {m.select(connection)}, {o.select(connection)} "
+        f"FROM {m.table(connection)} INNER JOIN {o.table(connection)} "
+        f"ON {m.column(connection, 'organisation')} = {o.column(connection, 'id')} "
+        f"WHERE {m.column(connection, 'user')} = %s",
+        [user_id],
+        using,
+    )
+    memberships = []
+    for row in rows:
+        membership = m.instance(connection, row[:width])
+        Membership.organisation.field.set_cached_value(
+            membership, o.instance(connection, row[width:])
+        )
+        memberships.append(membership)
+    return memberships
 
 
 def enter_tenant(request: HttpRequest, organisation) -> None:

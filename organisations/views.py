@@ -249,7 +249,7 @@ def _accept_invitation(request: HttpRequest, invitation: Invitation) -> HttpResp
             return _unusable(request, 410)
         except services.OrganisationError:  # the account appeared in the meantime
             return redirect_to_login(request.get_full_path())
-        login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, new_user, backend="accounts.backends.UserBackend")
         messages.success(request, f"Welcome to {org.name}.")
         return redirect("org:dashboard", org_slug=org.slug)
     context["form"] = form
