@@ -74,13 +74,16 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
     """The library: every item, with its links in the chosen year (the current year unless
     another or all years are chosen)."""
     org = request.organisation
-    # Only a member who may re-confirm links is offered to, with their number.
-    years = queries.library_years(org, count_links=can(request.membership, Action.EDIT_EVIDENCE))
+    years = queries.library_years(org)
     form = LibraryFilterForm(
-        request.GET or None, members=queries.members(org), years=[y.year for y in years]
+        request.GET or None, members=queries.member_names(org), years=[y.year for y in years]
     )
     filters = form.filters()
     page = queries.library_page(org, filters, request.GET.get("page"))
+    shown_year = next((y for y in years if y.year == filters.year), None)
+    # Only a member who may re-confirm links is offered to, with their number.
+    if shown_year is not None and can(request.membership, Action.EDIT_EVIDENCE):
+        shown_year = queries.with_links_to_reconfirm(org, shown_year)
     return render(
         request,
         "evidence/list.html",
@@ -90,7 +93,7 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "items": list(page.object_list),
             "years": years,
-            "shown_year": next((y for y in years if y.year == filters.year), None),
+            "shown_year": shown_year,
             "current_year": form.current_year,
         },
     )

@@ -182,21 +182,58 @@ def test_readers_are_not_offered_it(client, org, member_of, items, role):
     assert "Re-confirm" not in client.get(library_url(org)).content.decode()
 
 
+def reconfirmation_counts(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "COUNT(" in q["sql"] and '"confirmed_at" IS NULL' in q["sql"]
+    ]
+
+
 @pytest.mark.parametrize(("role", "counted"), [(Role.ASSESSOR, False), (Role.QUALITY_LEAD, True)])
 def test_links_to_reconfirm_are_counted_only_for_who_may_reconfirm_them(
     client, org, member_of, items, role, counted
 ):
-    """A reader's library does not count the links to re-confirm (nothing offers them), in
-    the same one query of the years; an editor's does."""
+    """A reader's library does not count the links to re-confirm (nothing offers them); an
+    editor's counts those of the year shown, in one query."""
     client.force_login(member_of(org, role))
     with CaptureQueriesContext(connection) as queries:
         response = client.get(library_url(org))
-    years_query = [q["sql"] for q in queries.captured_queries if "status" in q["sql"]]
-    assert len(years_query) == 1
-    assert ("evidence_evidencelink" in years_query[0]) is counted
+    assert len(reconfirmation_counts(queries)) == counted
     assert [y.year for y in response.context["years"]] == [2019, 2018]
     assert response.context["shown_year"].may_reconfirm is counted
     assert response.context["shown_year"].to_reconfirm == (1 if counted else None)
+
+
+@pytest.mark.parametrize("query", ["year=2018", "year=all"])
+def test_no_count_for_a_finalised_year_or_every_year(client, org, lead, items, query):
+    """A finalised year offers no re-confirmation, every year together no button: no count."""
+    client.force_login(lead)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"{library_url(org)}?{query}").content.decode()
+    assert reconfirmation_counts(queries) == []
+    assert "Re-confirm" not in page
+
+
+def test_only_the_years_own_links_are_counted(client, org, other_org, lead, years, items):
+    """Confirmed, made this year, of another year or of another organisation: not counted."""
+    confirmed = EvidenceLinkFactory(
+        evidence=EvidenceFactory(organisation=org),
+        assessment=years["2019"],
+        element=years["1.2.1"],
+        carried_forward=True,
+    )
+    confirmed.confirmed_at = timezone.now()
+    confirmed.save()
+    other_year = AssessmentFactory(organisation=other_org, standard=years["1.1.1"].standard)
+    EvidenceLinkFactory(
+        evidence=EvidenceFactory(organisation=other_org),
+        assessment=other_year,
+        element=years["1.1.1"],
+        carried_forward=True,
+    )
+    client.force_login(lead)
+    assert BUTTON in client.get(library_url(org)).content.decode()  # still the 1 of "Profile"
 
 
 def test_no_button_when_nothing_is_left_to_reconfirm(client, org, lead, items):
