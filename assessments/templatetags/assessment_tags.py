@@ -24,6 +24,8 @@ self-assessment form) is a template. Nothing here decides anything: the rows arr
                                         (read the context made by views._self_form_context)
     {% grid_table group %}              (reads can_edit, can_mark, request and csrf_token from the
                                         context; can_mark: the assessor's form in every row)
+    {% grid_sections grid.groups %}     a section per criterion, each with its grid_table
+    {% criterion_jump grid.groups %}    the "Jump to" links
     {% grid_mark_form %}                a grid row's assessor form, as the answer to a save
     {% select_options form.fields.rating.choices selected_value %}
     {% carried_badge %}  {% sampled_mark result.sampled %}
@@ -796,6 +798,49 @@ def grid_table(context, group: CriterionGroup) -> SafeString:
         attention_col=_ATTENTION_COL if attention_column else EMPTY,
         attention_head=_ATTENTION_HEAD if attention_column else EMPTY,
         bodies=SafeString("".join(bodies)),
+    )
+
+
+_JUMP = Fragment('<li class="list-inline-item"><a href="#criterion-{ref}">{ref} {title}</a></li>')
+
+
+@register.simple_tag
+def criterion_jump(groups: Sequence[CriterionGroup]) -> SafeString:
+    """The grid's "Jump to" links, one per criterion shown."""
+    return SafeString("".join(_JUMP(ref=g.criterion.ref, title=g.criterion.title) for g in groups))
+
+
+_SECTION = Fragment(
+    "\n"
+    '<section class="mb-4 criterion-section" aria-labelledby="criterion-{ref}">\n'
+    '  <h2 class="h5" id="criterion-{ref}" tabindex="-1">Criterion {ref}: {title}</h2>\n'
+    "  {table}\n"
+    "  {back}\n"
+    "</section>\n"
+)
+_BACK_TO_TOP = Fragment(
+    '<p class="small back-to-top mb-0"><a href="#grid-top">Back to the top'
+    '<span class="visually-hidden"> of the {year} grid</span></a></p>'
+)
+
+
+@register.simple_tag(takes_context=True)
+def grid_sections(context, groups: Sequence[CriterionGroup]) -> SafeString:
+    """A section per criterion shown, its heading then its table (``grid_table``), with a
+    link back to the top when there are several."""
+    back = EMPTY
+    if len(groups) > 1:
+        back = _BACK_TO_TOP(year=context["assessment"].year)
+    return SafeString(
+        "".join(
+            _SECTION(
+                ref=group.criterion.ref,
+                title=group.criterion.title,
+                table=grid_table(context, group),
+                back=back,
+            )
+            for group in groups
+        )
     )
 
 
