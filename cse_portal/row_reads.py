@@ -36,19 +36,36 @@ class ModelColumns:
         self.attnames = [field.attname for field in self.fields]
         # Per connection object (each thread has its own): its operations' converters.
         self._converters: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._texts: dict[tuple, str] = {}
 
     def table(self, connection) -> str:
-        quote = connection.ops.quote_name
-        return f"{quote(self.model._meta.db_table)} {quote(self.alias)}"
+        return self._text(
+            connection,
+            "table",
+            lambda quote: f"{quote(self.model._meta.db_table)} {quote(self.alias)}",
+        )
 
     def column(self, connection, name: str) -> str:
         """One column, by its field name (``user`` names the column ``user_id``)."""
-        quote = connection.ops.quote_name
-        return f"{quote(self.alias)}.{quote(self.model._meta.get_field(name).column)}"
+        return self._text(
+            connection,
+            ("column", name),
+            lambda quote: f"{quote(self.alias)}.{quote(self.model._meta.get_field(name).column)}",
+        )
 
     def select(self, connection) -> str:
-        quote = connection.ops.quote_name
-        return ", ".join(f"{quote(self.alias)}.{quote(field.column)}" for field in self.fields)
+        return self._text(
+            connection,
+            "select",
+            lambda quote: ", ".join(f"{quote(self.alias)}.{quote(f.column)}" for f in self.fields),
+        )
+
+    def _text(self, connection, key, write: Callable[[Callable[[str], str]], str]) -> str:
+        # Written once per kind of database (its quoting).
+        key = (connection.vendor, key)
+        if key not in self._texts:
+            self._texts[key] = write(connection.ops.quote_name)
+        return self._texts[key]
 
     def instance(self, connection, values: Sequence[Any]) -> M:
         """The instance these values (in ``select``'s order) make, as the ORM would make it."""
