@@ -474,14 +474,13 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
     if kept is None:
         return None
     changes = _result_history().objects.filter(id=OuterRef("pk")).exclude(history_type="+")
-    result = (
-        ElementResult.objects.filter(assessment=assessment, element_id=kept.pk)
-        .select_related("updated_by")
-        .annotate(changed_in_year=Exists(changes))
-        .order_by("pk")
-        .first()
-    )
-    if result is None:
+    try:  # get(), not first(): one result per element and year, and no ordering to build
+        result = (
+            ElementResult.objects.select_related("updated_by")
+            .annotate(changed_in_year=Exists(changes))
+            .get(assessment=assessment, element_id=kept.pk)
+        )
+    except ElementResult.DoesNotExist:
         return None
     # The page's own copy: what it caches on its element stays with this page.
     element = result.element = copy.copy(kept)

@@ -844,6 +844,118 @@ def grid_sections(context, groups: Sequence[CriterionGroup]) -> SafeString:
     )
 
 
+# --- the element page's earlier years and its pager -------------------------------------------
+
+_EARLIER_ROW = Fragment(
+    "\n"
+    "      <tr>\n"
+    '        <th scope="row"><a href="{url}">{year}</a></th>\n'
+    "        <td>{self_rating}</td>\n"
+    "        <td>{rating}</td>\n"
+    "        <td>{sampled}</td>\n"
+    "      </tr>\n"
+    "    "
+)
+
+
+@register.simple_tag
+def earlier_rows(earlier: Iterable) -> SafeString:
+    """The element page's rows of its earlier years (``queries.EarlierYear``)."""
+    return SafeString(
+        "".join(
+            _EARLIER_ROW(
+                url=row.url,
+                year=row.year,
+                self_rating=rating_badge(row.self_rating),
+                rating=rating_badge(row.rating),
+                sampled=_SAMPLED if row.sampled else _NOT_SAMPLED,
+            )
+            for row in earlier
+        )
+    )
+
+
+# The elements before and after this one in the standard's order (sub-elements included), as
+# links with rel=prev/next; static/js/assessments.js follows them on "[" and "]" (not while
+# typing in a field). Absent at the first and the last element; drawn twice, the copy at the
+# foot of the page (``bottom``) without the keys.
+_PAGER = Fragment(
+    "\n\n"
+    '<nav class="element-pager d-flex flex-wrap justify-content-between gap-2 {place}"\n'
+    '     aria-label="{label}">\n'
+    "  {previous}\n"
+    "  {hint}\n"
+    "  {next}\n"
+    "</nav>\n\n"
+)
+_PREVIOUS = Fragment(
+    "\n"
+    '  <a class="element-pager-link" rel="prev" href="{url}"{keys}>\n'
+    '    <span aria-hidden="true">← </span>Previous<span class="visually-hidden"> {kind}</span>:\n'
+    '    <span class="element-ref fw-semibold">{ref}</span></a>\n'
+    "  "
+)
+_NEXT = Fragment(
+    "\n"
+    '  <a class="element-pager-link text-end" rel="next" href="{url}"{keys}>\n'
+    '    Next<span class="visually-hidden"> {kind}</span>:\n'
+    '    <span class="element-ref fw-semibold">{ref}</span><span aria-hidden="true"> →</span>'
+    "</a>\n"
+    "  "
+)
+_HINT = Fragment(
+    '<span class="small text-muted d-none d-md-inline key-hint" aria-hidden="true">Key{s}:\n'
+    "    {previous}{between}{next}</span>"
+)
+_NO_PREVIOUS = mark_safe("<span></span>")
+_NO_PAGER = mark_safe("\n\n")  # the lines around the pager, as its template had them
+_PREVIOUS_KEYS = mark_safe(' data-key-nav="[" aria-keyshortcuts="["')
+_NEXT_KEYS = mark_safe(' data-key-nav="]" aria-keyshortcuts="]"')
+
+
+def _pager_kind(ref: object) -> SafeString:
+    return mark_safe("sub-element") if ref.is_sub_element else mark_safe("element")
+
+
+@register.simple_tag
+def element_pager(page: object, bottom: bool = False) -> SafeString:
+    """The previous and next element of an element page (``queries.ElementPage``)."""
+    previous, following = page.previous, page.next
+    if not (previous or following):
+        return _NO_PAGER
+    both = bool(previous and following)
+    return _PAGER(
+        place=mark_safe("mt-4 pt-3 border-top" if bottom else "mb-3"),
+        label=mark_safe(
+            "Previous and next element, end of page" if bottom else "Previous and next element"
+        ),
+        previous=_PREVIOUS(
+            url=previous.url,
+            keys=EMPTY if bottom else _PREVIOUS_KEYS,
+            kind=_pager_kind(previous),
+            ref=previous.ref,
+        )
+        if previous
+        else _NO_PREVIOUS,
+        hint=EMPTY
+        if bottom
+        else _HINT(
+            s=mark_safe("s") if both else EMPTY,
+            previous=mark_safe("[ previous") if previous else EMPTY,
+            between=mark_safe(" · ") if both else EMPTY,
+            next=mark_safe("] next") if following else EMPTY,
+        ),
+        next=_NEXT(
+            url=following.url,
+            keys=EMPTY if bottom else _NEXT_KEYS,
+            kind=_pager_kind(following),
+            ref=following.ref,
+        )
+        if following
+        else EMPTY,
+    )
+
+
 # --- the assessor's mark in a grid row -------------------------------------------------------
 #
 # In assessor mode (an assessor, the year in assessor review) each row shows the
