@@ -12,6 +12,8 @@ from datetime import date
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from actions.models import Action
+from actions.queries import ActionCounts, in_hand
 from assessments.figures import standard_elements
 from assessments.models import RATING_ORDER, Assessment, ElementResult, Rating
 from assessments.outcome import Outcome, outcome_of
@@ -218,7 +220,8 @@ def dashboard_years(organisation: Organisation) -> list[DashboardYear]:
         return []
     figures = {a.pk: YearCounts() for a in assessments}
     for assessment_id, rating, carried, sampled, n in (
-        ElementResult.objects.filter(assessment_id__in=list(figures), element__parent__isnull=True)
+        ElementResult.objects.for_org(organisation)
+        .filter(element__parent__isnull=True)
         .order_by()
         .values_list("assessment_id", "rating", "carried_forward", "sampled")
         .annotate(n=Count("pk"))
@@ -240,6 +243,52 @@ def dashboard_years(organisation: Organisation) -> list[DashboardYear]:
     if current.assessment.is_finalised:
         current.outcome = outcome_of(current.assessment)
     return rows
+
+
+# --- the organisation's dashboard: its improvement actions -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _ActionInHand:
+    """An action in hand as the dashboard counts it, with the model's own rules."""
+
+    status: str
+    due_date: date
+
+    UNFINISHED = Action.UNFINISHED
+    is_unfinished = Action.is_unfinished
+    is_overdue_on = Action.is_overdue_on
+
+
+@dataclass
+class CurrentActions:
+    """The organisation's improvement actions as its dashboard shows them."""
+
+    refs_in_hand: set[str]  # refs with an action in hand in the current year
+    counts: ActionCounts  # open or in progress, and of those overdue
+
+
+def current_actions(latest: Assessment, today: date | None = None) -> CurrentActions:
+    """For the organisation's latest year: the refs with an action in hand
+    (``actions.queries.refs_with_actions``) and the organisation's actions open or in
+    progress and overdue (``actions.queries.open_and_overdue``), in one query instead of two.
+    The actions in hand (``actions.queries.in_hand``) hold both: every unfinished action is
+    in hand, and no action is raised in a year after the latest."""
+    today = today or timezone.localdate()
+    refs: set[str] = set()
+    unfinished = overdue = 0
+    for ref, status, due_date in (
+        Action.objects.filter(organisation_id=latest.organisation_id)
+        .filter(in_hand(latest))
+        .order_by()
+        .values_list("element__ref", "status", "due_date")
+    ):
+        refs.add(ref)
+        action = _ActionInHand(status, due_date)
+        if action.is_unfinished:
+            unfinished += 1
+            overdue += action.is_overdue_on(today)
+    return CurrentActions(refs, ActionCounts(unfinished=unfinished, overdue=overdue))
 
 
 # --- the organisation's dashboard: the next visit and how ready the organisation is ----------

@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from actions.queries import open_and_overdue, refs_with_actions
-from dashboard.queries import assessor_overview, dashboard_years, readiness
+from actions.queries import open_and_overdue
+from dashboard.queries import assessor_overview, current_actions, dashboard_years, readiness
 from evidence.queries import due_items
 from organisations.decorators import require
 from organisations.models import Membership
@@ -33,10 +33,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ready = None
     if current is not None and not current.assessment.is_finalised:
         ready = readiness(current.assessment)
-        if ready.pc_nc:
-            ready.count_actions(refs_with_actions(current.assessment))
-        else:
-            ready.pc_nc_with_actions = 0
+        in_hand = current_actions(current.assessment)
+        ready.count_actions(in_hand.refs_in_hand)
+        actions = in_hand.counts
+    else:
+        actions = open_and_overdue(org)
     due = None
     if can(request.membership, Action.EDIT_EVIDENCE):
         due = due_items(org, DASHBOARD_DUE_LIMIT + 1)
@@ -46,7 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "current": current,
             "readiness": ready,
-            "actions": open_and_overdue(org),
+            "actions": actions,
             "assessments": rows,
             "due_for_review": due[:DASHBOARD_DUE_LIMIT] if due is not None else None,
             "more_due": due is not None and len(due) > DASHBOARD_DUE_LIMIT,

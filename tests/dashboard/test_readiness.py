@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import Action
+from actions.queries import open_and_overdue, refs_with_actions
 from assessments.models import Assessment, ElementResult
-from dashboard.queries import Readiness, readiness
+from dashboard.queries import Readiness, current_actions, readiness
 from standards.models import Element
 from tests.factories import ActionFactory, EvidenceFactory, EvidenceLinkFactory
 
@@ -148,8 +149,31 @@ def test_a_fixed_number_of_queries(client, org, seeded, lead, years, django_asse
     # 1 the session, 2 the user, 3 the membership (tenant middleware), 4 the years, 5 their
     # results counted (grouped in the database), 6-7 readiness: the current year's results
     # (counted, and its PC/NC; the standard's elements were read by the first request:
-    # standards.memo), its evidenced elements, 8 the refs with an action in hand, 9 open and
-    # overdue actions, 10 evidence due for review
-    with django_assert_num_queries(10):
+    # standards.memo), its evidenced elements, 8 the actions in hand (the refs with one, and
+    # the open and overdue ones), 9 evidence due for review
+    with django_assert_num_queries(9):
         response = client.get(dashboard_url(org))
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("days", [-3, 0, 3])
+def test_the_actions_in_hand_are_what_the_actions_queries_say(y2018, y2017, days):
+    """current_actions reads in one query what refs_with_actions and open_and_overdue read in
+    two: actions of every status, raised in the latest year and an earlier one, due before,
+    on and after today."""
+    today = timezone.localdate()
+    due = today + timedelta(days=days)
+    statuses = list(Action.Status)
+    refs = ["1.1.1", "1.1.2", "2.1.4", "3.1.1", "4.1.2", "5.3.2"]
+    for n, status in enumerate(statuses):
+        actions_on(y2018, [(refs[n], status)], due)
+        actions_on(y2017, [(refs[-1 - n], status)], due - timedelta(days=n))
+    drawn = current_actions(y2018, today)
+    assert drawn.refs_in_hand == refs_with_actions(y2018)
+    assert drawn.counts == open_and_overdue(y2018.organisation, today)
+    assert drawn.counts.unfinished == 4  # open and in progress, in either year
+
+
+def test_no_action_at_all(y2018):
+    drawn = current_actions(y2018)
+    assert drawn.refs_in_hand == set() and drawn.counts == open_and_overdue(y2018.organisation)
