@@ -7,6 +7,7 @@ authors are joined, the organisation's years come with their counts in one query
 links of a whole page in one more.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -28,6 +29,7 @@ from evidence.models import Evidence, EvidenceLink, EvidenceVersion
 from evidence.services import human_size, max_upload_bytes, years_text
 from organisations.models import Organisation
 from organisations.services import members_of
+from standards.memo import per_standard
 from standards.models import Element
 
 PAGE_SIZE = 25
@@ -65,6 +67,7 @@ class LibraryYear:
     # (``with_links_to_reconfirm``: only the year shown, for a member who may re-confirm).
     to_reconfirm: int | None = None
     pk: int | None = None
+    standard_id: int | None = None
 
     @property
     def may_reconfirm(self) -> bool:
@@ -76,10 +79,10 @@ def library_years(organisation: Organisation) -> list[LibraryYear]:
     re-confirm not counted (``with_links_to_reconfirm`` counts those of the year shown). One
     query."""
     return [
-        LibraryYear(year, status == Assessment.Status.FINALISED, None, pk)
-        for pk, year, status in Assessment.objects.for_org(organisation)
+        LibraryYear(year, status == Assessment.Status.FINALISED, None, pk, standard_id)
+        for pk, year, status, standard_id in Assessment.objects.for_org(organisation)
         .order_by("-year")
-        .values_list("pk", "year", "status")
+        .values_list("pk", "year", "status", "standard_id")
     ]
 
 
@@ -211,13 +214,18 @@ def library(organisation: Organisation, filters: LibraryFilters) -> QuerySet[Evi
     return items.order_by("-created_at", "-pk")
 
 
-def library_page(organisation: Organisation, filters: LibraryFilters, number: str | None) -> Page:
+def library_page(
+    organisation: Organisation,
+    filters: LibraryFilters,
+    number: str | None,
+    years: Sequence[LibraryYear],
+) -> Page:
     """One page of ``library`` (``page_of``), its items as LibraryItems in a list, each with
     ``chip_links``: its links in ``filters.year`` (every year's when it is None), by year and
     element, as ChipLinks. Two queries and the paginator's count: the items with their
     owners' and authors' names, and the links of the whole page, with only what the chips
     show (no model instances: a page's fifty links, their years and elements were a fifth of
-    the page's time)."""
+    the page's time). ``years``: the organisation's (``library_years``)."""
     page = page_of(library(organisation, filters), number)
     # The page's slice read as values: the paginator counts the items alone (a count of the
     # values would join their owners and authors).
@@ -253,23 +261,55 @@ def library_page(organisation: Organisation, filters: LibraryFilters, number: st
     ]
     by_item = {item.pk: item.chip_links for item in items}
     if by_item:
-        rows = (
-            _links_in(filters.year)
-            .filter(evidence_id__in=list(by_item))
-            .order_by("assessment__year", "element__position")
-            .values_list(
-                "evidence_id",
-                "assessment__year",
-                "element__ref",
-                "note",
-                "carried_forward",
-                "confirmed_at",
-            )
-        )
-        for evidence_id, year, ref, note, carried, confirmed_at in rows:
-            by_item[evidence_id].append(ChipLink(year, ref, note, carried and confirmed_at is None))
+        _add_chip_links(by_item, filters.year, years)
     page.object_list = items
     return page
+
+
+def _add_chip_links(
+    by_item: dict[int, list[ChipLink]], year: int | None, years: Sequence[LibraryYear]
+) -> None:
+    """The links of the items of ``by_item`` (item id → its chips, filled here) in ``year``
+    (None: every year), each item's by year then element, in one query that joins nothing:
+    each link's year is one of ``years``, and its element's ref and place in the standard
+    are kept per process (standards.memo)."""
+    year_of = {y.pk: y.year for y in years}
+    elements: dict[int, tuple[str, int]] = {}
+    for standard_id in {y.standard_id for y in years}:
+        elements.update(per_standard("evidence.chip_elements", standard_id, _chip_elements))
+    links = EvidenceLink.objects.filter(evidence_id__in=list(by_item))
+    if year is not None:
+        shown = [pk for pk, y in year_of.items() if y == year]
+        if not shown:  # not one of the organisation's years: no link is in it
+            return
+        links = links.filter(assessment_id=shown[0])
+    found = []
+    for (
+        evidence_id,
+        assessment_id,
+        element_id,
+        note,
+        carried,
+        confirmed_at,
+    ) in links.order_by().values_list(
+        "evidence_id", "assessment_id", "element_id", "note", "carried_forward", "confirmed_at"
+    ):
+        ref, position = elements[element_id]
+        link = ChipLink(year_of[assessment_id], ref, note, carried and confirmed_at is None)
+        found.append((link.year, position, evidence_id, link))
+    found.sort(key=lambda row: row[:2])
+    for _year, _position, evidence_id, link in found:
+        by_item[evidence_id].append(link)
+
+
+def _chip_elements(standard_id: int) -> dict[int, tuple[str, int]]:
+    """Each element of the standard (sub-elements too) → its ref and position."""
+    return {
+        pk: (ref, position)
+        for pk, ref, position in Element.objects.filter(standard_id=standard_id).values_list(
+            "pk", "ref", "position"
+        )
+    }
 
 
 def page_of(items: QuerySet, number: str | None) -> Page:

@@ -79,7 +79,7 @@ def evidence_list(request: HttpRequest) -> HttpResponse:
         request.GET or None, members=queries.member_names(org), years=[y.year for y in years]
     )
     filters = form.filters()
-    page = queries.library_page(org, filters, request.GET.get("page"))
+    page = queries.library_page(org, filters, request.GET.get("page"), years)
     shown_year = next((y for y in years if y.year == filters.year), None)
     # Only a member who may re-confirm links is offered to, with their number.
     if shown_year is not None and can(request.membership, Action.EDIT_EVIDENCE):
