@@ -458,6 +458,12 @@ def _page_elements(standard_id: int) -> dict[str, Element]:
     }
 
 
+def _changes() -> Exists:
+    """Whether anyone changed a result since its year was opened (or it was imported): a
+    history row other than its creation."""
+    return Exists(_result_history().objects.filter(id=OuterRef("pk")).exclude(history_type="+"))
+
+
 def element_page(assessment: Assessment, ref: str, today: date | None = None) -> ElementPage | None:
     """The element ``ref`` of the year, or None when the year has no such element.
 
@@ -469,19 +475,46 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
     links with their items; and the results of the same ref in the organisation's earlier
     years.
     """
-    today = today or timezone.localdate()
     kept = per_standard("page.elements", assessment.standard_id, _page_elements).get(ref)
     if kept is None:
         return None
-    changes = _result_history().objects.filter(id=OuterRef("pk")).exclude(history_type="+")
     try:  # get(), not first(): one result per element and year, and no ordering to build
         result = (
             ElementResult.objects.select_related("updated_by")
-            .annotate(changed_in_year=Exists(changes))
+            .annotate(changed_in_year=_changes())
             .get(assessment=assessment, element_id=kept.pk)
         )
     except ElementResult.DoesNotExist:
         return None
+    return _page_of_result(assessment, result, kept, today)
+
+
+def element_page_of(
+    organisation: Organisation, year: int, ref: str, today: date | None = None
+) -> ElementPage | None:
+    """``element_page`` of the organisation's ``year``, found with the result: the year is
+    read in the result's query (``year_of`` and the result were two), so four queries in
+    all. None when the organisation has no such year or the year no such element."""
+    try:
+        result = (
+            ElementResult.objects.select_related("assessment", "updated_by")
+            .annotate(changed_in_year=_changes())
+            .get(assessment__organisation=organisation, assessment__year=year, element__ref=ref)
+        )
+    except ElementResult.DoesNotExist:
+        return None
+    assessment = result.assessment
+    assessment.organisation = organisation  # the same row: no second query
+    kept = per_standard("page.elements", assessment.standard_id, _page_elements)[ref]
+    return _page_of_result(assessment, result, kept, today)
+
+
+def _page_of_result(
+    assessment: Assessment, result: ElementResult, kept: Element, today: date | None
+) -> ElementPage:
+    """The page of ``result`` (of ``assessment``, whose standard has ``kept``): three
+    queries, the year's results, the links and the earlier years."""
+    today = today or timezone.localdate()
     # The page's own copy: what it caches on its element stays with this page.
     element = result.element = copy.copy(kept)
     result.assessment = assessment
@@ -526,12 +559,12 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
             self_rating,
             rating,
             sampled,
-            element_url(f"{before_year}/{year}/{after_year}", ref),
+            element_url(f"{before_year}/{year}/{after_year}", element.ref),
         )  # fmt: skip
         for year, self_rating, rating, sampled in ElementResult.objects.filter(
             assessment__organisation_id=assessment.organisation_id,
             assessment__year__lt=assessment.year,
-            element__ref=ref,
+            element__ref=element.ref,
         )
         .order_by("-assessment__year")
         .values_list("assessment__year", "self_rating", "rating", "sampled")

@@ -58,6 +58,11 @@ EMPTY = mark_safe("")
 
 def escape(value: object) -> str:
     """``conditional_escape``: a safe value as it is, anything else escaped as text."""
+    cls = value.__class__
+    if cls is SafeString:  # the common cases first: already drawn, a number
+        return value
+    if cls is int:
+        return str(value)
     if isinstance(value, str):
         return value if isinstance(value, SafeData) else html.escape(value)
     if hasattr(value, "__html__"):

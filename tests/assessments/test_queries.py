@@ -16,6 +16,7 @@ from assessments.queries import (
     anchor,
     criteria_of,
     element_page,
+    element_page_of,
     year_grid,
     year_rows,
 )
@@ -171,6 +172,31 @@ def test_element_page_of_a_sub_element(y2018):
 def test_element_page_of_an_unknown_ref(y2018):
     assert element_page(y2018, "9.9.9") is None
     assert element_page(y2018, "1.1") is None  # a sub-criterion, not an element
+
+
+def test_element_page_of_reads_the_year_with_the_result(
+    y2018, other_org, django_assert_num_queries
+):
+    """The view's way in: the organisation's year found in the result's query, the same page
+    as element_page's; another organisation's year, a year it does not have, or a ref that
+    is not one of the year's elements is None."""
+    from assessments.services import open_year
+
+    organisation = y2018.organisation
+    with django_assert_num_queries(4):  # the result with its year, results, links, earlier
+        page = element_page_of(organisation, 2018, "1.3.3")
+    same = element_page(y2018, "1.3.3")
+    assert page.assessment.pk == y2018.pk and page.assessment.organisation is organisation
+    assert page.result.pk == same.result.pk and page.element.ref == "1.3.3"
+    assert page.result.changed_in_year == same.result.changed_in_year
+    assert [s.ref for s in page.sub_elements] == [s.ref for s in same.sub_elements]
+    assert [(e.year, e.url) for e in page.earlier] == [(e.year, e.url) for e in same.earlier]
+    assert (page.previous, page.next) == (same.previous, same.next)
+    open_year(other_org, 2019, acting_user=None)
+    assert element_page_of(organisation, 2019, "1.1.1") is None  # the other's year only
+    assert element_page_of(other_org, 2018, "1.1.1") is None
+    assert element_page_of(organisation, 2018, "9.9.9") is None
+    assert element_page_of(organisation, 2018, "1.1") is None  # a sub-criterion
 
 
 def test_earlier_years_stay_within_the_organisation(y2018, other_org, cse_standard):
