@@ -12,9 +12,10 @@ from django.template.defaultfilters import truncatechars
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone, is_naive
+from django.utils.translation import get_language
 
 from assessments.queries import element_url
-from assessments.templatetags.assessment_tags import EMPTY, Fragment, row_url
+from assessments.templatetags.assessment_tags import EMPTY, Fragment, row_urls_html
 from evidence.forms import UploadForm
 from evidence.models import Evidence
 from evidence.queries import ChipLink, LibraryItem
@@ -56,6 +57,13 @@ def _year_url(script_prefix: str, slug: str, year: int) -> str:
     return reverse("org:year", args=[slug, year])
 
 
+@functools.lru_cache(maxsize=8192)
+def _element_url(script_prefix: str, slug: str, year: int, ref: str) -> str:
+    """An element's page in a year (``org:element``), written once per organisation, year
+    and element."""
+    return element_url(_year_url(script_prefix, slug, year), ref)
+
+
 @register.simple_tag(takes_context=True)
 def link_chips(
     context, links: Sequence[ChipLink], limit: int = 0, more_url: str = ""
@@ -79,8 +87,8 @@ def _chips(
         chips.append(
             _CHIP(
                 stale_class=_STALE_CLASS if stale else EMPTY,
-                title=_CHIP_TITLE(note=truncatechars(link.note, 200)) if link.note else EMPTY,
-                url=element_url(_year_url(prefix, slug, year), link.ref),
+                title=_CHIP_TITLE(note=_truncated(link.note, 200)) if link.note else EMPTY,
+                url=_element_url(prefix, slug, year, link.ref),
                 year=year,
                 ref=link.ref,
                 stale=_STALE if stale else EMPTY,
@@ -136,11 +144,22 @@ def _truncated(text: str, length: int) -> str:
     return normalised if len(normalised) <= length else truncatechars(text, length)
 
 
+@functools.lru_cache(maxsize=4096)
+def _day_text(day, language: str) -> str:
+    """``day|date:"j M Y"`` in ``language`` (its month's name), formatted once per process: a
+    pure function of the two."""
+    return date_filter(day, "j M Y")
+
+
 class _Days(dict):
-    """``day|date:"j M Y"`` of the dates of one drawing of the rows, each formatted once."""
+    """``day|date:"j M Y"`` of the dates of one drawing of the rows, each looked up once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.language = get_language()
 
     def __missing__(self, day) -> str:
-        self[day] = text = date_filter(day, "j M Y")
+        self[day] = text = _day_text(day, self.language)
         return text
 
 
@@ -151,6 +170,7 @@ class _Drawing:
     def __init__(self, context) -> None:
         self.slug = context["organisation"].slug
         self.prefix = get_script_prefix()
+        self.item_url = row_urls_html("org:evidence-detail", self.slug)
         self.zone = get_current_timezone() if settings.USE_TZ else None
         self.days = _Days()
 
@@ -175,7 +195,7 @@ def _review_by(item, days: _Days) -> SafeString:
 
 def _library_row(drawing: _Drawing, item: LibraryItem) -> SafeString:
     days = drawing.days
-    url = row_url("org:evidence-detail", drawing.slug, item.pk)
+    url = drawing.item_url(item.pk)
     links = item.chip_links
     chips = _chips(drawing.slug, drawing.prefix, links, 6, url)
     owner = item.owner_name
