@@ -134,6 +134,8 @@ def _short(title: str, length: int = 40) -> str:
     """``|truncatechars:40``, without its character walk for a title that fits (it then
     returns the title NFC-normalised, as here)."""
     if len(title) <= length:
+        if unicodedata.is_normalized("NFC", title):  # most titles: no copy made
+            return title
         return unicodedata.normalize("NFC", title)
     return truncatechars(title, length)
 
@@ -172,6 +174,8 @@ def _note_form(
     error: str = "",
     locked: bool = False,
     pk: SafeString | None = None,
+    title: SafeString | None = None,
+    ref: SafeString | None = None,
 ) -> SafeString:
     if error:
         status = _NOT_SAVED(error=error)
@@ -183,8 +187,8 @@ def _note_form(
         pk=link.pk if pk is None else pk,
         url=url,
         csrf=csrf,
-        title=link.evidence.title,
-        ref=link.element.ref,
+        title=link.evidence.title if title is None else title,
+        ref=link.element.ref if ref is None else ref,
         invalid=_INVALID if error else EMPTY,
         readonly=_READONLY if locked else EMPTY,
         note=link.note if note is None else note,
@@ -211,6 +215,15 @@ class _LinkList:
         self.note_url = row_urls_html("org:link-note", slug, year)
         self._kinds: dict[str, str] = {}
         self._days: dict[object, str] = {}
+        self._refs: dict[str, SafeString] = {}
+
+    def ref(self, element) -> SafeString:
+        """The element's ref, escaped once (every link of a page has the same element)."""
+        try:
+            return self._refs[element.ref]
+        except KeyError:
+            shown = self._refs[element.ref] = SafeString(escape(element.ref))
+            return shown
 
     def kind(self, evidence) -> str:
         """``evidence.get_kind_display()``, once per kind."""
@@ -272,13 +285,16 @@ class _LinkList:
         else:
             confirmation = EMPTY
         if self.can_edit:
+            ref = self.ref(link.element)
             edit = _UNLINK(
-                note_form=_note_form(link, self.note_url(link.pk), self.csrf, pk=pk),
+                note_form=_note_form(
+                    link, self.note_url(link.pk), self.csrf, pk=pk, title=safe_title, ref=ref
+                ),
                 url=self.unlink_url(link.pk),
                 pk=pk,
                 csrf=self.csrf,
                 title=safe_title,
-                ref=link.element.ref,
+                ref=ref,
                 year=year,
                 short_title=_short(ev.title),
             )

@@ -30,6 +30,34 @@ def upload_form(uploader_id: str) -> UploadForm:
     return UploadForm(auto_id=f"{uploader_id}-%s")
 
 
+_UPLOAD_DATE = Fragment(
+    "\n"
+    '    <div class="col-sm-6">\n'
+    '      <label class="form-label small fw-semibold mb-1" for="{id}">{label}</label>\n'
+    "      {field}\n"
+    '      <p class="form-text mb-0" id="{id}-help">{help}</p>\n'
+    "    </div>\n"
+    "    "
+)
+
+
+@register.simple_tag
+def upload_dates(upload: UploadForm) -> SafeString:
+    """The uploader's two dates, each with its label and help (a loop over the form's four
+    fields in the template took a tenth of the element page's drawing)."""
+    return SafeString(
+        "".join(
+            _UPLOAD_DATE(
+                id=field.id_for_label,
+                label=field.label,
+                field=field.as_widget(),
+                help=field.help_text,
+            )
+            for field in (upload["evidence_date"], upload["review_by"])
+        )
+    )
+
+
 # --- the elements an item supports, as chips -------------------------------------------------
 #
 # The library draws every item's links twice (the phone's summary and the desktop column):
