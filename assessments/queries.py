@@ -48,7 +48,13 @@ def year_url(assessment: Assessment) -> str:
 def element_url(year_url: str, ref: str) -> str:
     """An element's page, from its year's URL: what ``reverse("org:element", …)`` gives,
     without resolving the pattern again for every row of a grid."""
-    return f"{year_url}elements/{quote(ref, safe=RFC3986_SUBDELIMS + '~:@')}/"
+    return f"{year_url}elements/{_quoted(ref)}/"
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(ref: str) -> str:
+    """A ref as ``reverse`` writes it in a path (a pure function: kept per process)."""
+    return quote(ref, safe=RFC3986_SUBDELIMS + "~:@")
 
 
 # --- The year's grid -------------------------------------------------------------------------
