@@ -206,6 +206,21 @@ class DashboardYear:
     note: str = ""  # what the counts are when they are not the year's result (rules.counts_note)
 
 
+# What the dashboard reads of a year (its cards, years table, readiness, actions in hand and
+# outcome): not its dates and times of record, which the database gives as text to parse.
+_DASHBOARD_YEAR_FIELDS = (
+    "id",
+    "organisation_id",
+    "standard_id",
+    "year",
+    "kind",
+    "status",
+    "visit_date",
+    "recommendation_override",
+    "recommendation_override_reason",
+)
+
+
 def dashboard_years(organisation: Organisation) -> list[DashboardYear]:
     """The organisation's years, latest first, with their counts (and the note on counts
     carried forward from the year before), and the current year's outcome once it is
@@ -215,7 +230,9 @@ def dashboard_years(organisation: Organisation) -> list[DashboardYear]:
     carried forward and sampled (a few dozen rows, rather than every result of every year);
     one more for a finalised current year's outcome.
     """
-    assessments = list(Assessment.objects.for_org(organisation).order_by("-year"))
+    assessments = list(
+        Assessment.objects.for_org(organisation).order_by("-year").only(*_DASHBOARD_YEAR_FIELDS)
+    )
     if not assessments:
         return []
     figures = {a.pk: YearCounts() for a in assessments}
