@@ -600,6 +600,81 @@ def grid_notes(context) -> SafeString:
     )
 
 
+# --- the element page's self-assessment form ------------------------------------------------
+
+_ELEMENT_FORM_TEXT = (
+    '<form id="self-{anchor}" class="self-form self-form-element" method="post" '
+    'action="{action}"{htmx}>\n'
+    "  {csrf}\n"
+    '  <input type="hidden" name="layout" value="element">\n'
+    '  <input type="hidden" name="next" value="{next_url}">\n'
+    '  <div class="mb-2">\n'
+    '    <label class="form-label" for="self-rating-{anchor}">Self-rating</label>\n'
+    '    <select name="self_rating" id="self-rating-{anchor}" class="form-select" '
+    'aria-describedby="self-status-{anchor}"{invalid}{disabled}>\n'
+    "      {options}\n"
+    "      {unknown}\n"
+    "    </select>\n"
+    "  </div>\n"
+    '  <div class="mb-2">\n'
+    '    <label class="form-label" for="self-notes-{anchor}">Notes <span class="text-muted small">'
+    "(what you base the rating on)</span></label>\n"
+    '    <textarea name="self_notes" id="self-notes-{anchor}" class="form-control" rows="4" '
+    'maxlength="{max_length}" data-unsaved-warning\n'
+    '      aria-describedby="self-status-{anchor}"{readonly}>\n'
+    "{notes}</textarea>\n"
+    "  </div>\n"
+    "  {save}\n"
+    '  <p class="save-status small mb-0" id="self-status-{anchor}" data-save-status>{status}</p>\n'
+    "</form>"
+)
+_ELEMENT_FORMS = fragments_open_and_locked(
+    _ELEMENT_FORM_TEXT,
+    htmx='\n  hx-post="{action}" hx-trigger="change, submit" hx-target="this" '
+    'hx-swap="outerHTML settle:0ms" hx-sync="this:queue last"',
+    save='<button type="submit" class="btn btn-primary btn-sm">Save</button>',
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _element_options(choices: tuple[tuple[str, str], ...], selected: str) -> SafeString:
+    """The element page's rating options (their full names), ``selected`` marked."""
+    return SafeString(
+        "".join(
+            _OPTION(value=value, selected=_SELECTED if value == selected else EMPTY, label=label)
+            for value, label in choices
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def element_self_form(context) -> SafeString:
+    """The self-rating and notes of one element on its page, saved in place with HTMX (on
+    change) or by a plain post (``views._self_form_context``). A finalised year (``locked``)
+    draws it read-only, with nothing to send. A rating that is not one (a refused post) is
+    kept as an extra option marked "(not a rating)"."""
+    rating = context.get("rating_value", "")
+    locked = bool(context.get("locked"))
+    error = context.get("error", "")
+    choices = tuple((str(value), str(label)) for value, label in context["rating_choices"])
+    return _ELEMENT_FORMS[locked](
+        anchor=context["anchor"],
+        action=context["action"],
+        csrf=csrf_input(context.get("csrf_token")),
+        next_url=context["next_url"],
+        invalid=_ARIA_INVALID if error else EMPTY,
+        disabled=_DISABLED if locked else EMPTY,
+        options=_element_options(choices, rating)
+        if isinstance(rating, str)
+        else _element_options(choices, str(rating)),
+        unknown=_INVALID_OPTION(value=rating) if context.get("rating_unknown") else EMPTY,
+        max_length=context["notes_max_length"],
+        readonly=_READONLY if locked else EMPTY,
+        notes=context["notes_value"],
+        status=_status(error, context.get("saved_at", "")),
+    )
+
+
 # --- the carried-forward badge and the sampled mark ------------------------------------------
 
 _CARRIED = mark_safe('<span class="badge text-bg-light border carried">carried forward</span>')
