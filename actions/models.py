@@ -16,13 +16,13 @@ from assessments.models import Assessment
 from cse_portal.text import multi_line
 from evidence.models import Evidence
 from organisations.models import Organisation
-from organisations.tenancy import scoped_manager
+from organisations.tenancy import filter_to, scoped_manager
 from standards.models import Element
 
 
 class ActionQuerySet(models.QuerySet):
     def for_org(self, organisation: Organisation) -> "ActionQuerySet":
-        return self.filter(organisation=organisation)
+        return filter_to(self, "organisation", organisation)
 
     def unfinished(self) -> "ActionQuerySet":
         """Still to be done: open or in progress."""

@@ -5,7 +5,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from organisations.models import Organisation
-from organisations.tenancy import scoped_manager
+from organisations.tenancy import filter_to, scoped_manager
 from standards.models import Criterion, Element, Standard
 
 
@@ -40,12 +40,12 @@ class RecommendationChoice(models.TextChoices):
 
 class AssessmentQuerySet(models.QuerySet):
     def for_org(self, organisation: Organisation) -> "AssessmentQuerySet":
-        return self.filter(organisation=organisation)
+        return filter_to(self, "organisation", organisation)
 
 
 class ElementResultQuerySet(models.QuerySet):
     def for_org(self, organisation: Organisation) -> "ElementResultQuerySet":
-        return self.filter(assessment__organisation=organisation)
+        return filter_to(self, "assessment__organisation", organisation)
 
 
 class Assessment(models.Model):
@@ -170,7 +170,7 @@ class AssessmentEvent(models.Model):
 
 class CriterionSummaryQuerySet(models.QuerySet):
     def for_org(self, organisation: Organisation) -> "CriterionSummaryQuerySet":
-        return self.filter(assessment__organisation=organisation)
+        return filter_to(self, "assessment__organisation", organisation)
 
 
 class CriterionSummary(models.Model):

@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 from assessments.models import Assessment
 from cse_portal.text import multi_line, single_line
 from organisations.models import Organisation
-from organisations.tenancy import scoped_manager
+from organisations.tenancy import filter_to, scoped_manager
 from standards.models import Element
 
 
@@ -32,7 +32,7 @@ def evidence_upload_to(instance: "Evidence | EvidenceVersion", filename: str) ->
 
 class EvidenceQuerySet(models.QuerySet):
     def for_org(self, organisation: Organisation) -> "EvidenceQuerySet":
-        return self.filter(organisation=organisation)
+        return filter_to(self, "organisation", organisation)
 
     def overdue(self) -> "EvidenceQuerySet":
         return self.filter(review_by__lt=timezone.localdate())
@@ -131,7 +131,7 @@ class EvidenceVersion(models.Model):
 
 class EvidenceLinkQuerySet(models.QuerySet):
     def for_org(self, organisation: Organisation) -> "EvidenceLinkQuerySet":
-        return self.filter(evidence__organisation=organisation)
+        return filter_to(self, "evidence__organisation", organisation)
 
 
 class EvidenceLink(models.Model):

@@ -202,3 +202,45 @@ def test_a_task_starts_in_no_context_and_leaves_the_callers_alone(org):
         seen_by_task = what_a_task_sees.apply().get()
         assert tenancy.current_setting() == str(org.pk)
     assert seen_by_task == {"setting": "", "refused": True}
+
+
+# --- for_org under a scope: the filter once, never a way round it -----------------------------
+
+
+def _conditions(queryset, column: str) -> int:
+    """How often the WHERE clause compares ``column`` (the ordering's join aside)."""
+    sql, _params = queryset.query.sql_with_params()
+    where = sql.split(" WHERE ", 1)[1].split(" ORDER BY ", 1)[0]
+    return where.count(f'"{column}" =') + where.count(f'"{column}" IN')
+
+
+def test_for_org_does_not_filter_again_what_the_scope_filtered(two_orgs):
+    org, other = two_orgs
+    with tenant(org):
+        once = Assessment.objects.for_org(org)
+        assert _conditions(once, "organisation_id") == 1
+        assert {a.organisation_id for a in once} == {org.pk}
+        through = ElementResult.objects.for_org(org.pk)
+        assert _conditions(through, "organisation_id") == 1
+        # Another organisation's filter is added: nothing is both.
+        assert _conditions(Assessment.objects.for_org(other), "organisation_id") == 2
+        assert not Assessment.objects.for_org(other).exists()
+        assert not Evidence.objects.for_org(other).exists()
+
+
+def test_for_org_filters_where_no_scope_did(two_orgs):
+    org, other = two_orgs
+    with all_tenants("the test reads across organisations"):
+        assert {a.organisation_id for a in Assessment.objects.all()} == {org.pk, other.pk}
+        assert {a.organisation_id for a in Assessment.objects.for_org(other)} == {other.pk}
+        assert {e.organisation_id for e in Evidence.objects.for_org(org)} == {org.pk}
+
+
+def test_a_queryset_made_for_one_organisation_stays_its_own(two_orgs):
+    org, other = two_orgs
+    with tenant(org):
+        made_for_org = Assessment.objects.all()
+    with tenant(other):
+        # Made under org's scope (its filter baked in), asked for other's rows: none.
+        assert list(made_for_org.for_org(other)) == []
+        assert _conditions(made_for_org.for_org(other), "organisation_id") == 2
