@@ -473,13 +473,13 @@ def _changes() -> Exists:
 def element_page(assessment: Assessment, ref: str, today: date | None = None) -> ElementPage | None:
     """The element ``ref`` of the year, or None when the year has no such element.
 
-    Four queries: the result (with who changed it last, and whether anyone changed it in
+    Three queries: the result (with who changed it last, and whether anyone changed it in
     the year: a history row other than its creation; its element, sub-criterion, criterion
     and parent are the standard's, read once per process: standards.memo); the year's
     results as values (in the standard's order: the sub-elements with their ratings, and
-    the elements before and after this one, the page's "previous" and "next"); the evidence
-    links with their items; and the results of the same ref in the organisation's earlier
-    years.
+    the elements before and after this one, the page's "previous" and "next"), with the
+    results of the same ref in the organisation's earlier years; and the evidence links
+    with their items.
     """
     kept = per_standard("page.elements", assessment.standard_id, _page_elements).get(ref)
     if kept is None:
@@ -499,7 +499,7 @@ def element_page_of(
     organisation: Organisation, year: int, ref: str, today: date | None = None
 ) -> ElementPage | None:
     """``element_page`` of the organisation's ``year``, found with the result: the year is
-    read in the result's query (``year_of`` and the result were two), so four queries in
+    read in the result's query (``year_of`` and the result were two), so three queries in
     all. None when the organisation has no such year or the year no such element."""
     try:
         result = (
@@ -518,28 +518,38 @@ def element_page_of(
 def _page_of_result(
     assessment: Assessment, result: ElementResult, kept: Element, today: date | None
 ) -> ElementPage:
-    """The page of ``result`` (of ``assessment``, whose standard has ``kept``): three
-    queries, the year's results, the links and the earlier years."""
+    """The page of ``result`` (of ``assessment``, whose standard has ``kept``): two
+    queries, the year's results with the same ref's in the organisation's earlier years (one
+    query: the year's and the earlier rows apart by their year), and the links."""
     today = today or timezone.localdate()
     # The page's own copy: what it caches on its element stays with this page.
     element = result.element = copy.copy(kept)
     result.assessment = assessment
     grid_url = year_url(assessment)
-    # The year's elements in the standard's order, as values: (ref, text, parent id, ratings).
+    # The year's elements in the standard's order, as values: (ref, text, parent id, ratings);
+    # and the same ref's results in the earlier years, latest first.
     elements = per_standard("grid.elements", assessment.standard_id, _grid_elements)
-    results = (
-        ElementResult.objects.filter(assessment=assessment)
+    this_year, earlier_rows = [], []
+    for year, element_id, self_rating, rating, sampled in (
+        ElementResult.objects.filter(
+            Q(assessment=assessment)
+            | Q(
+                assessment__organisation_id=assessment.organisation_id,
+                assessment__year__lt=assessment.year,
+                element__ref=element.ref,
+            )
+        )
         .order_by()
-        .values_list("element_id", "self_rating", "rating")
-    )
+        .values_list("assessment__year", "element_id", "self_rating", "rating", "sampled")
+    ):
+        if year == assessment.year:
+            this_year.append((elements[element_id], self_rating, rating))
+        else:
+            earlier_rows.append((year, self_rating, rating, sampled))
     rows = [
         (year_element.ref, year_element.text, year_element.parent_id, self_rating, rating)
         for (_position, year_element), self_rating, rating in sorted(
-            (
-                (elements[element_id], self_rating, rating)
-                for element_id, self_rating, rating in results
-            ),
-            key=lambda row: row[0][0],
+            this_year, key=lambda row: row[0][0]
         )
     ]
 
@@ -567,13 +577,7 @@ def _page_of_result(
             sampled,
             element_url(f"{before_year}/{year}/{after_year}", element.ref),
         )  # fmt: skip
-        for year, self_rating, rating, sampled in ElementResult.objects.filter(
-            assessment__organisation_id=assessment.organisation_id,
-            assessment__year__lt=assessment.year,
-            element__ref=element.ref,
-        )
-        .order_by("-assessment__year")
-        .values_list("assessment__year", "self_rating", "rating", "sampled")
+        for year, self_rating, rating, sampled in sorted(earlier_rows, reverse=True)
     ]
     reasons = attention_reasons(result, len(linked.links), linked.overdue)
     return ElementPage(

@@ -90,15 +90,16 @@ def test_the_last_element_has_no_next(client, y2018, board):
 @pytest.mark.usefixtures("drawn_pages")
 def test_previous_and_next_cost_no_query_more(client, y2018, lead, django_assert_num_queries):
     """The neighbours come with the sub-elements, in one query of the year's elements (the
-    page's count is pinned at 8 below; here with and without sub-elements)."""
+    page's count is pinned at 7 below; here with and without sub-elements)."""
     client.force_login(lead)
     for ref in ["1.3.3", "1.3.3.1", "1.1.1"]:
         path = url("element", y2018.organisation, 2018, ref)
         client.get(path)
         # session, user, membership with organisation, the result with its year (and whether
         # it changed in the year), the year's elements in order (sub-elements, previous and
-        # next), evidence links, earlier years' results, improvement actions on the element
-        with django_assert_num_queries(8):
+        # next) with the earlier years' results, evidence links, improvement actions on the
+        # element
+        with django_assert_num_queries(7):
             client.get(path)
 
 
@@ -330,12 +331,12 @@ def test_the_element_page_in_a_constant_number_of_queries(
     # session, user, membership with organisation, the result with its year (one query:
     # queries.element_page_of), its updated_by and whether it changed in the year (its
     # element, parent, sub-criterion and criterion are the standard's: standards.memo), the
-    # year's elements in order (sub-elements, previous and next), evidence links with their
-    # items and who confirmed them, earlier years' results, improvement actions on the
-    # element (actions/_element_panel.html)
-    with django_assert_num_queries(8):
+    # year's elements in order (sub-elements, previous and next) with the earlier years'
+    # results, evidence links with their items and who confirmed them, improvement actions
+    # on the element (actions/_element_panel.html)
+    with django_assert_num_queries(7):
         response = client.get(path)
     assert len(response.context["page"].links) == count
     # With a library search (?q=): one more, the search.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(path, {"q": "Item 1"})

@@ -183,7 +183,7 @@ def test_element_page_of_reads_the_year_with_the_result(
     from assessments.services import open_year
 
     organisation = y2018.organisation
-    with django_assert_num_queries(4):  # the result with its year, results, links, earlier
+    with django_assert_num_queries(3):  # the result with its year, results and earlier, links
         page = element_page_of(organisation, 2018, "1.3.3")
     same = element_page(y2018, "1.3.3")
     assert page.assessment.pk == y2018.pk and page.assessment.organisation is organisation
