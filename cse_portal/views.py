@@ -26,7 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = memberships_of(request.user)
     overview = []
     if any(m.role == Role.ASSESSOR for m in memberships):
-        overview = assessor_overview(request.user)
+        overview = assessor_overview(request.user, memberships=memberships)
     if len(memberships) == 1 and not overview:
         return redirect("org:dashboard", org_slug=memberships[0].organisation.slug)
     others = [m for m in memberships if m.role != Role.ASSESSOR] if overview else memberships

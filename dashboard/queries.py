@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from actions.models import Action
@@ -27,11 +28,17 @@ from standards.models import Element
 FULL_VISITS = (Assessment.Kind.INITIAL, Assessment.Kind.REASSESSMENT)
 RECHECK = (Rating.PARTIAL, Rating.NON_COMPLIANCE)
 
-# An element the assessor must rate at this year's visit: every one at an initial assessment
-# or a reassessment, the sampled ones at an annual review (as the pre-finalise check counts).
-MUST_RATE = Q(assessment__kind__in=FULL_VISITS) | Q(sampled=True)
-# Rated by the assessor in this year: a rating that is not carried forward from the year before.
-RATED_THIS_YEAR = ~Q(rating="") & Q(carried_forward=False)
+
+def must_rate(kind: str, sampled: bool) -> bool:
+    """An element the assessor must rate at this year's visit: every one at an initial
+    assessment or a reassessment, the sampled ones at an annual review (as the pre-finalise
+    check counts)."""
+    return kind in FULL_VISITS or sampled
+
+
+def rated_this_year(rating: str, carried_forward: bool) -> bool:
+    """Rated by the assessor in this year: a rating not carried forward from the year before."""
+    return bool(rating) and not carried_forward
 
 
 # --- the assessor's home -----------------------------------------------------------------------
@@ -87,85 +94,113 @@ class AssessorOrganisation:
         return bool(self.submitted or self.to_rate or (self.recheck and self.recheck.waiting))
 
 
-def _latest(field_name: str, offset: int) -> Subquery:
-    years = Assessment.objects.filter(organisation=OuterRef("organisation")).order_by("-year")
-    return Subquery(years.values(field_name)[offset : offset + 1])
-
-
 def assessor_memberships(user, today: date | None = None) -> list[Membership]:
-    """The user's current assessor memberships, by organisation name, each annotated with
-    ``current_id`` and ``previous_id`` (the organisation's latest two years). One query."""
+    """The user's current assessor memberships with their organisations, by organisation
+    name. One query."""
     return list(
         Membership.objects.current(today)
         .filter(user=user, role=Role.ASSESSOR)
         .select_related("organisation")
-        .annotate(current_id=_latest("pk", 0), previous_id=_latest("pk", 1))
         .order_by("organisation__name", "organisation__pk")
     )
+
+
+def _assessor_ones(memberships: list[Membership]) -> list[Membership]:
+    """The assessor memberships among ``memberships`` (by organisation name, as
+    organisations.services.memberships_of gives them), organisations of the same name by
+    their id as assessor_memberships orders them."""
+    chosen = [m for m in memberships if m.role == Role.ASSESSOR]
+    ordered: list[Membership] = []
+    for _name, same in groupby(chosen, key=lambda m: m.organisation.name):
+        ordered += sorted(same, key=lambda m: m.organisation.pk)
+    return ordered
+
+
+# What the assessor's home reads of a current year (the template shows these only), in the
+# model's order of its fields (as Model.from_db takes them).
+_OVERVIEW_YEAR_FIELDS = tuple(
+    f.attname
+    for f in Assessment._meta.concrete_fields
+    if f.attname
+    in {"id", "organisation_id", "year", "kind", "status", "visit_date", "visit_end_date"}
+)
+_ID, _ORG, _YEAR = (_OVERVIEW_YEAR_FIELDS.index(n) for n in ("id", "organisation_id", "year"))
 
 
 def is_assessor_anywhere(user, today: date | None = None) -> bool:
     return Membership.objects.current(today).filter(user=user, role=Role.ASSESSOR).exists()
 
 
-def assessor_overview(user, today: date | None = None) -> list[AssessorOrganisation]:
+def assessor_overview(
+    user, today: date | None = None, *, memberships: list[Membership] | None = None
+) -> list[AssessorOrganisation]:
     """Every organisation where ``user`` is a current assessor, with its current year (kind,
     status, visit date) and what waits: the self-assessment submitted, the elements to rate,
-    the PC/NC of the previous year to re-check.
+    the PC/NC of the previous year to re-check. ``memberships``: the user's current
+    memberships when the caller has read them already (organisations.services.memberships_of;
+    the assessor ones are taken from there).
 
-    Four queries whatever the number of organisations: the memberships (with each
-    organisation's latest two years' ids), those years, the current years' elements to rate
-    (grouped), and the previous years' PC/NC elements with the current years' ratings.
+    Three queries whatever the number of organisations (two with ``memberships``): the
+    assessor memberships, the organisations' years (a few fields each: the latest two are
+    used), and the current years' results of the standard's elements with the previous
+    years' PC/NC, counted here.
     """
-    memberships = assessor_memberships(user, today)
+    if memberships is None:
+        memberships = assessor_memberships(user, today)
+    else:
+        memberships = _assessor_ones(memberships)
     if not memberships:
         return []
-    current_ids = {m.current_id for m in memberships if m.current_id}
-    previous_ids = {m.previous_id for m in memberships if m.previous_id}
-    years = {a.pk: a for a in Assessment.objects.filter(pk__in=current_ids | previous_ids)}
-    counts = {
-        row["assessment_id"]: row
-        for row in ElementResult.objects.filter(
-            assessment_id__in=current_ids, element__parent__isnull=True
-        )
-        .values("assessment_id")
-        .annotate(
-            must=Count("pk", filter=MUST_RATE),
-            to_rate=Count("pk", filter=MUST_RATE & ~RATED_THIS_YEAR),
-        )
-        .order_by()
-    }
-    # The previous years' PC/NC elements, and the elements the current years have rated,
-    # in one query (the current years' ratings of elements not flagged are not used).
-    flagged: dict[int, set[int]] = {}
-    rerated: set[tuple[int, int]] = set()
-    if previous_ids:
-        for assessment_id, element_id, is_current in ElementResult.objects.filter(
-            Q(
-                assessment_id__in=previous_ids,
-                element__parent__isnull=True,
-                rating__in=RECHECK,
-            )
-            | (Q(assessment_id__in=current_ids) & RATED_THIS_YEAR)
-        ).values_list("assessment_id", "element_id", Q(assessment_id__in=current_ids)):
-            if is_current:
-                rerated.add((assessment_id, element_id))
-            else:
-                flagged.setdefault(assessment_id, set()).add(element_id)
+    latest: dict[int, list[tuple]] = {}  # organisation id -> its latest two years, latest first
+    years = Assessment.objects.filter(
+        organisation_id__in={m.organisation_id for m in memberships}
+    ).order_by("organisation_id", "-year")
+    for values in years.values_list(*_OVERVIEW_YEAR_FIELDS):
+        two = latest.setdefault(values[_ORG], [])
+        if len(two) < 2:
+            two.append(values)
+    current: dict[int, Assessment] = {}  # by organisation id
+    previous: dict[int, tuple[int, int]] = {}  # organisation id -> (id, year)
+    for organisation_id, two in latest.items():
+        current[organisation_id] = Assessment.from_db(years.db, _OVERVIEW_YEAR_FIELDS, two[0])
+        if len(two) > 1:
+            previous[organisation_id] = (two[1][_ID], two[1][_YEAR])
+    kind_of = {a.pk: a.kind for a in current.values()}
+    previous_ids = [pk for pk, _year in previous.values()]
+    must: dict[int, int] = dict.fromkeys(kind_of, 0)
+    to_rate: dict[int, int] = dict.fromkeys(kind_of, 0)
+    flagged: dict[int, set[int]] = {}  # previous year id -> its PC/NC elements
+    rerated: set[tuple[int, int]] = set()  # (current year id, element id) rated this year
+    # The current years' results and the previous years' PC/NC, of the standard's elements
+    # (sub-elements are detail under their element and do not count), in one query.
+    for assessment_id, element_id, sampled, rating, carried in ElementResult.objects.filter(
+        Q(assessment_id__in=list(kind_of)) | Q(assessment_id__in=previous_ids, rating__in=RECHECK),
+        element__parent__isnull=True,
+    ).values_list("assessment_id", "element_id", "sampled", "rating", "carried_forward"):
+        kind = kind_of.get(assessment_id)
+        if kind is None:
+            flagged.setdefault(assessment_id, set()).add(element_id)
+            continue
+        rated = rated_this_year(rating, carried)
+        if rated:
+            rerated.add((assessment_id, element_id))
+        if must_rate(kind, sampled):
+            must[assessment_id] += 1
+            if not rated:
+                to_rate[assessment_id] += 1
 
     overview = []
     for membership in memberships:
-        current = years.get(membership.current_id)
-        entry = AssessorOrganisation(membership.organisation, membership, current)
-        if current is not None:
-            row = counts.get(current.pk, {})
-            entry.must_rate = row.get("must", 0)
-            entry.to_rate = row.get("to_rate", 0)
-            previous = years.get(membership.previous_id)
-            if previous is not None:
-                elements = flagged.get(previous.pk, set())
-                done = sum(1 for e in elements if (current.pk, e) in rerated)
-                entry.recheck = Recheck(previous.year, len(elements), done)
+        year = current.get(membership.organisation_id)
+        entry = AssessorOrganisation(membership.organisation, membership, year)
+        if year is not None:
+            entry.must_rate = must[year.pk]
+            entry.to_rate = to_rate[year.pk]
+            before = previous.get(membership.organisation_id)
+            if before is not None:
+                elements = flagged.get(before[0], set())
+                done = sum(1 for e in elements if (year.pk, e) in rerated)
+                entry.recheck = Recheck(before[1], len(elements), done)
         overview.append(entry)
     return overview
 

@@ -168,13 +168,38 @@ def test_a_fixed_number_of_queries(client, inspector, elements, count, django_as
     for n in range(count):
         assessed_org(inspector, elements, f"Organisation {n:02}")
     client.force_login(inspector)
-    # 1 the session, 2 the user, 3 the assessor memberships with their latest two years'
-    # ids, 4 those years, 5 the current years' elements to rate, 6 the previous years'
-    # PC/NC with the current years' ratings
-    with django_assert_num_queries(6):
+    # 1 the session, 2 the user, 3 the assessor memberships, 4 their organisations' years,
+    # 5 the current years' results with the previous years' PC/NC
+    with django_assert_num_queries(5):
         response = client.get(reverse("assessor-home"))
     assert response.content.decode().count("to re-check") == count
-    # The home page: the same, after the user's memberships (7).
-    with django_assert_num_queries(7):
+    # The home page: the same, its assessor memberships taken from the user's memberships.
+    with django_assert_num_queries(5):
         response = client.get(reverse("home"))
     assert response.content.decode().count("to re-check") == count
+
+
+def test_the_overview_from_the_users_memberships_is_the_same(inspector, elements):
+    """Given the user's memberships (the home page reads them anyway), the overview is the one
+    read from the assessor memberships: the same organisations in the same order (two of the
+    same name by their id), the same years and counts; other roles and lapsed ones left out."""
+    from organisations.services import memberships_of
+
+    for name, kind in (
+        ("Beta", Kind.ANNUAL_REVIEW),
+        ("Alpha", Kind.INITIAL),
+        ("Beta", Kind.REASSESSMENT),
+    ):
+        assessed_org(inspector, elements, name, kind=kind)
+    MembershipFactory(user=inspector, role=Role.GOVERNING_BODY)
+    MembershipFactory(
+        user=inspector, role=Role.ASSESSOR, ends_on=timezone.localdate() - timedelta(days=1)
+    )
+    read = assessor_overview(inspector)
+    given = assessor_overview(inspector, memberships=memberships_of(inspector))
+    assert [e.organisation.pk for e in given] == [e.organisation.pk for e in read]
+    assert [e.organisation.name for e in read] == ["Alpha", "Beta", "Beta"]
+    assert [(e.assessment.pk, e.must_rate, e.to_rate, e.recheck) for e in given] == [
+        (e.assessment.pk, e.must_rate, e.to_rate, e.recheck) for e in read
+    ]
+    assert [(e.must_rate, e.to_rate) for e in read] == [(4, 3), (2, 1), (4, 3)]
