@@ -4,12 +4,13 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from django import template
-from django.utils.html import escape
+from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
 from assessments.outcome import RATING_NAMES
 from assessments.templatetags.assessment_tags import select_options
-from reports.progression import ChartRow, YearChange, YearColumn
+from reports.charts import Chart
+from reports.progression import ChartRow, PersistentPC, YearChange, YearColumn
 
 register = template.Library()
 
@@ -181,3 +182,78 @@ def change_list(changes: Sequence[YearChange]) -> SafeString:
             f"  <li>Ratings that fell: {fell}</li>\n</ul>\n"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+# --- the chart's headings, the legend, the charts' figures, the persistent PCs ---------------
+
+
+@register.filter
+def year_headings(columns: Sequence[YearColumn]) -> SafeString:
+    """The chart's year headings: each year's label, and its kind for a screen reader
+    unless it is an annual review."""
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<th scope="col" class="year">{escape(column.label)}'
+            + (
+                f'<span class="visually-hidden"> ({escape(column.kind_name)})</span>'
+                if column.kind != "annual_review"
+                else ""
+            )
+            + "</th>"
+            for column in columns
+        )
+    )
+
+
+@register.filter
+def legend_items(ratings: Sequence[str]) -> SafeString:
+    """The legend's items: each rating's swatch and name."""
+    return _legend_items(tuple(ratings))
+
+
+@lru_cache(maxsize=16)
+def _legend_items(ratings: tuple[str, ...]) -> SafeString:
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<li><span class="annex-swatch cell-{escape(rating.lower())}" aria-hidden="true">'
+            f"{escape(rating)}</span> {escape(rating_name(rating))}</li>"
+            for rating in ratings
+        )
+    )
+
+
+@register.filter
+def chart_figures(charts: Sequence[Chart]) -> SafeString:
+    """Each chart in its ``<figure>``: the SVG, its description, and its figures as a table
+    folded in a ``<details>``. A chart is a function of its figures (reports.charts keeps
+    it), and so is its drawing: written once per chart."""
+    return mark_safe("".join(_figure(chart) for chart in charts))  # noqa: S308 - escaped
+
+
+@lru_cache(maxsize=256)
+def _figure(chart: Chart) -> str:
+    headings = "".join(f'<th scope="col">{escape(heading)}</th>' for heading in chart.headings)
+    return (
+        '\n    <figure class="progression-chart">\n'
+        f"      {conditional_escape(chart.svg)}\n"
+        f'      <figcaption class="small text-muted">{escape(chart.description)}</figcaption>\n'
+        '      <details class="chart-figures">\n'
+        f"        <summary>{escape(chart.title)} as a table</summary>\n"
+        '        <table class="table table-sm small mb-0">\n'
+        f'          <caption class="visually-hidden">{escape(chart.title)}</caption>\n'
+        f"          <thead><tr>{headings}</tr></thead>\n"
+        f"          <tbody>{figure_rows(chart.rows)}</tbody>\n"
+        "        </table>\n      </details>\n    </figure>\n    "
+    )
+
+
+@register.filter
+def persistent_list(persistent: Sequence[PersistentPC]) -> SafeString:
+    """The elements rated Partial Compliance year after year, as the list's items."""
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f"<li><strong>{escape(pc.ref)}</strong>: Partial Compliance every year since "
+            f"{escape(pc.since)} ({escape(pc.years)} years)</li>"
+            for pc in persistent
+        )
+    )

@@ -7,6 +7,7 @@ change against an earlier year or none, lists empty or not) and text that needs 
 import pytest
 from django.template import engines
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from reports.annex_one import Cell
 from reports.progression import ChartRow, YearChange, YearColumn
@@ -151,3 +152,76 @@ def test_annex_body_is_what_it_was():
         assert drawn == previous_annex_body(rows, columns)
         assert f'colspan="{len(columns) + 2}"' in drawn
         assert "<b>" not in drawn
+
+
+# --- the year headings, the legend, the charts' figures and the persistent PCs ----------------
+
+HEADINGS = (
+    '{% for column in columns %}<th scope="col" class="year">{{ column.label }}'
+    '{% if column.kind != "annual_review" %}<span class="visually-hidden"> '
+    "({{ column.kind_name }})</span>{% endif %}</th>{% endfor %}"
+)
+LEGEND = (
+    '{% load progression_tags %}{% for rating in rating_order %}<li><span class="annex-swatch '
+    'cell-{{ rating|lower }}" aria-hidden="true">{{ rating }}</span> {{ rating|rating_name }}'
+    "</li>{% endfor %}"
+)
+FIGURE = """{% load progression_tags %}{% for chart in charts_list %}
+    <figure class="progression-chart">
+      {{ chart.svg }}
+      <figcaption class="small text-muted">{{ chart.description }}</figcaption>
+      <details class="chart-figures">
+        <summary>{{ chart.title }} as a table</summary>
+        <table class="table table-sm small mb-0">
+          <caption class="visually-hidden">{{ chart.title }}</caption>
+          <thead><tr>{% for heading in chart.headings %}<th scope="col">{{ heading }}</th>{% endfor %}</tr></thead>
+          <tbody>{{ chart.rows|figure_rows }}</tbody>
+        </table>
+      </details>
+    </figure>
+    {% endfor %}"""  # noqa: E501
+PERSISTENT = (
+    "{% for pc in persistent %}<li><strong>{{ pc.ref }}</strong>: Partial Compliance every "
+    "year since {{ pc.since }} ({{ pc.years }} years)</li>{% endfor %}"
+)
+
+
+def test_year_headings():
+    columns = [*COLUMNS, YearColumn(2019, "2019", "reassessment"), YearColumn(2020, "2020")]
+    drawn = tagged("columns|year_headings", columns=columns)
+    assert drawn == render(HEADINGS, columns=columns)
+    assert drawn.count("visually-hidden") == 3  # initial, reassessment, no kind
+    assert "<b>" not in drawn
+    assert tagged("columns|year_headings", columns=[]) == ""
+
+
+def test_legend_items():
+    from assessments.models import RATING_ORDER
+
+    for ratings in (RATING_ORDER, ["CP", NASTY], []):
+        drawn = tagged("rating_order|legend_items", rating_order=ratings)
+        assert drawn == render(LEGEND, rating_order=ratings)
+    assert "Compliance Plus</li>" in tagged("r|legend_items", r=RATING_ORDER)
+
+
+def test_chart_figures():
+    from reports.charts import Chart, progression_charts
+
+    charts = progression_charts(
+        [("2016", {"CP": 3, "C": 40}), (NASTY, {"PC": 2, "NC": 1}), ("Y2 2018", {})]
+    )
+    odd = Chart(NASTY, NASTY, mark_safe("<svg></svg>"), (NASTY, "CP"), ((NASTY, (1,)),))
+    for charts_list in ((charts.ratings, charts.compliance_plus), (odd,), (), (odd, odd)):
+        drawn = tagged("charts_list|chart_figures", charts_list=charts_list)
+        assert drawn == render(FIGURE, charts_list=charts_list)
+    assert "<b>" not in tagged("c|chart_figures", c=(odd,)).replace("<svg></svg>", "")
+
+
+def test_persistent_list():
+    from reports.progression import PersistentPC
+
+    persistent = (PersistentPC("1.1.1", 2016, 3), PersistentPC(NASTY, 2017, 2))
+    for items in (persistent, ()):
+        drawn = tagged("persistent|persistent_list", persistent=items)
+        assert drawn == render(PERSISTENT, persistent=items)
+    assert "<b>" not in tagged("p|persistent_list", p=persistent)
