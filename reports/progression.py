@@ -356,15 +356,31 @@ def _standard(standard_id: int) -> tuple[tuple[StandardRow, ...], dict[int, str]
 
 def progression(organisation: Organisation) -> Progression:
     """The progression page's content for every year of the organisation (narrow it with
-    ``Progression.between``). Two queries whatever the number of years: the years and every
-    result (by ids, without joins); the elements of the standards the years are on (the
-    latest year's shown, earlier versions' matched by ref) are read once per process
-    (standards.memo)."""
-    assessments = list(
+    ``Progression.between``). One query whatever the number of years: the years with every
+    result (by element id, without joining the elements; a year without a result comes once,
+    without one); the elements of the standards the years are on (the latest year's shown,
+    earlier versions' matched by ref) are read once per process (standards.memo)."""
+    read = (
         Assessment.objects.for_org(organisation)
-        .order_by("year")
-        .values_list("id", "year", "kind", "standard_id")
+        .order_by()
+        .values_list(
+            "id",
+            "year",
+            "kind",
+            "standard_id",
+            "results__element_id",
+            "results__sampled",
+            "results__rating",
+        )
     )
+    results = []
+    years_read: dict[int, tuple[int, int, str, int]] = {}
+    for pk, year, kind, standard_id, element_id, sampled, rating in read:
+        if pk not in years_read:
+            years_read[pk] = (pk, year, kind, standard_id)
+        if element_id is not None:
+            results.append((element_id, pk, sampled, rating))
+    assessments = sorted(years_read.values(), key=lambda a: a[1])
     labels = year_labels([(year, kind) for _pk, year, kind, _ in assessments])
     columns = [YearColumn(year, labels[year], kind) for _pk, year, kind, _ in assessments]
     if not assessments:
@@ -383,11 +399,7 @@ def progression(organisation: Organisation) -> Progression:
     # is matched by its ref, as the chart shows it.
     column_of = {pk: column[year] for pk, year, _kind, _standard in assessments}
     kinds: dict[tuple[bool, str], Cell] = {}  # ten kinds of cell: one instance each
-    for element_id, assessment_id, sampled, rating in (
-        ElementResult.objects.filter(assessment_id__in=list(column_of))
-        .order_by()
-        .values_list("element_id", "assessment_id", "sampled", "rating")
-    ):
+    for element_id, assessment_id, sampled, rating in results:
         row = cells.get(refs.get(element_id, ""))
         if row is not None:
             key = (sampled, rating)

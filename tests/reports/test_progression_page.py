@@ -238,9 +238,9 @@ def test_the_query_count_is_the_same_at_5_and_10_years(client, seeded, lead):
     html = client.get(URL).content.decode()
     assert ">Y9 2023<" in html and "progression-sticky" in html
     assert _queries(client) == five
-    # the session, user and membership (with the navigation), the page's 2 (the standard's
-    # elements were read by the first request: standards.memo)
-    assert five == 5
+    # the session, user and membership (with the navigation), the page's 1: the years with
+    # their results (the standard's elements were read by the first request: standards.memo)
+    assert five == 4
 
 
 def test_the_years_ratings_that_fell_are_listed_as_text():
@@ -270,3 +270,24 @@ def test_an_earlier_year_on_another_version_of_the_standard_shows_by_ref(seeded)
     assert row.cells[0] == Cell(sampled=True, rating="NC")
     other = next(r for r in chart.rows if r.kind == "element" and r.ref == "1.1.2")
     assert other.cells[0] == Cell()  # not in the older version: empty that year
+
+
+def test_a_year_without_any_result_is_a_column_of_empty_cells(seeded):
+    """The years and their results are read together: a year with no result yet (opened, not
+    carried forward) is still a column, every cell empty, its figures nought, and the others
+    are as they were."""
+    before = progression(seeded)
+    Assessment.objects.create(
+        organisation=seeded,
+        standard=Assessment.objects.get(organisation=seeded, year=2018).standard,
+        year=2019,
+        kind="annual_review",
+    )
+    chart = progression(seeded)
+    assert [c.year for c in chart.columns] == [2014, 2015, 2016, 2017, 2018, 2019]
+    assert all(row.cells[-1] == Cell() for row in chart.rows if row.cells)
+    assert [list(row.cells[:-1]) for row in chart.rows] == [list(r.cells) for r in before.rows]
+    assert chart.figures[-1].rated == 0 and chart.figures[-1].sampled == 0
+    assert [(f.counts, f.sampled) for f in chart.figures[:-1]] == [
+        (f.counts, f.sampled) for f in before.figures
+    ]
