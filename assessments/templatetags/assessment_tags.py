@@ -70,6 +70,11 @@ def escape(value: object) -> str:
     return html.escape(str(value))
 
 
+def _safe(value: object) -> SafeString:
+    """``SafeString(escape(value))``, without a copy of a value drawn already."""
+    return value if value.__class__ is SafeString else SafeString(escape(value))
+
+
 class Fragment:
     """``format_html`` with its format string parsed once: ``Fragment("<b>{name}</b>")(name=x)``
     escapes every value unless it is marked safe, and returns a SafeString. Named fields only,
@@ -436,8 +441,8 @@ def self_form_html(
     as an extra option marked "(not a rating)". On paper the select prints as the rating's
     letters. A finalised year (``locked``) draws the form disabled, with nothing to send.
     """
-    anchor, ref = SafeString(escape(anchor)), SafeString(escape(ref))
-    action = SafeString(escape(action))
+    anchor, ref = _safe(anchor), _safe(ref)
+    action = _safe(action)
     if rating in _VALID_RATINGS:
         options = _GRID_OPTIONS[rating]
     else:
@@ -542,7 +547,7 @@ def notes_html(
     post. ``open_`` draws it unfolded (the answer to a save)."""
     if not form and not notes:
         return EMPTY
-    anchor, ref = SafeString(escape(anchor)), SafeString(escape(ref))
+    anchor, ref = _safe(anchor), _safe(ref)
     summary = {
         "anchor": anchor,
         "open": _OPEN if open_ else EMPTY,
@@ -554,7 +559,7 @@ def notes_html(
         return _NOTES_READ(**summary, text=_lines(notes))
     return _NOTES_FORM[locked](
         **summary,
-        action=SafeString(escape(action)),
+        action=_safe(action),
         csrf=csrf,
         next_url=next_url,
         invalid=_ARIA_INVALID if error else EMPTY,
@@ -767,7 +772,7 @@ def grid_row_html(
     False). ``next_url`` and ``csrf`` are the same for every row: escaped once."""
     result, element = row.result, row.element
     anchor, ref, text, guidance = _element_cells(element.ref, element.text, element.guidance)
-    action = SafeString(escape(row.self_url))  # both forms post there
+    action = _safe(row.self_url)  # both forms post there
     if form:
         self_rating = self_form_html(
             action=action,
@@ -789,7 +794,7 @@ def grid_row_html(
         form=form,
     )
     sub, count = row.is_sub_element, row.evidence_count
-    url = SafeString(escape(row.url))
+    url = _safe(row.url)
     return _ROW(
         anchor=anchor,
         sub_class=_SUB_ROW if sub else EMPTY,
@@ -1126,8 +1131,8 @@ def mark_form_html(
 ) -> SafeString:
     """A grid row's assessor form (rating, sampled, comment), sent whole with ``version``;
     ``stale`` (a marking.StaleMark) shows the other's change above what was typed."""
-    anchor, ref = SafeString(escape(anchor)), SafeString(escape(ref))
-    action = SafeString(escape(action))
+    anchor, ref = _safe(anchor), _safe(ref)
+    action = _safe(action)
     if rating in _VALID_RATINGS:
         options = _MARK_OPTIONS[rating]
     else:
@@ -1191,7 +1196,7 @@ def mark_row_html(row: GridRow, *, next_url: str, csrf: SafeString) -> SafeStrin
     evidence count beside the assessor's form."""
     result, element = row.result, row.element
     anchor, ref, text, guidance = _element_cells(element.ref, element.text, element.guidance)
-    url = SafeString(escape(row.url))
+    url = _safe(row.url)
     sub, count = row.is_sub_element, row.evidence_count
     return _MARK_ROW(
         anchor=anchor,
