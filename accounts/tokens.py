@@ -83,7 +83,7 @@ def create_token(user: User, *, name: str, lifetime_days: int, acting_user: User
     if lifetime_days not in lifetime_choices():
         days = ", ".join(str(d) for d in lifetime_choices())
         raise TokenError(f"Choose one of the lifetimes offered ({days} days).")
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    User.objects.select_for_update(of=("self",)).filter(pk=user.pk).first()
     if ApiToken.objects.filter(user=user).usable().count() >= MAX_USABLE_TOKENS:
         raise TokenError(
             f"You have {MAX_USABLE_TOKENS} tokens in use, the most one person may hold: "
@@ -108,7 +108,7 @@ def revoke_token(token: ApiToken, *, acting_user: User) -> bool:
     The row is kept: the profile page shows when it was revoked."""
     if acting_user.pk != token.user_id and not acting_user.is_superuser:
         raise TokenError("Only its owner revokes a personal API token.")
-    stored = ApiToken.objects.select_for_update().filter(pk=token.pk).first()
+    stored = ApiToken.objects.select_for_update(of=("self",)).filter(pk=token.pk).first()
     if stored is None or stored.revoked_at is not None:
         if stored is not None:
             token.revoked_at = stored.revoked_at

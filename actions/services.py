@@ -117,7 +117,7 @@ def raise_action(
 
 
 def _locked(action: Action) -> Action:
-    stored = Action.objects.select_for_update().filter(pk=action.pk).first()
+    stored = Action.objects.select_for_update(of=("self",)).filter(pk=action.pk).first()
     if stored is None:
         raise ActionRemoved()
     return stored

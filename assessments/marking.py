@@ -154,7 +154,7 @@ def set_assessor_mark(
             f"“{rating}” is not a rating: choose CP, C, PC or NC, or leave it blank."
         )
     check_marking_open(result.assessment)  # locks the assessment row first
-    stored = ElementResult.objects.select_for_update().get(pk=result.pk)
+    stored = ElementResult.objects.select_for_update(of=("self",)).get(pk=result.pk)
     stored.assessment = result.assessment
     sent = {"rating": rating, "sampled": sampled, "comment": comment}
     changes = {
@@ -219,7 +219,7 @@ def set_criterion_summary(
     summary, _created = CriterionSummary.objects.get_or_create(
         assessment=assessment, criterion=criterion
     )
-    summary = CriterionSummary.objects.select_for_update().get(pk=summary.pk)
+    summary = CriterionSummary.objects.select_for_update(of=("self",)).get(pk=summary.pk)
     if summary.text == text:
         return False
     if drawn is not None and drawn != text_stamp(summary.text):
@@ -290,7 +290,7 @@ def set_sample(
         raise ValueError("An element cannot be both added to the sample and removed from it.")
     check_marking_open(assessment)
     results = list(
-        ElementResult.objects.select_for_update()
+        ElementResult.objects.select_for_update(of=("self",))
         .filter(assessment=assessment, element__ref__in=add | remove)
         .select_related("element")
         .order_by("pk")

@@ -69,8 +69,9 @@ def check_open(assessment: Assessment) -> None:
     """
     with transaction.atomic(savepoint=False):
         status = (
-            Assessment.objects.select_for_update()
+            Assessment.objects.select_for_update(of=("self",))
             .filter(pk=assessment.pk)
+            .order_by()  # not the model's order: it joins the organisation, for nothing
             .values_list("status", flat=True)
             .first()
         )
@@ -87,7 +88,7 @@ def previous_assessment(organisation: Organisation, year: int) -> Assessment | N
 def _lock_years(organisation: Organisation) -> list[Assessment]:
     """Serialise opening and deleting the organisation's years: lock its row, then read its
     years, latest first (lock order: the organisation, then assessment rows)."""
-    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    Organisation.objects.select_for_update(of=("self",)).filter(pk=organisation.pk).first()
     return list(Assessment.objects.for_org(organisation).order_by("-year"))
 
 
@@ -333,7 +334,7 @@ def set_self_assessment(
             f"“{self_rating}” is not a rating: choose CP, C, PC or NC, or leave it blank."
         )
     check_open(result.assessment)  # locks the assessment row first
-    stored = ElementResult.objects.select_for_update().get(pk=result.pk)
+    stored = ElementResult.objects.select_for_update(of=("self",)).get(pk=result.pk)
     stored.assessment = result.assessment
     sent = {"self_rating": self_rating, "self_notes": self_notes}
     changes = {

@@ -188,7 +188,7 @@ def role_of(user: AbstractBaseUser | None, assessment: Assessment) -> str | None
 def _lock(assessment: Assessment) -> Assessment:
     """The stored row, locked until the transaction ends; a year deleted meanwhile is
     refused."""
-    stored = Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+    stored = Assessment.objects.select_for_update(of=("self",)).filter(pk=assessment.pk).first()
     if stored is None:
         raise MoveRefused(f"{assessment.year} was deleted meanwhile: there is nothing to move.")
     return stored

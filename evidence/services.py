@@ -337,7 +337,7 @@ def _stored_item(evidence: Evidence) -> Evidence | None:
     """The item as stored now, locked until the transaction ends (None if it is gone): a
     change is made to this row and saved with the fields it changes, never from the caller's
     copy, which may be older than what another save wrote since."""
-    stored = Evidence.objects.select_for_update().filter(pk=evidence.pk).first()
+    stored = Evidence.objects.select_for_update(of=("self",)).filter(pk=evidence.pk).first()
     if stored is not None:
         stored.organisation = evidence.organisation  # the same row: no query for it
     return stored
@@ -498,7 +498,7 @@ def link(
     check_open(assessment)  # locks the year's row first
     _check_note(note)
     key = {"evidence": evidence, "assessment": assessment, "element": element}
-    existing = EvidenceLink.objects.select_for_update().filter(**key).first()
+    existing = EvidenceLink.objects.select_for_update(of=("self",)).filter(**key).first()
     if existing is None:
         new = EvidenceLink(**key, note=note, created_by=acting_user)
         new._history_user = acting_user
@@ -506,7 +506,7 @@ def link(
             with transaction.atomic():
                 new.save()
         except IntegrityError:  # the same link, made by someone else a moment ago
-            existing = EvidenceLink.objects.select_for_update().filter(**key).first()
+            existing = EvidenceLink.objects.select_for_update(of=("self",)).filter(**key).first()
             if existing is None:
                 raise
         else:
@@ -531,7 +531,9 @@ def _stored_link(evidence_link: EvidenceLink) -> EvidenceLink:
     """The link as stored now, locked until the transaction ends (after check_open has
     locked its year); LinkRemoved if it is gone. A change is made to this row, never to the
     caller's copy, which may be older than what another save wrote since."""
-    stored = EvidenceLink.objects.select_for_update().filter(pk=evidence_link.pk).first()
+    stored = (
+        EvidenceLink.objects.select_for_update(of=("self",)).filter(pk=evidence_link.pk).first()
+    )
     if stored is None:
         raise LinkRemoved()
     return stored
@@ -587,7 +589,7 @@ def reconfirm_carried_forward(
     refused (YearLocked) and nothing changes."""
     check_open(assessment)  # locks the year's row first, as every change to its links does
     pending = list(
-        EvidenceLink.objects.select_for_update()
+        EvidenceLink.objects.select_for_update(of=("self",))
         .filter(assessment=assessment, carried_forward=True, confirmed_at__isnull=True)
         .order_by("pk")
     )

@@ -242,7 +242,7 @@ def create_organisation(slug: str, name: str, *, acting_user: User | None) -> Or
 
 def _lock(organisation: Organisation) -> None:
     """Serialise membership changes of one organisation (the last-admin rule needs it)."""
-    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    Organisation.objects.select_for_update(of=("self",)).filter(pk=organisation.pk).first()
 
 
 def _keeps_the_organisation(membership: Membership) -> bool:
@@ -469,7 +469,7 @@ def invite(
     now = timezone.now()
     earlier = list(
         Invitation.objects.pending()
-        .select_for_update()
+        .select_for_update(of=("self",))
         .filter(organisation=organisation, email__iexact=email)
         .order_by("pk")
     )
@@ -509,7 +509,12 @@ def invite(
 @transaction.atomic
 def revoke_invitation(invitation: Invitation, *, acting_user: User | None) -> bool:
     """Revoke a pending invitation; False if it was no longer pending."""
-    pending = Invitation.objects.pending().select_for_update().filter(pk=invitation.pk).first()
+    pending = (
+        Invitation.objects.pending()
+        .select_for_update(of=("self",))
+        .filter(pk=invitation.pk)
+        .first()
+    )
     if pending is None:
         return False
     pending.revoked_at = timezone.now()

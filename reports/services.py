@@ -156,10 +156,10 @@ def _make_plan(
     if lock:
         # Lock order, as in every service: the organisation (years are created or deleted
         # under its lock), the assessment rows (here by year), then their results.
-        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        Organisation.objects.select_for_update(of=("self",)).filter(pk=organisation.pk).first()
     years = Assessment.objects.filter(organisation=organisation, year__in=table.years)
     if lock:
-        years = years.select_for_update()
+        years = years.select_for_update(of=("self",))
     existing = {a.year: a for a in years.order_by("year")}
     earliest = Assessment.objects.for_org(organisation).aggregate(year=Min("year"))["year"]
     assessments = [
@@ -240,7 +240,7 @@ def _results_by_assessment(
     results: dict[int, dict[int, ElementResult]] = {a.pk: {} for a in assessments}
     rows = ElementResult.objects.filter(assessment__in=assessments)
     if lock:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     for result in rows.order_by("pk"):
         results[result.assessment_id][result.element_id] = result
     return results
