@@ -58,7 +58,9 @@ GLOBAL = "all"
 def written_table(sql: str) -> str | None:
     """The table a statement writes to, "" for a write whose table is not read here (DDL, a
     statement of an unknown shape), or None when it writes nothing the pages show."""
-    head = sql.lstrip()[:7].upper()
+    # A compound query begins with its first part's parenthesis on PostgreSQL ("(SELECT …)
+    # UNION (SELECT …)"): a read. No write begins with one.
+    head = sql.lstrip(" \t\r\n(")[:7].upper()
     if head.startswith(("SELECT", "SAVEPOI", "RELEASE", "ROLLBAC", "BEGIN", "COMMIT", "PRAGMA")):
         return None
     if head.startswith(("SET ", "SHOW", "EXPLAIN")):

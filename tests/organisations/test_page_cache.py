@@ -36,6 +36,9 @@ from tests.factories import EvidenceFactory, MembershipFactory, OrganisationFact
         ('INSERT OR IGNORE INTO "x_y" VALUES (1)', "x_y"),
         ('  update "Mixed" set a = 1', "mixed"),
         ('SELECT "id" FROM "evidence_evidence"', None),
+        # PostgreSQL's compound query (Django's union), a read; SQLite's has no parentheses.
+        ('(SELECT "a"."x" FROM "a") UNION (SELECT "b"."x" FROM "b")', None),
+        (' ( (SELECT 1) UNION (SELECT 2)) EXCEPT (SELECT 3)', None),
         ("SAVEPOINT s1", None),
         ("RELEASE SAVEPOINT s1", None),
         ("SELECT set_config('cse.organisation_id', '1', false)", None),
