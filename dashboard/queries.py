@@ -434,7 +434,9 @@ def readiness(assessment: Assessment, today: date | None = None) -> Readiness:
     confirmed = links.filter(carried_forward__in=[True], confirmed_at__isnull=False)
     tops = top_elements(assessment.standard_id)
     evidenced = {
-        tops[element] for element in made.union(confirmed.values_list("element_id", flat=True))
+        tops[element]
+        for element in made.union(confirmed.values_list("element_id", flat=True))
+        if element in tops  # an element of another standard is none of this year's
     }
     return Readiness(
         assessment,
