@@ -213,12 +213,12 @@ def test_the_context_costs_a_fixed_number_of_queries(y2018):
     memo.forget()
     with CaptureQueriesContext(connection) as queries:
         context = board_report_context(y2018, CoverSheet())
-    # the years, the standard's elements, every result (reports.progression); the year's
+    # the years with every result, the standard's elements (reports.progression); the year's
     # outcome; its results; its criterion summaries; the actions on its PC and NC elements
-    assert len(queries) == 7, [q["sql"] for q in queries]
+    assert len(queries) == 6, [q["sql"] for q in queries]
     with CaptureQueriesContext(connection) as again:
         board_report_context(y2018, CoverSheet())
-    assert len(again) == 6  # the standard's elements are kept (standards.memo)
+    assert len(again) == 5  # the standard's elements are kept (standards.memo)
     assert [c.ref for c in context["criteria"]] == ["1", "2", "3", "4", "5"]
 
 
