@@ -122,9 +122,20 @@ _OVERVIEW_YEAR_FIELDS = tuple(
     f.attname
     for f in Assessment._meta.concrete_fields
     if f.attname
-    in {"id", "organisation_id", "year", "kind", "status", "visit_date", "visit_end_date"}
+    in {
+        "id",
+        "organisation_id",
+        "standard_id",
+        "year",
+        "kind",
+        "status",
+        "visit_date",
+        "visit_end_date",
+    }
 )
-_ID, _ORG, _YEAR = (_OVERVIEW_YEAR_FIELDS.index(n) for n in ("id", "organisation_id", "year"))
+_ID, _ORG, _STANDARD, _YEAR = (
+    _OVERVIEW_YEAR_FIELDS.index(n) for n in ("id", "organisation_id", "standard_id", "year")
+)
 
 
 def is_assessor_anywhere(user, today: date | None = None) -> bool:
@@ -142,8 +153,9 @@ def assessor_overview(
 
     Three queries whatever the number of organisations (two with ``memberships``): the
     assessor memberships, the organisations' years (a few fields each: the latest two are
-    used), and the current years' results of the standard's elements with the previous
-    years' PC/NC, counted here.
+    used), and the current years' results with the previous years' PC/NC, counted here for
+    the standard's elements (kept per process: standards.memo; one query more for each
+    standard the first time).
     """
     if memberships is None:
         memberships = assessor_memberships(user, today)
@@ -161,7 +173,9 @@ def assessor_overview(
             two.append(values)
     current: dict[int, Assessment] = {}  # by organisation id
     previous: dict[int, tuple[int, int]] = {}  # organisation id -> (id, year)
+    standards = set()
     for organisation_id, two in latest.items():
+        standards.update(values[_STANDARD] for values in two)
         current[organisation_id] = Assessment.from_db(years.db, _OVERVIEW_YEAR_FIELDS, two[0])
         if len(two) > 1:
             previous[organisation_id] = (two[1][_ID], two[1][_YEAR])
@@ -171,12 +185,15 @@ def assessor_overview(
     to_rate: dict[int, int] = dict.fromkeys(kind_of, 0)
     flagged: dict[int, set[int]] = {}  # previous year id -> its PC/NC elements
     rerated: set[tuple[int, int]] = set()  # (current year id, element id) rated this year
-    # The current years' results and the previous years' PC/NC, of the standard's elements
-    # (sub-elements are detail under their element and do not count), in one query.
+    # The standard's elements (sub-elements are detail under their element and do not count),
+    # kept per process (standards.memo): the results are read without joining the elements.
+    elements = standard_elements(standards)
+    # The current years' results and the previous years' PC/NC, in one query.
     for assessment_id, element_id, sampled, rating, carried in ElementResult.objects.filter(
-        Q(assessment_id__in=list(kind_of)) | Q(assessment_id__in=previous_ids, rating__in=RECHECK),
-        element__parent__isnull=True,
+        Q(assessment_id__in=list(kind_of)) | Q(assessment_id__in=previous_ids, rating__in=RECHECK)
     ).values_list("assessment_id", "element_id", "sampled", "rating", "carried_forward"):
+        if element_id not in elements:
+            continue
         kind = kind_of.get(assessment_id)
         if kind is None:
             flagged.setdefault(assessment_id, set()).add(element_id)
