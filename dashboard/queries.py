@@ -188,10 +188,16 @@ def assessor_overview(
     # The standard's elements (sub-elements are detail under their element and do not count),
     # kept per process (standards.memo): the results are read without joining the elements.
     elements = standard_elements(standards)
-    # The current years' results and the previous years' PC/NC, in one query.
-    for assessment_id, element_id, sampled, rating, carried in ElementResult.objects.filter(
-        Q(assessment_id__in=list(kind_of)) | Q(assessment_id__in=previous_ids, rating__in=RECHECK)
-    ).values_list("assessment_id", "element_id", "sampled", "rating", "carried_forward"):
+    # The current years' results and the previous years' PC/NC, in one query (unordered: the
+    # model's ordering would join the organisation, year and element to sort them).
+    for assessment_id, element_id, sampled, rating, carried in (
+        ElementResult.objects.filter(
+            Q(assessment_id__in=list(kind_of))
+            | Q(assessment_id__in=previous_ids, rating__in=RECHECK)
+        )
+        .order_by()
+        .values_list("assessment_id", "element_id", "sampled", "rating", "carried_forward")
+    ):
         if element_id not in elements:
             continue
         kind = kind_of.get(assessment_id)

@@ -209,3 +209,18 @@ def test_the_overview_from_the_users_memberships_is_the_same(inspector, elements
         (e.assessment.pk, e.must_rate, e.to_rate, e.recheck) for e in read
     ]
     assert [(e.must_rate, e.to_rate) for e in read] == [(4, 3), (2, 1), (4, 3)]
+
+
+def test_the_results_are_read_without_joins_or_sorting(inspector, elements):
+    """The results are counted here: read from their own table alone, not joined to the
+    elements, years and organisations that the model's default ordering would sort them by."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assessed_org(inspector, elements, "Acme Care")
+    assessor_overview(inspector)  # the standard's elements, once per process
+    with CaptureQueriesContext(connection) as captured:
+        [entry] = assessor_overview(inspector)
+    [results] = [q["sql"] for q in captured if "assessments_elementresult" in q["sql"]]
+    assert "JOIN" not in results and "ORDER BY" not in results
+    assert (entry.must_rate, entry.to_rate) == (2, 1)
