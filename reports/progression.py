@@ -373,13 +373,11 @@ def progression(organisation: Organisation) -> Progression:
             "results__rating",
         )
     )
-    results = []
+    rows_read = list(read)
     years_read: dict[int, tuple[int, int, str, int]] = {}
-    for pk, year, kind, standard_id, element_id, sampled, rating in read:
+    for pk, year, kind, standard_id, *_result in rows_read:
         if pk not in years_read:
             years_read[pk] = (pk, year, kind, standard_id)
-        if element_id is not None:
-            results.append((element_id, pk, sampled, rating))
     assessments = sorted(years_read.values(), key=lambda a: a[1])
     labels = year_labels([(year, kind) for _pk, year, kind, _ in assessments])
     columns = [YearColumn(year, labels[year], kind) for _pk, year, kind, _ in assessments]
@@ -399,8 +397,8 @@ def progression(organisation: Organisation) -> Progression:
     # is matched by its ref, as the chart shows it.
     column_of = {pk: column[year] for pk, year, _kind, _standard in assessments}
     kinds: dict[tuple[bool, str], Cell] = {}  # ten kinds of cell: one instance each
-    for element_id, assessment_id, sampled, rating in results:
-        row = cells.get(refs.get(element_id, ""))
+    for assessment_id, _year, _kind, _standard_id, element_id, sampled, rating in rows_read:
+        row = cells.get(refs.get(element_id, ""))  # None: a year without a result
         if row is not None:
             key = (sampled, rating)
             cell = kinds.get(key)

@@ -14,6 +14,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 
 from assessments.templatetags.assessment_tags import EMPTY, Fragment
 
@@ -98,6 +99,15 @@ def _csrf(token: object) -> SafeString:
     return _CSRF(token=token)
 
 
+@functools.lru_cache(maxsize=4096)
+def _when(value: date | datetime, format_string: str, language: str | None) -> str:
+    """``value|date:format_string`` in ``language`` (its month's name), formatted once per
+    process: a pure function of the three. A time is given as its wall-clock time in the
+    current time zone, without the zone (two aware times of the same instant in different
+    zones are equal keys, and the formats here show no zone)."""
+    return date_format(value, format_string)
+
+
 @functools.lru_cache(maxsize=1024)
 def _report_url(script_prefix: str, name: str, slug: str) -> tuple[str, str]:
     """A report's URL (``name``) in the organisation, before and after its id: reversed once
@@ -114,6 +124,7 @@ def board_report_rows(context, reports: Sequence[ReportRow], slug: str) -> SafeS
     download = _report_url(prefix, "org:board-report-download", slug)
     retry = _report_url(prefix, "org:board-report-retry", slug)
     csrf = None
+    language = get_language()
     out = []
     for row in reports:
         if row.can_retry and csrf is None:
@@ -123,11 +134,15 @@ def board_report_rows(context, reports: Sequence[ReportRow], slug: str) -> SafeS
                 pk=row.pk,
                 year=row.year,
                 meeting=row.meeting,
-                date=_DATE(date=date_format(row.meeting_date, "j F Y"))
+                date=_DATE(date=_when(row.meeting_date, "j F Y", language))
                 if row.meeting_date
                 else EMPTY,
                 requester="A former member" if row.requester is None else row.requester,
-                requested_at=date_format(template_localtime(row.requested_at), "j F Y, H:i"),
+                requested_at=_when(
+                    template_localtime(row.requested_at).replace(tzinfo=None),
+                    "j F Y, H:i",
+                    language,
+                ),
                 state=job_state(row),
                 download=_DOWNLOAD(url=f"{download[0]}{row.pk}{download[1]}", year=row.year)
                 if row.status == "done"

@@ -99,3 +99,14 @@ def test_the_list_reads_its_reports_in_one_query(org, every_state):
         rows = report_rows(org)
     assert len(captured.captured_queries) == 1
     assert [row.in_progress for row in rows].count(True) == 4
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/London", "Asia/Kolkata"])
+def test_the_times_are_in_the_current_time_zone_however_often_drawn(org, every_state, zone):
+    """The dates' words are kept per process: a time drawn in one zone is not reused in
+    another."""
+    from django.utils import timezone as tz
+
+    board_report_rows({}, report_rows(org), org.slug)  # drawn once in the default zone
+    with tz.override(zone):
+        assert board_report_rows({}, report_rows(org), org.slug) == old_rows(org, "")
