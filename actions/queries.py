@@ -22,6 +22,7 @@ from assessments.models import Assessment
 from cse_portal.web import get_for_org
 from evidence.models import Evidence
 from organisations.models import Organisation
+from organisations.prepared import prepared
 from standards.models import Criterion, Element
 
 PAGE_SIZE = 25
@@ -175,28 +176,28 @@ class ElementActions:
 
 def _as_of(assessment: Assessment) -> QuerySet[Action]:
     """The organisation's actions raised in ``assessment``'s year or an earlier one."""
-    return Action.objects.filter(
-        organisation_id=assessment.organisation_id, raised_in__year__lte=assessment.year
+    return _raised_by(assessment.organisation_id, assessment.year)
+
+
+def _raised_by(organisation_id: int, year: int) -> QuerySet[Action]:
+    return Action.objects.filter(organisation_id=organisation_id, raised_in__year__lte=year)
+
+
+_ELEMENT_ACTIONS = prepared(
+    lambda organisation_id, year, ref: _raised_by(organisation_id, year)
+    .filter(element__ref=ref)
+    .order_by("-raised_in__year", "due_date", "pk")
+    .values_list(
+        "id", "description", "due_date", "status", "raised_in__year", "owner__full_name",
+        "owner__email",
     )
+)  # fmt: skip
 
 
 def element_actions(assessment: Assessment, element: Element) -> list[PanelAction]:
     """The actions on ``element``'s ref raised in the year or before, latest year first, then
     soonest due (one query, as plain values: the panel's rows)."""
-    rows = (
-        _as_of(assessment)
-        .filter(element__ref=element.ref)
-        .order_by("-raised_in__year", "due_date", "pk")
-        .values_list(
-            "id",
-            "description",
-            "due_date",
-            "status",
-            "raised_in__year",
-            "owner__full_name",
-            "owner__email",
-        )
-    )
+    rows = _ELEMENT_ACTIONS(assessment.organisation_id, assessment.year, element.ref)
     return [
         PanelAction(
             pk,
@@ -210,7 +211,7 @@ def element_actions(assessment: Assessment, element: Element) -> list[PanelActio
     ]
 
 
-def in_hand(assessment: Assessment) -> Q:
+def in_hand(assessment: Assessment | int) -> Q:
     """An action in hand in the year: raised in it (any status), or raised earlier and not
     yet verified (every unfinished action is one)."""
     return Q(raised_in=assessment) | ~Q(status=Action.Status.VERIFIED)
@@ -234,16 +235,33 @@ def unfinished_counts(assessment: Assessment) -> dict[str, int]:
     return {row["element__ref"]: row["n"] for row in rows}
 
 
+def _in_hand_statuses(organisation_id: int, year: int, assessment_id: int) -> QuerySet:
+    """(element ref, status) of each action in hand in the year (``in_hand``) raised in it or
+    before (``_as_of``)."""
+    return (
+        _raised_by(organisation_id, year)
+        .filter(in_hand(assessment_id))
+        .order_by()
+        .values_list("element__ref", "status")
+    )
+
+
+_YEAR_IN_HAND = prepared(_in_hand_statuses)
+
+
 def element_figures(assessment: Assessment, ref: str = "") -> dict[str, ActionFigures]:
     """Element ref → its unfinished actions raised in the year or before, and whether it has
     an action in hand (as ``refs_with_actions``): the year's grid, in one query; ``ref``
     narrows it to one element (a row drawn again after a save). A ref none of whose actions
     is in hand (all verified in earlier years) is left out, as one with none."""
-    actions = _as_of(assessment).filter(in_hand(assessment))
     if ref:
-        actions = actions.filter(element__ref=ref)
+        rows = _in_hand_statuses(assessment.organisation_id, assessment.year, assessment.pk).filter(
+            element__ref=ref
+        )
+    else:  # the whole year: the grid's (organisations.prepared)
+        rows = _YEAR_IN_HAND(assessment.organisation_id, assessment.year, assessment.pk)
     unfinished: Counter[str] = Counter()
-    for element_ref, status in actions.order_by().values_list("element__ref", "status"):
+    for element_ref, status in rows:
         unfinished[element_ref] += status in Action.UNFINISHED
     return {element_ref: ActionFigures(n, True) for element_ref, n in unfinished.items()}
 

@@ -28,6 +28,7 @@ from assessments.rules import (
     next_opening,
 )
 from organisations.models import Organisation
+from organisations.prepared import prepared
 from standards.memo import per_standard
 from standards.models import Criterion, Element
 
@@ -288,6 +289,26 @@ def _grid_elements(standard_id: int) -> dict[int, tuple[int, GridElement]]:
     return elements
 
 
+# The year's results as the grid's rows read them (organisations.prepared: compiled once).
+_GRID_RESULTS = prepared(
+    lambda assessment_id: (
+        ElementResult.objects.filter(assessment_id=assessment_id)
+        .order_by()
+        .values_list(
+            "id",
+            "self_rating",
+            "rating",
+            "sampled",
+            "carried_forward",
+            "self_notes",
+            "comment",
+            "version",
+            "element_id",
+        )
+    )
+)
+
+
 def year_grid(
     assessment: Assessment,
     filters: GridFilters | None = None,
@@ -310,22 +331,7 @@ def year_grid(
         criteria = criteria_of(assessment)
     criterion_of = {criterion.pk: criterion for criterion in criteria}
     elements = per_standard("grid.elements", assessment.standard_id, _grid_elements)
-    results = sorted(
-        ElementResult.objects.filter(assessment=assessment)
-        .order_by()
-        .values_list(
-            "id",
-            "self_rating",
-            "rating",
-            "sampled",
-            "carried_forward",
-            "self_notes",
-            "comment",
-            "version",
-            "element_id",
-        ),
-        key=lambda values: elements[values[-1]][0],
-    )
+    results = sorted(_GRID_RESULTS(assessment.pk), key=lambda values: elements[values[-1]][0])
     figures = linked_evidence.provider().figures(assessment, today or timezone.localdate())
     actions = linked_actions.provider().element_figures(assessment)
     no_actions = linked_actions.ActionFigures(0, False)
@@ -495,20 +501,44 @@ def element_page(assessment: Assessment, ref: str, today: date | None = None) ->
     return _page_of_result(assessment, result, kept, today)
 
 
+# The element page's two reads of results (organisations.prepared: compiled once): its
+# result with its year, and the year's results with the same ref's in the earlier years.
+_PAGE_RESULT = prepared(
+    lambda organisation_id, year, ref: (
+        ElementResult.objects.select_related("assessment", "updated_by")
+        .annotate(changed_in_year=_changes())
+        .filter(
+            assessment__organisation_id=organisation_id, assessment__year=year, element__ref=ref
+        )
+        .order_by()
+    )
+)
+_PAGE_YEARS = prepared(
+    lambda assessment_id, organisation_id, year, ref: (
+        ElementResult.objects.filter(
+            Q(assessment_id=assessment_id)
+            | Q(
+                assessment__organisation_id=organisation_id,
+                assessment__year__lt=year,
+                element__ref=ref,
+            )
+        )
+        .order_by()
+        .values_list("assessment__year", "element_id", "self_rating", "rating", "sampled")
+    )
+)
+
+
 def element_page_of(
     organisation: Organisation, year: int, ref: str, today: date | None = None
 ) -> ElementPage | None:
     """``element_page`` of the organisation's ``year``, found with the result: the year is
     read in the result's query (``year_of`` and the result were two), so three queries in
     all. None when the organisation has no such year or the year no such element."""
-    try:
-        result = (
-            ElementResult.objects.select_related("assessment", "updated_by")
-            .annotate(changed_in_year=_changes())
-            .get(assessment__organisation=organisation, assessment__year=year, element__ref=ref)
-        )
-    except ElementResult.DoesNotExist:
+    found = _PAGE_RESULT(organisation.pk, year, ref)
+    if not found:
         return None
+    [result] = found  # one result a year and element, one year of a number
     assessment = result.assessment
     assessment.organisation = organisation  # the same row: no second query
     kept = per_standard("page.elements", assessment.standard_id, _page_elements)[ref]
@@ -530,17 +560,8 @@ def _page_of_result(
     # and the same ref's results in the earlier years, latest first.
     elements = per_standard("grid.elements", assessment.standard_id, _grid_elements)
     this_year, earlier_rows = [], []
-    for year, element_id, self_rating, rating, sampled in (
-        ElementResult.objects.filter(
-            Q(assessment=assessment)
-            | Q(
-                assessment__organisation_id=assessment.organisation_id,
-                assessment__year__lt=assessment.year,
-                element__ref=element.ref,
-            )
-        )
-        .order_by()
-        .values_list("assessment__year", "element_id", "self_rating", "rating", "sampled")
+    for year, element_id, self_rating, rating, sampled in _PAGE_YEARS(
+        assessment.pk, assessment.organisation_id, assessment.year, element.ref
     ):
         if year == assessment.year:
             this_year.append((elements[element_id], self_rating, rating))

@@ -138,6 +138,8 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 PAGE_CACHE_MAX_BYTES = env.int("PAGE_CACHE_MAX_BYTES", default=2 * 1024 * 1024)
 # Draw every kept page again and compare (the test suite turns this on: a stale page fails).
 PAGE_CACHE_CHECK = False
+# Tests compare every prepared query's rows with its queryset's (organisations.prepared).
+PREPARED_QUERIES_CHECK = False
 # The tables' owner, for migrations only (``manage.py migrate``, organisations' own migrate
 # command): on PostgreSQL the app connects as a role that neither owns the tables nor bypasses
 # row-level security (docs/security.md, "Tenancy"). Unset: migrations use DATABASE_URL.

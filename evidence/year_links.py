@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, FilteredRelation, Q
+from django.db.models import Count, FilteredRelation, Q, QuerySet
 from simple_history.utils import bulk_create_with_history
 
 from accounts.people import NamedPerson
@@ -20,6 +20,7 @@ from evidence.forms import SEARCH_MAX_LENGTH
 from evidence.models import Evidence, EvidenceLink
 from evidence.queries import EvidenceSearch, search_evidence
 from organisations.models import Organisation
+from organisations.prepared import prepared
 from standards.models import Element
 
 # The element page lists a link's note and re-confirmation, its item's title, kind, web
@@ -74,6 +75,44 @@ class ListedLink:
     needs_confirmation = EvidenceLink.needs_confirmation
 
 
+def _link_counts(assessment_id: int, element_id: int | None = None) -> QuerySet:
+    """(element id, its links in the year), counted from the year's side (YearLinks.figures)."""
+    counted = Assessment.objects.filter(pk=assessment_id)
+    if element_id is not None:
+        counted = counted.filter(evidence_links__element_id=element_id)
+    return (
+        counted.values_list("evidence_links__element_id")
+        .annotate(n=Count("evidence_links"))
+        .order_by()
+    )
+
+
+def _overdue_elements(assessment_id: int, today: date, element_id: int | None = None) -> QuerySet:
+    """The elements with an item past its review-by date linked in the year, from the items'
+    side (YearLinks.figures)."""
+    year_links = Q(links__assessment_id=assessment_id)
+    if element_id is not None:
+        year_links &= Q(links__element_id=element_id)
+    return (
+        Evidence.objects.filter(review_by__lt=today)
+        .annotate(year_link=FilteredRelation("links", condition=year_links))
+        .values_list("year_link__element_id", flat=True)
+        .order_by()
+        .distinct()
+    )
+
+
+_YEAR_COUNTS = prepared(_link_counts)
+_ELEMENT_LINKS = prepared(
+    lambda assessment_id, element_id: (
+        EvidenceLink.objects.filter(assessment_id=assessment_id, element_id=element_id)
+        .order_by("evidence__title", "pk")
+        .values_list(*ELEMENT_LINK_FIELDS)
+    )
+)
+_YEAR_OVERDUE = prepared(_overdue_elements)
+
+
 class YearLinks:
     def figures(
         self, assessment: Assessment, today: date, element_id: int | None = None
@@ -91,23 +130,12 @@ class YearLinks:
           past their review-by date (an index), each with its links of the year (the
           link's unique index). A LEFT JOIN keeps that order: joined plainly, SQLite starts
           from the year's links (no statistics tell it the overdue items are few)."""
-        counted = Assessment.objects.filter(pk=assessment.pk)
-        overdue = Evidence.objects.filter(review_by__lt=today)
-        year_links = Q(links__assessment=assessment)
-        if element_id is not None:
-            counted = counted.filter(evidence_links__element_id=element_id)
-            year_links &= Q(links__element_id=element_id)
-        counts = (
-            counted.values_list("evidence_links__element_id")
-            .annotate(n=Count("evidence_links"))
-            .order_by()
-        )
-        overdue_elements = set(
-            overdue.annotate(year_link=FilteredRelation("links", condition=year_links))
-            .values_list("year_link__element_id", flat=True)
-            .order_by()
-            .distinct()
-        )
+        if element_id is None:  # the whole year: the grid's (organisations.prepared)
+            counts = _YEAR_COUNTS(assessment.pk)
+            overdue_elements = set(_YEAR_OVERDUE(assessment.pk, today))
+        else:
+            counts = _link_counts(assessment.pk, element_id)
+            overdue_elements = set(_overdue_elements(assessment.pk, today, element_id))
         return {
             linked_element: (n, linked_element in overdue_elements)
             for linked_element, n in counts
@@ -139,9 +167,7 @@ class YearLinks:
                 review_by,
                 full_name,
                 email,
-            ) in EvidenceLink.objects.filter(assessment=assessment, element=element)
-            .order_by("evidence__title", "pk")
-            .values_list(*ELEMENT_LINK_FIELDS)
+            ) in _ELEMENT_LINKS(assessment.pk, element.pk)
         ]
         return ElementLinks(
             links=links,

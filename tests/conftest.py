@@ -68,6 +68,14 @@ def kept_pages_checked(settings):
     settings.PAGE_CACHE_CHECK = True
 
 
+@pytest.fixture(autouse=True)
+def prepared_queries_checked(settings):
+    """Every prepared query run in a test is compared with its queryset run by the ORM
+    (organisations.prepared.PreparedDiffers): on SQLite and PostgreSQL, in every state the
+    tests make."""
+    settings.PREPARED_QUERIES_CHECK = True
+
+
 @pytest.fixture
 def drawn_pages(settings):
     """The page cache off (organisations.page_cache): for tests that count what drawing a page
