@@ -4,11 +4,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from django import template
-from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
 from assessments.outcome import RATING_NAMES
-from assessments.templatetags.assessment_tags import select_options
+from assessments.templatetags.assessment_tags import escape, select_options
 from reports.charts import Chart
 from reports.progression import ChartRow, PersistentPC, YearChange, YearColumn
 
@@ -235,7 +234,7 @@ def _figure(chart: Chart) -> str:
     headings = "".join(f'<th scope="col">{escape(heading)}</th>' for heading in chart.headings)
     return (
         '\n    <figure class="progression-chart">\n'
-        f"      {conditional_escape(chart.svg)}\n"
+        f"      {escape(chart.svg)}\n"
         f'      <figcaption class="small text-muted">{escape(chart.description)}</figcaption>\n'
         '      <details class="chart-figures">\n'
         f"        <summary>{escape(chart.title)} as a table</summary>\n"
