@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from actions.models import Action
@@ -21,6 +21,7 @@ from assessments.outcome import Outcome, outcome_of
 from assessments.rules import counts_note
 from evidence.models import EvidenceLink
 from organisations.models import Membership, Organisation, Role
+from organisations.prepared import prepared
 from standards.memo import per_standard
 from standards.models import Element
 
@@ -279,6 +280,26 @@ _DASHBOARD_YEAR_FIELDS = (
 )
 
 
+# The dashboard's reads (organisations.prepared: compiled once per process).
+_YEARS = prepared(
+    lambda organisation_id: (
+        Assessment.objects.filter(organisation_id=organisation_id)
+        .order_by("-year")
+        .only(*_DASHBOARD_YEAR_FIELDS)
+    )
+)
+_YEAR_COUNTS = prepared(
+    lambda organisation_id: (
+        ElementResult.objects.filter(
+            assessment__organisation_id=organisation_id, element__parent__isnull=True
+        )
+        .order_by()
+        .values_list("assessment_id", "rating", "carried_forward", "sampled")
+        .annotate(n=Count("pk"))
+    )
+)
+
+
 def dashboard_years(organisation: Organisation) -> list[DashboardYear]:
     """The organisation's years, latest first, with their counts (and the note on counts
     carried forward from the year before), and the current year's outcome once it is
@@ -288,19 +309,11 @@ def dashboard_years(organisation: Organisation) -> list[DashboardYear]:
     carried forward and sampled (a few dozen rows, rather than every result of every year);
     one more for a finalised current year's outcome.
     """
-    assessments = list(
-        Assessment.objects.for_org(organisation).order_by("-year").only(*_DASHBOARD_YEAR_FIELDS)
-    )
+    assessments = _YEARS(organisation.pk)
     if not assessments:
         return []
     figures = {a.pk: YearCounts() for a in assessments}
-    for assessment_id, rating, carried, sampled, n in (
-        ElementResult.objects.for_org(organisation)
-        .filter(element__parent__isnull=True)
-        .order_by()
-        .values_list("assessment_id", "rating", "carried_forward", "sampled")
-        .annotate(n=Count("pk"))
-    ):
+    for assessment_id, rating, carried, sampled, n in _YEAR_COUNTS(organisation.pk):
         year = figures[assessment_id]
         if rating:
             year.counts[rating] += n
@@ -343,6 +356,16 @@ class CurrentActions:
     counts: ActionCounts  # open or in progress, and of those overdue
 
 
+_ACTIONS_IN_HAND = prepared(
+    lambda organisation_id, assessment_id: (
+        Action.objects.filter(organisation_id=organisation_id)
+        .filter(in_hand(assessment_id))
+        .order_by()
+        .values_list("element__ref", "status", "due_date")
+    )
+)
+
+
 def current_actions(latest: Assessment, today: date | None = None) -> CurrentActions:
     """For the organisation's latest year: the refs with an action in hand
     (``actions.queries.refs_with_actions``) and the organisation's actions open or in
@@ -352,12 +375,7 @@ def current_actions(latest: Assessment, today: date | None = None) -> CurrentAct
     today = today or timezone.localdate()
     refs: set[str] = set()
     unfinished = overdue = 0
-    for ref, status, due_date in (
-        Action.objects.filter(organisation_id=latest.organisation_id)
-        .filter(in_hand(latest))
-        .order_by()
-        .values_list("element__ref", "status", "due_date")
-    ):
+    for ref, status, due_date in _ACTIONS_IN_HAND(latest.organisation_id, latest.pk):
         refs.add(ref)
         action = _ActionInHand(status, due_date)
         if action.is_unfinished:
@@ -425,6 +443,24 @@ def _top_elements(standard_id: int) -> dict[int, int]:
     }
 
 
+def _evidenced_elements(assessment_id: int) -> QuerySet:
+    """The elements with a link made in the year or re-confirmed (``readiness``)."""
+    links = EvidenceLink.objects.filter(assessment_id=assessment_id).order_by()
+    made = links.filter(carried_forward__in=[False]).values_list("element_id", flat=True)
+    confirmed = links.filter(carried_forward__in=[True], confirmed_at__isnull=False)
+    return made.union(confirmed.values_list("element_id", flat=True))
+
+
+_READINESS_RESULTS = prepared(
+    lambda assessment_id: (
+        ElementResult.objects.filter(assessment_id=assessment_id)
+        .order_by()
+        .values_list("element_id", "self_rating", "rating")
+    )
+)
+_EVIDENCED = prepared(_evidenced_elements)
+
+
 def readiness(assessment: Assessment, today: date | None = None) -> Readiness:
     """The current year's readiness for its visit (two queries: the year's results, each
     with its element, self-rating and rating, counted here for the standard's elements
@@ -432,11 +468,7 @@ def readiness(assessment: Assessment, today: date | None = None) -> Readiness:
     out); the elements with evidence linked this year). ``pc_nc_with_actions`` is left None:
     the dashboard counts it with ``Readiness.count_actions``."""
     standard = standard_elements([assessment.standard_id])
-    results = (
-        ElementResult.objects.filter(assessment=assessment)
-        .order_by()
-        .values_list("element_id", "self_rating", "rating")
-    )
+    results = _READINESS_RESULTS(assessment.pk)
     elements = self_rated = 0
     pc_nc = []
     for element_id, self_rating, rating in results:
@@ -452,13 +484,10 @@ def readiness(assessment: Assessment, today: date | None = None) -> Readiness:
     # elements of the two kinds of link, each half seeking its rows in the year's index
     # (evidence_link_year_state; ``IN (false)``, not the ``NOT carried_forward`` that an
     # ``=False`` gives, which SQLite cannot seek), their union without duplicates.
-    links = EvidenceLink.objects.filter(assessment=assessment).order_by()
-    made = links.filter(carried_forward__in=[False]).values_list("element_id", flat=True)
-    confirmed = links.filter(carried_forward__in=[True], confirmed_at__isnull=False)
     tops = top_elements(assessment.standard_id)
     evidenced = {
         tops[element]
-        for element in made.union(confirmed.values_list("element_id", flat=True))
+        for element in _EVIDENCED(assessment.pk)
         if element in tops  # an element of another standard is none of this year's
     }
     return Readiness(

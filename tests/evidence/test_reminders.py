@@ -77,9 +77,12 @@ def test_one_due_for_review_query_for_the_reminders_and_the_dashboard():
     from dashboard import views as dashboard
 
     assert reminders.due_for_review is queries.due_for_review
-    # The dashboard reads the first of them as values (queries.due_items), through it.
+    # The dashboard reads the first of them as values (queries.due_items), through the same
+    # rule: the items due by the same last date (review_until, due_by).
     assert dashboard.due_items is queries.due_items
-    assert "due_for_review(today)" in inspect.getsource(queries.due_items)
+    assert "due_by(review_until(" in inspect.getsource(queries.due_for_review)
+    assert "review_until(today)" in inspect.getsource(queries.due_items)
+    assert "due_by(until)" in inspect.getsource(queries._due_items_query)
     assert not hasattr(Evidence.objects, "due_for_review")  # no second way on the model
 
 
