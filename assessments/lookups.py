@@ -2,14 +2,25 @@
 through the organisation (another tenant's year or ref is a 404), with the objects it already
 holds attached, so that templates reading ``result.assessment.organisation`` make no query."""
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from assessments.models import Assessment, ElementResult
 from cse_portal.web import get_for_org
+from organisations.prepared import prepared
+
+# The year of a page's address (organisations.prepared: compiled once per process).
+_YEAR = prepared(
+    lambda organisation_id, year: Assessment.objects.filter(
+        organisation_id=organisation_id, year=year
+    ).order_by()
+)
 
 
 def year_of(request: HttpRequest, year: int) -> Assessment:
-    assessment = get_for_org(Assessment, request.organisation, year=year)
+    found = _YEAR(request.organisation.pk, year)
+    if not found:
+        raise Http404("No such year")
+    [assessment] = found  # one year of a number an organisation
     assessment.organisation = request.organisation  # the same row: no second query
     return assessment
 
