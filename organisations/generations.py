@@ -134,10 +134,13 @@ def renew(scope: str, using: str = DEFAULT_DB_ALIAS) -> None:
     """Give ``scope`` a new token: whatever was kept under the old one is never read again.
     Nothing to do while the database is being made (the table does not exist yet)."""
     connection = connections[using]
-    if not getattr(connection, "cse_generations_ready", False):
+    # Known per database name: the test runner moves a connection to its test database,
+    # where the table is made later than in the database it left.
+    database = connection.settings_dict["NAME"]
+    if getattr(connection, "cse_generations_ready", None) != database:
         if _TABLE not in connection.introspection.table_names():
             return
-        connection.cse_generations_ready = True
+        connection.cse_generations_ready = database
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_TABLE} (scope, token) VALUES (%s, %s) "

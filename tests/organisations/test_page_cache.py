@@ -14,6 +14,7 @@ from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import connection, transaction
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
@@ -442,3 +443,17 @@ def test_a_redis_cache_that_refuses_connections_is_a_miss(y2018, lead_client, se
         assert response.status_code == 200
         assert kept(response) != "hit"
     assert time.monotonic() - started < 30
+
+
+@pytest.mark.django_db
+def test_a_connection_moved_to_another_database_asks_again_whether_it_has_the_table(
+    monkeypatch,
+):
+    """The test runner moves the connection from the database DATABASE_URL names to its test
+    database: that the first had the generations' table says nothing of the second, where
+    renewing while it is being made (no table yet) must do nothing."""
+    monkeypatch.setattr(connection, "cse_generations_ready", "the-database-left", raising=False)
+    monkeypatch.setattr(connection.introspection, "table_names", lambda *a, **k: [])
+    with CaptureQueriesContext(connection) as queries:
+        generations.renew("all")
+    assert not queries  # not written: this database has no such table yet
