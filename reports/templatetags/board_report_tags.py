@@ -16,7 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 
-from assessments.templatetags.assessment_tags import EMPTY, Fragment
+from assessments.templatetags.assessment_tags import EMPTY, Fragment, csrf_input
 
 register = template.Library()
 
@@ -60,7 +60,6 @@ _RETRY = Fragment(
     'class="btn btn-sm btn-outline-danger">Try again<span class="visually-hidden"> to make '
     "the {year} report</span></button></form>"
 )
-_CSRF = Fragment('<input type="hidden" name="csrfmiddlewaretoken" value="{token}">')
 _UNSENT = "the worker service cannot be reached just now: it starts when the service is back"
 _QUEUED = Fragment(
     '<span class="badge text-bg-secondary">Queued</span> <span class="small">{why}</span>\n'
@@ -88,15 +87,6 @@ def job_state(row: ReportRow) -> SafeString:
         pages = "" if row.pages is None else f"{row.pages} page{'' if row.pages == 1 else 's'}"
         return _DONE(pages=pages)
     return _FAILED(error=row.error)
-
-
-def _csrf(token: object) -> SafeString:
-    """As ``{% csrf_token %}`` draws the token (nothing without one)."""
-    if not token:
-        return EMPTY
-    if token == "NOTPROVIDED":
-        return EMPTY
-    return _CSRF(token=token)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -128,7 +118,7 @@ def board_report_rows(context, reports: Sequence[ReportRow], slug: str) -> SafeS
     out = []
     for row in reports:
         if row.can_retry and csrf is None:
-            csrf = _csrf(context.get("csrf_token"))
+            csrf = csrf_input(context.get("csrf_token"))
         out.append(
             _ROW(
                 pk=row.pk,
