@@ -30,10 +30,16 @@ def main() -> None:
     ]
     report("Pages (Django test client, whole middleware stack)", rows)
 
+    # The seed file into an organisation of its own (the demo's years have moved on from it:
+    # finalised, with the assessor's later marks, so the file would change them and is
+    # refused), once to make its years, then timed again with nothing to change.
     seed = ROOT / "fixtures" / "demo" / "annex_one_2014_2018.csv"
+    call_command("create_organisation", "seed-copy", "Seed copy", stdout=io.StringIO())
 
     def reimport():
-        call_command("import_annex_one", "--org", "demo", str(seed), stdout=io.StringIO())
+        call_command("import_annex_one", "--org", "seed-copy", str(seed), stdout=io.StringIO())
+
+    reimport()
 
     median, p90 = timed(reimport, repeat=10)
     report(
